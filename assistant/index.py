@@ -1,0 +1,196 @@
+"""The index folder: FAISS vectors, the chunk store (JSONL) and a manifest, written atomically.
+
+``index/CURRENT`` names the live build folder. A build writes a new folder, checks it, then
+replaces ``CURRENT`` in one ``os.replace``: a build killed at any point leaves the previous index live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from .embed import Embedder, embed_text
+from .errors import IndexFileError
+from .models import Chunk, Document, IngestIssue
+
+SCHEMA_VERSION = 1
+HNSW_THRESHOLD = 20_000  # chunks; below it exact search is both faster to build and fast enough to query
+FILES = ("vectors.faiss", "vectors.npy", "chunks.jsonl")
+
+
+class DocEntry(BaseModel):
+    code: str
+    title: str
+    content_hash: str
+    chunks: int
+    sections: int
+
+
+class Manifest(BaseModel):
+    schema_version: int
+    model: str
+    dim: int
+    corpus_hash: str
+    documents: dict[str, DocEntry]
+    n_chunks: int
+    index_type: str
+    built_at: str
+    build_seconds: float
+    embedded: int
+    checksums: dict[str, str]
+    issues: list[IngestIssue] = []
+
+
+def corpus_hash(docs: list[Document]) -> str:
+    h = hashlib.sha256()
+    for doc in sorted(docs, key=lambda d: d.source):
+        h.update(f"{doc.source}\0{doc.content_hash}\n".encode())
+    return h.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Index:
+    """A loaded index: chunks, their vectors and the FAISS structure over them."""
+
+    def __init__(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, faiss_index) -> None:
+        self.manifest, self.chunks, self.vectors, self.faiss = manifest, chunks, vectors, faiss_index
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Top-k (chunk position, inner product) pairs for one normalised query vector."""
+        k = min(k, len(self.chunks))
+        if k <= 0:
+            return []
+        scores, ids = self.faiss.search(query.reshape(1, -1).astype(np.float32), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def stale_reason(self, docs: list[Document], model: str) -> str | None:
+        """Why this index may not serve ``docs`` with ``model``, or None when it matches."""
+        m = self.manifest
+        if m.schema_version != SCHEMA_VERSION:
+            return f"schema version {m.schema_version} (this code writes {SCHEMA_VERSION})"
+        if m.model != model:
+            return f"built with model {m.model!r}, settings ask for {model!r}"
+        if m.corpus_hash != corpus_hash(docs):
+            return "the corpus changed since the last build"
+        return None
+
+
+def _faiss_index(vectors: np.ndarray, index_type: str):
+    import faiss
+
+    dim = vectors.shape[1]
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, index_dir: Path,
+          previous: Index | None = None, index_type: str | None = None) -> Index:
+    """Embed every chunk (reusing vectors of unchanged chunks from ``previous``) and write a new index."""
+    import faiss
+
+    start = time.perf_counter()
+    chunks = [c for doc in docs for c in doc.chunks]
+    dim = embedder.dim
+    vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+    reuse: dict[str, int] = {}
+    if previous is not None and previous.manifest.model == embedder.model_name and previous.manifest.dim == dim:
+        reuse = {c.id: i for i, c in enumerate(previous.chunks)}
+    todo = [i for i, c in enumerate(chunks) if c.id not in reuse]
+    for i, c in enumerate(chunks):
+        if c.id in reuse:
+            vectors[i] = previous.vectors[reuse[c.id]]  # type: ignore[union-attr]
+    if todo:
+        vectors[todo] = embedder.encode([embed_text(chunks[i]) for i in todo])
+    kind = index_type or ("hnsw" if len(chunks) >= HNSW_THRESHOLD else "flat")
+    fx = _faiss_index(vectors, kind)
+
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        target = index_dir / f"build-{time.time_ns()}"
+        target.mkdir()
+        faiss.write_index(fx, str(target / "vectors.faiss"))
+        np.save(target / "vectors.npy", vectors, allow_pickle=False)
+        with (target / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(c.model_dump_json() + "\n")
+        manifest = Manifest(
+            schema_version=SCHEMA_VERSION, model=embedder.model_name, dim=dim, corpus_hash=corpus_hash(docs),
+            documents={d.source: DocEntry(code=d.code, title=d.title, content_hash=d.content_hash,
+                                          chunks=len(d.chunks), sections=len(d.sections)) for d in docs},
+            n_chunks=len(chunks), index_type=kind, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - start, 3), embedded=len(todo),
+            checksums={name: _sha256(target / name) for name in FILES}, issues=issues,
+        )
+        (target / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        for name in (*FILES, "manifest.json"):
+            with (target / name).open("rb") as fh:
+                os.fsync(fh.fileno())
+        pointer = index_dir / "CURRENT.tmp"
+        pointer.write_text(target.name, encoding="utf-8")
+        os.replace(pointer, index_dir / "CURRENT")
+    except OSError as exc:
+        raise IndexFileError(f"cannot write the index to {index_dir}: {exc.strerror or exc}; make the folder "
+                             "writable or choose another with --index-dir") from exc
+    _prune(index_dir, keep=target.name)
+    return Index(manifest, chunks, vectors, fx)
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    for old in index_dir.glob("build-*"):
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load(index_dir: Path) -> Index:
+    """Load the live index, verifying every file against the manifest's checksums."""
+    import faiss
+
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        raise IndexFileError(f"no index in {index_dir}; run `assistant build`")
+    folder = index_dir / pointer.read_text(encoding="utf-8").strip()
+    try:
+        manifest = Manifest.model_validate_json((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValidationError, ValueError) as exc:
+        raise IndexFileError(f"index manifest {folder / 'manifest.json'} is missing or invalid; "
+                             "run `assistant build`") from exc
+    for name in FILES:
+        path = folder / name
+        if not path.is_file() or _sha256(path) != manifest.checksums.get(name):
+            raise IndexFileError(f"index file {path} is missing or does not match its checksum; "
+                                 "run `assistant build`")
+    try:
+        chunks = [Chunk.model_validate_json(line) for line in
+                  (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        fx = faiss.read_index(str(folder / "vectors.faiss"))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise IndexFileError(f"index in {folder} cannot be read ({exc}); run `assistant build`") from exc
+    if not (len(chunks) == manifest.n_chunks == vectors.shape[0] == fx.ntotal) or (
+            len(chunks) and vectors.shape[1] != manifest.dim):
+        raise IndexFileError(f"index in {folder} is inconsistent (chunks {len(chunks)}, vectors "
+                             f"{vectors.shape}, faiss {fx.ntotal}, manifest {manifest.n_chunks}); "
+                             "run `assistant build`")
+    return Index(manifest, chunks, vectors, fx)

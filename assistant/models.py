@@ -1,0 +1,144 @@
+"""Pydantic models passed between pipeline stages: documents, chunks, hits, citations, answers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CodeType = Literal["modifier", "taxonomy", "icd10", "cpt", "hcpcs"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IngestIssue(Frozen):
+    """A problem found while reading a corpus file; `level` error means the file was skipped."""
+
+    path: str
+    line: int | None = None
+    level: Literal["warning", "error"]
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{self.level}: {where}: {self.reason}"
+
+
+class Chunk(Frozen):
+    """The unit of retrieval: one table row, or one (part of a) prose section."""
+
+    id: str
+    doc_code: str
+    doc_title: str
+    source: str
+    section: tuple[str, ...]
+    kind: Literal["row", "prose"]
+    text: str
+    line: int
+    columns: tuple[str, ...] = ()
+    cells: tuple[str, ...] = ()
+    code: str | None = None
+    code_type: CodeType | None = None
+    table: str | None = None
+
+    @property
+    def section_path(self) -> str:
+        return " › ".join(self.section)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return dict(zip(self.columns, self.cells, strict=False))
+
+    @property
+    def description(self) -> str:
+        return self.cells[1] if len(self.cells) > 1 else ""
+
+
+class Section(Frozen):
+    path: tuple[str, ...]
+    line: int
+    paragraphs: tuple[str, ...] = ()
+
+
+class Table(Frozen):
+    section: tuple[str, ...]
+    line: int
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    row_lines: tuple[int, ...]
+
+
+class Document(Frozen):
+    """One parsed report."""
+
+    code: str
+    title: str
+    source: str
+    content_hash: str
+    sections: tuple[Section, ...]
+    tables: tuple[Table, ...]
+    chunks: tuple[Chunk, ...]
+    issues: tuple[IngestIssue, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} report"
+
+
+class Hit(Frozen):
+    chunk: Chunk
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    exact: bool = False
+
+
+class Citation(Frozen):
+    """Where a quoted span comes from: document, section, row and the verbatim text."""
+
+    n: int
+    chunk_id: str
+    document: str
+    doc_title: str
+    source: str
+    section: tuple[str, ...]
+    row: str | None = None
+    quote: str
+    score: float
+
+    @property
+    def label(self) -> str:
+        where = " › ".join((f"{self.document} report", *self.section))
+        return f"{where} — {self.row}" if self.row else where
+
+
+class CodeWarning(Frozen):
+    """An official code-set fact that contradicts or qualifies what a report says."""
+
+    code: str
+    kind: str
+    document: str
+    report_says: str
+    official: str
+    source: str
+    message: str
+
+
+class Answer(Frozen):
+    question: str
+    text: str
+    answered: bool
+    citations: list[Citation] = Field(default_factory=list)
+    warnings: list[CodeWarning] = Field(default_factory=list)
+    intent: str = "lookup"
+    resolved: str = ""
+
+    def markdown(self) -> str:
+        """Answer body, warnings and the numbered source list, as the chat shows it."""
+        parts = [self.text]
+        parts += [f"> {w.message}" for w in self.warnings]
+        if self.citations:
+            parts.append("\n".join(f"[{c.n}] {c.label}" for c in self.citations))
+        return "\n\n".join(parts)

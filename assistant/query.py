@@ -1,0 +1,298 @@
+"""Question understanding: codes in any written form, typo repair, intent and follow-up context.
+
+Everything is matched against what the corpus holds (its codes and its vocabulary), so the same
+rules serve every report of the format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .ingest import code_key
+from .models import Chunk, CodeType
+
+Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
+                 "clinical_context", "payer", "prose"]
+
+STOPWORDS = frozenset("""a an the and or but if of to in on at by for with w from as is are was were be been
+being do does did done i me my we our you your it its this that these those there here what whats what's
+when where which who whom why how can could should would will shall may might must i'd im i'm use used
+using usage about any some please tell give show need needs needed get got have has had than then so
+such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
+report reports""".split())
+
+TYPE_WORDS: dict[str, CodeType] = {
+    "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",
+    "taxonomy": "taxonomy", "taxonomies": "taxonomy", "specialty": "taxonomy", "specialties": "taxonomy",
+    "provider": "taxonomy", "providers": "taxonomy",
+    "icd": "icd10", "icd10": "icd10", "icd-10": "icd10", "diagnosis": "icd10", "diagnoses": "icd10",
+    "dx": "icd10", "diag": "icd10", "diagnostic": "icd10",
+    "cpt": "cpt", "hcpcs": "hcpcs",
+}
+# Words a user types to ask about the format itself; repaired toward, never away from.
+QUERY_VOCAB = frozenset([*TYPE_WORDS, "which", "list", "all", "compare", "difference", "between", "versus",
+                         "example", "scenario", "payer", "payers", "covered", "coverage", "site", "service",
+                         "place", "setting", "describe", "define", "definition", "meaning", "explain",
+                         "assistant", "surgeon", "surgeons", "when", "what", "where"])
+ENGLISH_TWO_LETTER = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
+
+TAXONOMY_RE = re.compile(r"\b(\d{3}[0-9a-z]\d{5}x)\b", re.I)
+ICD_RE = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9ab])(?:\s*\.\s*([0-9a-z]{1,4})|([0-9][0-9a-z]{0,3}))?(?![\w])", re.I)
+CPT_RE = re.compile(r"(?<![\w.])(\d{4}[0-9ft])(?![\w])", re.I)
+MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*((?:[0-9a-z]{2}\b(?:\s*(?:,|/|&|and|or|vs\.?|versus)\s*)?)+)",
+                            re.I)
+MOD_AFTER_RE = re.compile(r"(?<![\w-])([0-9a-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
+MOD_DASH_RE = re.compile(r"(?:^|(?<=\s))-([0-9a-z]{2})\b", re.I)
+TWO_CHAR_RE = re.compile(r"(?<![\w.-])([0-9a-z]{2})(?![\w.])", re.I)
+WORD_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
+
+INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
+    ("compare", re.compile(r"\b(vs\.?|versus|compare[ds]?|comparison|difference|differ|or)\b")),
+    ("reports", re.compile(r"\b(which|what) reports?\b|\breports? (list|have|has|mention|include)")),
+    ("list", re.compile(r"\b(which|list|all|every|what are the|what|any)\b.*\b(modifiers|taxonomies|taxonomy codes|"
+                        r"diagnoses|diagnosis codes|icd codes|icd-10 codes|dx codes|dxs|cpt codes|codes|specialties|"
+                        r"providers)\b|\b(list|all)\b")),
+    ("site_of_service", re.compile(r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\bwhere\b|\binpatient\b|"
+                                   r"\boutpatient\b|\basc\b|\bfacility\b|\bhospital\b")),
+    ("clinical_context", re.compile(r"\b(clinical (example|scenario|context|vignette|case)|example|scenario|"
+                                    r"vignette|typical patient|sample case|case study|walk me through)\b")),
+    ("payer", re.compile(r"\b(payers?|payors?|insurers?|insurance|health plans?)\b")),
+    ("definition", re.compile(r"^(what is|what's|whats|what does|define|definition|meaning|describe|explain|"
+                              r"tell me about|overview)\b|\b(mean|means|stand for|describes?)\b")),
+]
+
+
+class CodeRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    key: str
+    type: CodeType | None
+    raw: str
+
+
+class Query(BaseModel):
+    """What the user asked, after repair and with the earlier turns' context applied."""
+
+    model_config = ConfigDict(frozen=True)
+    original: str
+    text: str
+    codes: tuple[CodeRef, ...] = ()
+    unknown: tuple[CodeRef, ...] = ()
+    reports: tuple[str, ...] = ()
+    intent: Intent = "prose"
+    target: CodeType | None = None
+    terms: tuple[str, ...] = ()
+    followup: bool = False
+    context: str = ""
+    corrections: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def retrieval_text(self) -> str:
+        return f"{self.context} {self.text}".strip() if self.followup else self.text
+
+
+def tokenize(text: str) -> list[str]:
+    """Lexical tokens for BM25 and term checks: lower case, codes without dots, light plural folding."""
+    out = []
+    for tok in WORD_RE.findall(text.lower()):
+        tok = tok.replace(".", "")
+        if tok in STOPWORDS:
+            continue
+        if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss") and tok.isalpha():
+            tok = tok[:-1]
+        out.append(tok)
+    return out
+
+
+class Catalog:
+    """What the corpus holds that questions are matched against: codes, report codes, vocabulary."""
+
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        self.chunks = list(chunks)
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        self.types: dict[str, set[CodeType]] = defaultdict(set)
+        self.reports: dict[str, str] = {}
+        self.vocab: set[str] = set(QUERY_VOCAB)
+        for i, c in enumerate(self.chunks):
+            self.reports[code_key(c.doc_code)] = c.doc_code
+            if c.kind == "row" and c.code:
+                self.by_key[code_key(c.code)].append(i)
+                if c.code_type:
+                    self.types[code_key(c.code)].add(c.code_type)
+            for word in re.findall(r"[a-z]+", " ".join((c.text, *c.section, *c.columns)).lower()):
+                if len(word) >= 3:
+                    self.vocab.add(word)
+        self._vocab_list = sorted(self.vocab)
+
+    def codes_of(self, code_type: CodeType, docs: Iterable[str] | None = None) -> list[str]:
+        """The codes of one type the corpus (or the given reports) lists, in document order."""
+        wanted = set(docs) if docs else None
+        seen: dict[str, None] = {}
+        for c in self.chunks:
+            if c.code_type == code_type and c.code and (wanted is None or c.doc_code in wanted):
+                seen.setdefault(c.code)
+        return list(seen)
+
+    def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """Repair misspelled words against the corpus vocabulary (rapidfuzz, conservative cut-off)."""
+        from rapidfuzz import fuzz, process
+
+        fixes: list[tuple[str, str]] = []
+
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            low = word.lower()
+            if len(low) < 5 or low in self.vocab or low in STOPWORDS:
+                return word
+            best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
+            if best is None:
+                return word
+            fixes.append((word, best[0]))
+            return best[0]
+
+        return re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text), tuple(fixes)
+
+
+def _find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple[list[CodeRef], list[CodeRef]]:
+    """Codes named in ``text``: (those the corpus lists, code-shaped ones it does not)."""
+    found: dict[str, CodeRef] = {}
+    unknown: dict[str, CodeRef] = {}
+    spans: list[tuple[int, int]] = []
+
+    def taken(m: re.Match[str], group: int = 1) -> bool:
+        s, e = m.span(group)
+        return any(s < b and a < e for a, b in spans)
+
+    def add(key: str, raw: str, ctype: CodeType | None, span: tuple[int, int], explicit: bool) -> None:
+        if key in catalog.reports:
+            found.setdefault(key, CodeRef(key=key, type=None, raw=raw))
+        elif key in catalog.by_key:
+            types = catalog.types.get(key) or {None}
+            found.setdefault(key, CodeRef(key=key, type=ctype if ctype in types else next(iter(types)), raw=raw))
+        elif explicit:
+            unknown.setdefault(key, CodeRef(key=key, type=ctype, raw=raw))
+        else:
+            return
+        spans.append(span)
+
+    for m in TAXONOMY_RE.finditer(text):
+        add(code_key(m.group(1)), m.group(1), "taxonomy", m.span(), True)
+    for m in CPT_RE.finditer(text):
+        if not taken(m):
+            add(code_key(m.group(1)), m.group(1), "cpt", m.span(), True)
+    for m in ICD_RE.finditer(text):
+        if taken(m, 0):
+            continue
+        key = code_key(m.group(1) + (m.group(2) or m.group(3) or ""))
+        # HCPCS Level II (C7800) and ICD-10 (C78.00) share a shape: the corpus decides which it is.
+        explicit = bool(m.group(2) or m.group(3)) or type_hint == "icd10" or m.group(1)[0].isupper()
+        add(key, m.group(0), "icd10", m.span(), explicit)
+    mod_context = type_hint == "modifier"
+    for rx in (MOD_KEYWORD_RE, MOD_AFTER_RE, MOD_DASH_RE):
+        for m in rx.finditer(text):
+            for tok in re.finditer(r"\b[0-9a-z]{2}\b", m.group(1), re.I):
+                s = m.start(1) + tok.start()
+                if tok.group(0).lower() in ("or", "vs") or taken_span(spans, s, s + 2):
+                    continue
+                add(tok.group(0).upper(), tok.group(0), "modifier", (s, s + 2), True)
+    for m in TWO_CHAR_RE.finditer(text):
+        tok = m.group(1)
+        if taken(m):
+            continue
+        is_word = tok.isalpha() and tok.lower() in ENGLISH_TWO_LETTER and not tok.isupper()
+        key = tok.upper()
+        if is_word or (tok.isalpha() and not tok.isupper() and not mod_context and key not in catalog.by_key):
+            continue
+        if "modifier" in catalog.types.get(key, set()):
+            add(key, tok, "modifier", m.span(), True)
+        elif mod_context and tok.isdigit():
+            add(key, tok, "modifier", m.span(), True)
+    order = {k: text.upper().find(v.raw.upper()) for k, v in {**found, **unknown}.items()}
+    return (sorted(found.values(), key=lambda c: order[c.key]), sorted(unknown.values(), key=lambda c: order[c.key]))
+
+
+def taken_span(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(s < b and a < e for a, b in spans)
+
+
+def _target(text: str) -> CodeType | None:
+    for word in re.findall(r"[a-z0-9-]+", text.lower()):
+        if word in TYPE_WORDS:
+            return TYPE_WORDS[word]
+    return None
+
+
+FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
+                         r"what of|then)\b|^(\S+\s*){1,2}$")
+PRONOUN_RE = re.compile(r"\b(it|that|this|those|them|these|they|the same|same one)\b")
+
+
+def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> Query:
+    """Understand one question, given the earlier user turns of the chat (oldest first)."""
+    history = [h for h in (history or []) if h and h.strip()][-4:]
+    prev = parse(history[-1], catalog, history[:-1]) if history else None
+    fixed, corrections = catalog.correct(question.strip())
+    text = re.sub(r"\s+", " ", fixed).strip()
+    low = text.lower()
+    target = _target(low)
+    elliptical = bool(prev) and (FOLLOWUP_RE.search(low) is not None or
+                                 (PRONOUN_RE.search(low) is not None and len(low.split()) <= 10))
+    hint = target or (prev.target or _code_type(prev) if elliptical and prev else None)
+    codes, unknown = _find_codes(text, catalog, hint)
+    reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
+    codes = [c for c in codes if c.key not in catalog.reports]
+    intent = _intent(low, codes, unknown, target)
+    followup = False
+    context = ""
+    if prev is not None and elliptical:
+        followup = True
+        if not target:
+            target = hint
+        if not reports:
+            reports = prev.reports
+        if not codes and not unknown and not _has_content(low, catalog):
+            codes = list(prev.codes)
+            if intent == "prose":
+                intent = prev.intent
+        elif not codes and not unknown and prev.intent in ("reverse", "list") and intent == "prose":
+            intent = prev.intent
+        elif not codes and not unknown and intent == "prose" and not target:
+            intent = prev.intent if prev.intent not in ("lookup", "compare") else "prose"
+        context = prev.retrieval_text if not codes else ""
+    return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
+                 intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
+                 context=context, corrections=corrections)
+
+
+def _code_type(q: Query) -> CodeType | None:
+    types = {c.type for c in (*q.codes, *q.unknown) if c.type}
+    return types.pop() if len(types) == 1 else None
+
+
+def _has_content(low: str, catalog: Catalog) -> bool:
+    """True when the words carry something to search for beyond follow-up glue and pronouns."""
+    glue = {"and", "about", "also", "same", "then", "include", "includes", "including", "it", "that", "this"}
+    return any(t not in glue and t not in TYPE_WORDS for t in tokenize(low) if not t.isdigit())
+
+
+def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: CodeType | None) -> Intent:
+    matched = {name for name, rx in INTENT_PATTERNS if rx.search(low)}
+    n = len(codes) + len(unknown)
+    if n >= 2 and "compare" in matched:
+        return "compare"
+    if "reports" in matched:
+        return "reports"
+    if n >= 2:
+        return "list"
+    if n == 1:
+        return "lookup"
+    for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):
+        if name in matched:
+            if name == "list" and not target and "all" not in low and "list" not in low:
+                continue
+            return name  # type: ignore[return-value]
+    return "reverse" if target else "prose"
