@@ -67,6 +67,30 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 
+# Facts a coding report of this format does not state unless it says so explicitly. Each topic is
+# (how a question asks for it, what a passage must contain to answer it).
+TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "RVUs": (re.compile(r"\b(w?rvus?|relative value)"), re.compile(r"\b(rvus?|relative value unit)", re.I)),
+    "APC payment": (re.compile(r"\bapcs?\b|\bopps\b"), re.compile(r"\bAPC\b")),
+    "payment amounts": (re.compile(r"\b(pay|pays|paid|payment|reimburs\w*|allowables?|allowed amounts?|fee schedule|"
+                                   r"rates?|prices?|costs?|how much|dollars?)\b|\$"),
+                        re.compile(r"\$\s?\d|\b(paid at|reimbursed at|payment rate|allowable of)\b", re.I)),
+    "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?|bundl\w*|unbundl\w*)\b"), re.compile(r"\b(NCCI|PTP edit)", re.I)),
+    "MUEs": (re.compile(r"\b(mues?|medically unlikely|max(imum)? units|units? of service)\b"),
+             re.compile(r"\b(MUE|medically unlikely)", re.I)),
+    "global days": (re.compile(r"\bglobal (days?|period|surgery|package)\b|\bglobal\b"),
+                    re.compile(r"\b\d+[- ]day global|global (days|period) (is|of) \d+", re.I)),
+    "prior authorization": (re.compile(r"\b(prior auth\w*|pre-?auth\w*|precert\w*|authori[sz]ation|auth)\b"),
+                            re.compile(r"\b(prior authori[sz]ation|precertification)", re.I)),
+    "payer coverage decisions": (re.compile(r"\b(cover|covers|covered|coverage)\b(?!.*\b(report|analysis|document)\b)|"
+                                            r"\b(denied|denials?|deny|medical necessity|lcd|ncd)\b"),
+                                 re.compile(r"\b(is|are) (not )?covered\b|\bnon-?covered\b|\bcovers (CPT|the)", re.I)),
+}
+PAYER_NAMES = ("aetna", "humana", "cigna", "anthem", "kaiser", "molina", "centene", "wellcare", "tricare",
+               "medicaid", "medicare", "unitedhealthcare", "united healthcare", "uhc", "bcbs", "blue cross",
+               "blue shield", "highmark", "oscar", "ambetter", "caresource", "optum", "elevance")
+
+
 class CodeRef(BaseModel):
     model_config = ConfigDict(frozen=True)
     key: str
@@ -89,6 +113,8 @@ class Query(BaseModel):
     followup: bool = False
     context: str = ""
     corrections: tuple[tuple[str, str], ...] = ()
+    topics: tuple[str, ...] = ()
+    payers: tuple[str, ...] = ()
 
     @property
     def retrieval_text(self) -> str:
@@ -265,7 +291,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         context = prev.retrieval_text if not codes else ""
     return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
-                 context=context, corrections=corrections)
+                 context=context, corrections=corrections,
+                 topics=tuple(name for name, (ask, _) in TOPICS.items() if ask.search(low)),
+                 payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)))
 
 
 def _code_type(q: Query) -> CodeType | None:

@@ -1,0 +1,155 @@
+"""Answers from templates: every word about a code is quoted from the report, every quote is cited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .models import Answer, Chunk, Citation, CodeWarning, Hit
+from .query import Query, tokenize
+
+NOT_COVERED = "The report doesn't cover that."
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+
+
+class _Cites:
+    """Numbers citations in order of first use; a chunk quoted twice keeps its number."""
+
+    def __init__(self) -> None:
+        self.items: list[Citation] = []
+
+    def add(self, chunk: Chunk, quote: str, score: float) -> int:
+        assert quote in chunk.text, "a quote must be a verbatim span of its chunk"
+        for c in self.items:
+            if c.chunk_id == chunk.id and c.quote == quote:
+                return c.n
+        n = len(self.items) + 1
+        self.items.append(Citation(
+            n=n, chunk_id=chunk.id, document=chunk.doc_code, doc_title=chunk.doc_title, source=chunk.source,
+            section=chunk.section, row=f"{chunk.table}, row {chunk.cells[0]}" if chunk.kind == "row" else None,
+            quote=quote, score=round(score, 4)))
+        return n
+
+
+def _sentence(cell: str) -> str:
+    return cell if cell.endswith((".", "!", "?")) else f"{cell}."
+
+
+def _extra_cells(chunk: Chunk) -> str:
+    """The row's cells after the description; labelled with their column unless they read as it."""
+    out = []
+    for col, cell in zip(chunk.columns[2:], chunk.cells[2:], strict=False):
+        if not cell:
+            continue
+        first = cell.split()[0].lower().strip(",.;:")
+        out.append(cell if first in col.lower().split() else f"*{col}:* {cell}")
+    return " ".join(out)
+
+
+def _row_quote(chunk: Chunk) -> str:
+    """The span of the row an answer shows: from the description to the end."""
+    return chunk.text[chunk.text.index(chunk.cells[1]):] if len(chunk.cells) > 1 else chunk.text
+
+
+def _report_prefix(chunk: Chunk, many: bool) -> str:
+    return f"*{chunk.doc_code} report:* " if many else ""
+
+
+def row_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning], note: str = "") -> Answer:
+    """One row (or the same code in several reports): code — description — guidance, each cited."""
+    cites = _Cites()
+    many = len({h.chunk.doc_code for h in hits}) > 1
+    lines = []
+    for h in hits:
+        c = h.chunk
+        n = cites.add(c, _row_quote(c), h.score)
+        desc = c.cells[1] if len(c.cells) > 1 else ""
+        head = f"**{c.columns[0]} {c.cells[0]} — {desc.rstrip('.')}.**" if desc else f"**{c.columns[0]} {c.cells[0]}**"
+        lines.append(f"{_report_prefix(c, many)}{head} {_extra_cells(c)} [{n}]".replace("  ", " "))
+    text = "\n\n".join([*lines, note] if note else lines)
+    return Answer(question=query.original, text=text, answered=True, citations=cites.items,
+                  warnings=warnings, intent=query.intent, resolved=query.retrieval_text)
+
+
+def list_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning], detail: bool,
+                note: str = "") -> Answer:
+    """One line per row; with ``detail`` the guidance cells follow the description."""
+    cites = _Cites()
+    many = len({h.chunk.doc_code for h in hits}) > 1
+    lines = []
+    for h in hits:
+        c = h.chunk
+        n = cites.add(c, _row_quote(c) if detail else c.description, h.score)
+        extra = f": {_extra_cells(c)}" if detail and _extra_cells(c) else ""
+        lines.append(f"- {_report_prefix(c, many)}**{c.cells[0]}** — {c.description}{extra} [{n}]")
+    body = "\n".join(lines)
+    return Answer(question=query.original, text=f"{body}\n\n{note}" if note else body, answered=True,
+                  citations=cites.items, warnings=warnings, intent="list", resolved=query.retrieval_text)
+
+
+def compare_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning], note: str = "") -> Answer:
+    """Rows side by side in one table when they share columns; else one line each."""
+    if len({h.chunk.columns for h in hits}) != 1:
+        return list_answer(query, hits, warnings, detail=True, note=note)
+    cites = _Cites()
+    many = len({h.chunk.doc_code for h in hits}) > 1
+    cols = (["Report"] if many else []) + list(hits[0].chunk.columns) + [""]
+    rows = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for h in hits:
+        c = h.chunk
+        n = cites.add(c, _row_quote(c), h.score)
+        cells = ([c.doc_code] if many else []) + [x.replace("|", "\\|") for x in c.cells] + [f"[{n}]"]
+        rows.append("| " + " | ".join(cells) + " |")
+    text = "\n".join(rows) + (f"\n\n{note}" if note else "")
+    return Answer(question=query.original, text=text, answered=True, citations=cites.items,
+                  warnings=warnings, intent="compare", resolved=query.retrieval_text)
+
+
+def units(text: str) -> list[str]:
+    """Sentences of a prose chunk, bullets and paragraphs kept apart, each a verbatim span."""
+    return [s.strip() for para in text.split("\n\n") for s in SENTENCE_RE.split(para) if s.strip()]
+
+
+INTENT_CUES = {
+    "site_of_service": {"site", "service", "outpatient", "inpatient", "setting", "facility", "hospital",
+                        "center", "office", "ambulatory"},
+    "payer": {"payer", "aetna", "cigna", "medicare", "unitedhealthcare", "blue", "cros", "claim"},
+    "definition": {"describe", "denote", "code", "procedure", "include"},
+}
+
+
+def prose_answer(query: Query, hit: Hit, warnings: list[CodeWarning]) -> Answer:
+    """The best one to three sentences of a prose chunk, quoted, with its section path."""
+    chunk = hit.chunk
+    sents = units(chunk.text)
+    terms = set(query.terms) | set(tokenize(query.context)) if query.followup else set(query.terms)
+    cues = INTENT_CUES.get(query.intent, set())
+    scored = []
+    for pos, s in enumerate(sents):
+        toks = set(tokenize(s))
+        scored.append((len(toks & terms) * 2 + len(toks & cues), -pos, s))
+    limit = 3 if query.intent == "clinical_context" else 2
+    if query.intent == "clinical_context":
+        best = sents[:limit]
+    else:
+        ranked = sorted(scored, reverse=True)
+        best = [s for sc, _, s in ranked[:limit] if sc > 0] or [sents[0]]
+        best = [s for s in sents if s in best]
+    cites = _Cites()
+    quote = " ".join(best)
+    # Quoting contiguous sentences keeps the quote one verbatim span; otherwise cite each sentence.
+    if quote in chunk.text:
+        n = cites.add(chunk, quote, hit.score)
+        body = f"*{chunk.section_path}:* “{quote}” [{n}]"
+    else:
+        parts = [f"“{s}” [{cites.add(chunk, s, hit.score)}]" for s in best]
+        body = f"*{chunk.section_path}:* " + " … ".join(parts)
+    if chunk.doc_code and len(query.reports) != 1:
+        body = f"*{chunk.doc_code} report* › {body}"
+    return Answer(question=query.original, text=body, answered=True, citations=cites.items, warnings=warnings,
+                  intent=query.intent, resolved=query.retrieval_text)
+
+
+def abstain(query: Query, message: str) -> Answer:
+    return Answer(question=query.original, text=message, answered=False, intent=query.intent,
+                  resolved=query.retrieval_text)

@@ -1,0 +1,210 @@
+"""The facade: load (or build) the index for a corpus and answer questions about it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from . import answer as tpl
+from . import index as idx
+from .embed import DEFAULT_MODEL, Embedder
+from .errors import IndexFileError
+from .ingest import code_key, load_corpus
+from .models import Answer, Chunk, CodeWarning, Document, Hit, IngestIssue
+from .query import Catalog, Query, parse, tokenize
+from .retrieve import Mode, Retriever
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+MAX_QUESTION_CHARS = 2000
+
+
+class Settings(BaseModel):
+    """Where the corpus and index live, which model embeds, and the abstention thresholds."""
+
+    model_config = ConfigDict(frozen=True)
+    corpus_dir: Path = Path(os.environ.get("ASSISTANT_CORPUS", ROOT / "corpus"))
+    index_dir: Path = Path(os.environ.get("ASSISTANT_INDEX", ROOT / "index"))
+    model: str = os.environ.get("ASSISTANT_MODEL", DEFAULT_MODEL)
+    mode: Mode = "hybrid"
+    # Below this cosine similarity a passage found for a question without a code is not an answer.
+    min_dense: float = 0.40
+    # Needed when none of the question's words occur in the passage.
+    min_dense_no_overlap: float = 0.55
+    # A filtered list keeps rows whose similarity is within this margin of the best row.
+    list_margin: float = 0.06
+
+
+class Assistant:
+    """Answers questions about a corpus of coding reports, citing the passages it quotes."""
+
+    def __init__(self, settings: Settings, docs: list[Document], issues: list[IngestIssue],
+                 index: idx.Index, embedder: Embedder) -> None:
+        self.settings, self.docs, self.issues, self.index, self.embedder = settings, docs, issues, index, embedder
+        self.catalog = Catalog(index.chunks)
+        self.retriever = Retriever(index, embedder, settings.mode)
+        self.rebuilt: str | None = None
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, rebuild: bool = False, warm: bool = True, **overrides) -> Assistant:
+        """Open the corpus and its index, building or refreshing the index when it doesn't match."""
+        settings = settings or Settings(**overrides)
+        docs, issues = load_corpus(settings.corpus_dir)
+        for issue in issues:
+            log.warning("%s", issue)
+        embedder = Embedder(settings.model)
+        previous, reason = None, "forced by `assistant build`" if rebuild else None
+        try:
+            previous = idx.load(settings.index_dir)
+            reason = reason or previous.stale_reason(docs, embedder.model_name)
+        except IndexFileError as exc:
+            reason = f"{exc}" if (settings.index_dir / "CURRENT").exists() else "no index yet"
+        index = previous
+        if reason is not None or previous is None:
+            log.warning("building the index in %s: %s", settings.index_dir, reason)
+            index = idx.build(docs, issues, embedder, settings.index_dir, previous=previous)
+        bot = cls(settings, docs, issues, index, embedder)  # type: ignore[arg-type]
+        bot.rebuilt = reason
+        if warm:
+            bot.warm_up()
+        return bot
+
+    def warm_up(self) -> None:
+        """Load the model and the BM25 index now rather than on the first question."""
+        self.retriever.warm_up()
+        self.embedder.encode_query("warm up")
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def ask(self, question: str, history: list[str] | None = None, document: str | None = None) -> Answer:
+        """Answer ``question``; ``history`` is the chat's earlier user turns, oldest first;
+        ``document`` restricts the answer to one report (its code)."""
+        question = question if isinstance(question, str) else str(question)
+        clean = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+        empty = Query(original=question, text="")
+        if not clean:
+            return tpl.abstain(empty, "Please type a question, e.g. “when do I use modifier 53?”.")
+        if len(clean) > MAX_QUESTION_CHARS:
+            return tpl.abstain(empty, f"That question is {len(clean):,} characters long; please keep it under "
+                               f"{MAX_QUESTION_CHARS:,} (one question at a time).")
+        history = [h[:MAX_QUESTION_CHARS] for h in (history or []) if isinstance(h, str)]
+        query = parse(clean, self.catalog, history)
+        scope = set(query.reports)
+        if document:
+            scope = {document.upper()}
+        return self._answer(query, scope)
+
+    def _keep(self, scope: set[str], **want):
+        def keep(c: Chunk) -> bool:
+            return (not scope or c.doc_code in scope) and all(getattr(c, k) == v for k, v in want.items() if v)
+        return keep
+
+    def _rows(self, key: str, scope: set[str]) -> list[Chunk]:
+        return [self.index.chunks[i] for i in self.catalog.by_key.get(key, [])
+                if not scope or self.index.chunks[i].doc_code in scope]
+
+    def _answer(self, q: Query, scope: set[str]) -> Answer:
+        warnings: list[CodeWarning] = []
+        in_scope = [c for c in self.index.chunks if not scope or c.doc_code in scope]
+        if not in_scope:
+            return tpl.abstain(q, f"No report for {', '.join(sorted(scope))} is in the corpus.")
+        rows = [(c, r) for c in q.codes for r in self._rows(c.key, scope)]
+        missing = [c for c in q.codes if not self._rows(c.key, scope)]
+        note = self._not_listed(q.unknown + tuple(missing), scope)
+        if not rows:
+            if q.unknown or missing:
+                return tpl.abstain(q, note)
+        topic = self._uncovered_topic(q, in_scope)
+        if topic:
+            return tpl.abstain(q, topic)
+        if rows:
+            hits = [Hit(chunk=r, score=1.0, exact=True) for _, r in rows]
+            if q.intent == "compare" and len(hits) >= 2:
+                return tpl.compare_answer(q, hits, warnings, note)
+            if len(q.codes) >= 2:
+                return tpl.list_answer(q, hits, warnings, detail=True, note=note)
+            return tpl.row_answer(q, hits, warnings, note)
+        if q.intent == "list" and q.target:
+            return self._list(q, scope, warnings)
+        return self._search(q, scope, warnings)
+
+    def _not_listed(self, refs, scope: set[str]) -> str:
+        """Say which codes the report(s) don't list, what they list instead, and who has them."""
+        lines = []
+        for ref in refs:
+            where = " and ".join(f"{s} report" for s in sorted(scope)) if scope else (
+                "report" if len(self.docs) <= 1 else "reports")
+            elsewhere = sorted({self.index.chunks[i].doc_code for i in self.catalog.by_key.get(ref.key, [])})
+            if elsewhere:
+                lines.append(f"{ref.raw.upper()} is not in the {where}; it is listed in the "
+                             f"{', '.join(elsewhere)} report{'s' if len(elsewhere) > 1 else ''}.")
+                continue
+            listed = self.catalog.codes_of(ref.type, scope) if ref.type else []
+            header = next((c.columns[0] for c in self.index.chunks if c.code_type == ref.type and c.columns), None)
+            if listed and header:
+                lines.append(f"The {where} list{'s' if where.endswith('report') else ''} {header.lower()}s "
+                             f"{', '.join(listed)}; {ref.raw.upper().lstrip('-')} is not among them.")
+            else:
+                lines.append(f"The {where} doesn't mention {ref.raw.upper()}.")
+        return "\n\n".join(lines)
+
+    def _uncovered_topic(self, q: Query, chunks: list[Chunk]) -> str | None:
+        """A question about a fact the reports do not state (RVUs, payment, edits…) is not answered."""
+        from .query import TOPICS
+
+        for name in q.topics:
+            evidence = TOPICS[name][1]
+            if not any(evidence.search(c.text) for c in chunks):
+                return f"{tpl.NOT_COVERED} It does not give {name}."
+        text = " ".join(c.text.lower() for c in chunks)
+        absent = [p for p in q.payers if p not in text]
+        if absent:
+            return f"{tpl.NOT_COVERED} It does not mention {absent[0].title()}."
+        return None
+
+    def _list(self, q: Query, scope: set[str], warnings: list[CodeWarning]) -> Answer:
+        keep = self._keep(scope, kind="row", code_type=q.target)
+        content = [t for t in q.terms if t not in {"modifier", "taxonomy", "icd", "icd10", "icd-10", "diagnosis",
+                                                    "diagnose", "dx", "cpt", "list", "all", "every", "specialty",
+                                                    "specialtie", "provider"}]
+        candidates = [c for c in self.index.chunks if keep(c)]
+        if not candidates:
+            return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target} table.")
+        if not content:
+            hits = [Hit(chunk=c, score=1.0, exact=True) for c in candidates]
+            return tpl.list_answer(q, hits, warnings, detail=False)
+        hits = self.retriever.search(q.retrieval_text, keep, k=len(candidates))
+        if not hits or not self._supported(q, hits[0]):
+            return tpl.abstain(q, tpl.NOT_COVERED)
+        top = max(h.dense for h in hits)
+        chosen = [h for h in hits if h.dense >= top - self.settings.list_margin][:8]
+        return tpl.list_answer(q, chosen, warnings, detail=True)
+
+    def _supported(self, q: Query, hit: Hit) -> bool:
+        """Whether a passage found without an exact code is close enough to count as the answer."""
+        overlap = set(tokenize(q.retrieval_text)) & set(tokenize(hit.chunk.text + " " + " ".join(hit.chunk.section)))
+        if overlap:
+            return hit.dense >= self.settings.min_dense
+        return hit.dense >= self.settings.min_dense_no_overlap
+
+    def _search(self, q: Query, scope: set[str], warnings: list[CodeWarning]) -> Answer:
+        prose_intents = ("definition", "site_of_service", "clinical_context", "payer")
+        kind = "prose" if q.intent in prose_intents else ("row" if q.target or q.intent == "reverse" else None)
+        keep = self._keep(scope, kind=kind, code_type=q.target if kind == "row" else None)
+        hits = self.retriever.search(q.retrieval_text, keep, k=5)
+        if not hits or not self._supported(q, hits[0]):
+            return tpl.abstain(q, tpl.NOT_COVERED)
+        best = hits[0]
+        if best.chunk.kind == "row":
+            return tpl.row_answer(q, [best], warnings)
+        return tpl.prose_answer(q, best, warnings)
+
+    def documents(self) -> list[Document]:
+        return list(self.docs)
+
+
+def _code_key(code: str) -> str:
+    return code_key(code)

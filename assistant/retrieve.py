@@ -1,0 +1,79 @@
+"""Retrieval: exact code lookup, BM25 (bm25s) and dense (FAISS), fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+
+from .embed import Embedder, embed_text
+from .index import Index
+from .models import Chunk, Hit
+from .query import tokenize
+
+Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60
+Filter = Callable[[Chunk], bool]
+
+
+class Retriever:
+    """Ranks an index's chunks for a question. ``warm_up`` builds the BM25 index and loads the model."""
+
+    def __init__(self, index: Index, embedder: Embedder, mode: Mode = "hybrid") -> None:
+        self.index, self.embedder, self.mode = index, embedder, mode
+        self._bm25 = None
+
+    def warm_up(self) -> None:
+        import bm25s
+
+        if self._bm25 is None:
+            corpus = [tokenize(embed_text(c)) or ["<empty>"] for c in self.index.chunks]
+            bm25 = bm25s.BM25()
+            bm25.index(corpus, show_progress=False)
+            self._bm25 = bm25
+        self.embedder.warm_up()
+
+    def positions(self, keep: Filter) -> np.ndarray:
+        return np.fromiter((i for i, c in enumerate(self.index.chunks) if keep(c)), dtype=np.int64)
+
+    def dense(self, text: str, subset: np.ndarray | None, k: int) -> dict[int, float]:
+        """Cosine similarity of the question to each chunk (top-k, or every chunk of ``subset``)."""
+        vec = self.embedder.encode_query(text)
+        if subset is not None and len(subset) <= 20_000:
+            scores = self.index.vectors[subset] @ vec
+            return {int(i): float(s) for i, s in zip(subset, scores, strict=True)}
+        hits = self.index.search(vec, max(k * 20, 200))
+        allowed = None if subset is None else set(subset.tolist())
+        return {i: s for i, s in hits if allowed is None or i in allowed}
+
+    def lexical(self, terms: list[str], subset: np.ndarray | None) -> dict[int, float]:
+        if self._bm25 is None:
+            self.warm_up()
+        known = [t for t in terms if t in self._bm25.vocab_dict]  # type: ignore[union-attr]
+        if not known:
+            return {}
+        scores = self._bm25.get_scores(known)  # type: ignore[union-attr]
+        idx = subset if subset is not None else np.flatnonzero(scores)
+        return {int(i): float(scores[i]) for i in idx if scores[i] > 0}
+
+    def search(self, text: str, keep: Filter | None = None, k: int = 10, mode: Mode | None = None) -> list[Hit]:
+        """Top-k hits for ``text`` among chunks passing ``keep``, by the retriever's mode."""
+        mode = mode or self.mode
+        subset = self.positions(keep) if keep is not None else None
+        if subset is not None and not len(subset):
+            return []
+        dense = self.dense(text, subset, k) if mode != "bm25" else {}
+        lexical = self.lexical(tokenize(text), subset) if mode != "dense" else {}
+        fused: dict[int, float] = {}
+        for scores in (dense, lexical):
+            for rank, i in enumerate(sorted(scores, key=scores.__getitem__, reverse=True)):
+                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        order = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        missing = [i for i in order if i not in dense]
+        if missing and mode != "bm25":
+            vec = self.embedder.encode_query(text)
+            for i in missing:
+                dense[i] = float(self.index.vectors[i] @ vec)
+        return [Hit(chunk=self.index.chunks[i], score=fused[i], dense=dense.get(i, 0.0),
+                    lexical=lexical.get(i, 0.0)) for i in order]
