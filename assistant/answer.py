@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from .models import Answer, Chunk, Citation, CodeWarning, Hit
+from .ingest import sentences
 from .query import Query, tokenize
 
 NOT_COVERED = "The report doesn't cover that."
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
 
 class _Cites:
@@ -105,11 +104,6 @@ def compare_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning
                   warnings=warnings, intent="compare", resolved=query.retrieval_text)
 
 
-def units(text: str) -> list[str]:
-    """Sentences of a prose chunk, bullets and paragraphs kept apart, each a verbatim span."""
-    return [s.strip() for para in text.split("\n\n") for s in SENTENCE_RE.split(para) if s.strip()]
-
-
 INTENT_CUES = {
     "site_of_service": {"site", "service", "outpatient", "inpatient", "setting", "facility", "hospital",
                         "center", "office", "ambulatory"},
@@ -121,7 +115,7 @@ INTENT_CUES = {
 def prose_answer(query: Query, hit: Hit, warnings: list[CodeWarning]) -> Answer:
     """The best one to three sentences of a prose chunk, quoted, with its section path."""
     chunk = hit.chunk
-    sents = units(chunk.text)
+    sents = sentences(chunk.text)
     terms = set(query.terms) | set(tokenize(query.context)) if query.followup else set(query.terms)
     cues = INTENT_CUES.get(query.intent, set())
     scored = []

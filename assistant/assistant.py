@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from . import answer as tpl
 from . import index as idx
-from .embed import DEFAULT_MODEL, Embedder
+from .embed import DEFAULT_MODEL, Embedder, embed_text
 from .errors import IndexFileError
 from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, CodeWarning, Document, Hit, IngestIssue
@@ -31,11 +31,14 @@ class Settings(BaseModel):
     model: str = os.environ.get("ASSISTANT_MODEL", DEFAULT_MODEL)
     mode: Mode = "hybrid"
     # Below this cosine similarity a passage found for a question without a code is not an answer.
-    min_dense: float = 0.40
-    # Needed when none of the question's words occur in the passage.
-    min_dense_no_overlap: float = 0.55
+    min_dense: float = 0.28
+    # Needed when none of the question's distinctive words occur in the passage.
+    min_dense_no_overlap: float = 0.50
+    # ...and when that passage is a table row offered as the code for a described situation.
+    min_dense_row: float = 0.70
     # A filtered list keeps rows whose similarity is within this margin of the best row.
     list_margin: float = 0.06
+    list_max: int = 8
 
 
 class Assistant:
@@ -167,35 +170,59 @@ class Assistant:
 
     def _list(self, q: Query, scope: set[str], warnings: list[CodeWarning]) -> Answer:
         keep = self._keep(scope, kind="row", code_type=q.target)
-        content = [t for t in q.terms if t not in {"modifier", "taxonomy", "icd", "icd10", "icd-10", "diagnosis",
-                                                    "diagnose", "dx", "cpt", "list", "all", "every", "specialty",
-                                                    "specialtie", "provider"}]
         candidates = [c for c in self.index.chunks if keep(c)]
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target} table.")
-        if not content:
+        terms = self._discriminative(q, candidates)
+        if not terms:
             hits = [Hit(chunk=c, score=1.0, exact=True) for c in candidates]
             return tpl.list_answer(q, hits, warnings, detail=False)
         hits = self.retriever.search(q.retrieval_text, keep, k=len(candidates))
-        if not hits or not self._supported(q, hits[0]):
+        if not hits or not self._supported(q, hits[0], candidates):
             return tpl.abstain(q, tpl.NOT_COVERED)
         top = max(h.dense for h in hits)
-        chosen = [h for h in hits if h.dense >= top - self.settings.list_margin][:8]
+        chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
+                  or terms <= set(tokenize(embed_text(h.chunk)))][: self.settings.list_max]
         return tpl.list_answer(q, chosen, warnings, detail=True)
 
-    def _supported(self, q: Query, hit: Hit) -> bool:
-        """Whether a passage found without an exact code is close enough to count as the answer."""
-        overlap = set(tokenize(q.retrieval_text)) & set(tokenize(hit.chunk.text + " " + " ".join(hit.chunk.section)))
-        if overlap:
+    @staticmethod
+    def _discriminative(q: Query, candidates: list[Chunk]) -> set[str]:
+        """The question's words that tell candidates apart: in fewer than half of them, not type words."""
+        from .query import TYPE_WORDS
+
+        counts: dict[str, int] = {}
+        for c in candidates:
+            for t in set(tokenize(embed_text(c))):
+                counts[t] = counts.get(t, 0) + 1
+        words = set(tokenize(q.retrieval_text)) - {t.rstrip("s") for t in TYPE_WORDS} - set(TYPE_WORDS)
+        words -= {"list", "all", "every", "related"}
+        words -= {code_key(r).lower() for r in q.reports}
+        return {t for t in words if counts.get(t, 0) < max(2, len(candidates) / 2) or len(candidates) < 3}
+
+    def _supported(self, q: Query, hit: Hit, candidates: list[Chunk]) -> bool:
+        """Whether a passage found without an exact code is close enough to count as the answer.
+
+        Sharing a distinctive word with the question lowers the similarity needed; a table row
+        offered as the code for a situation must share one, or be near-identical in meaning.
+        """
+        terms = self._discriminative(q, candidates)
+        if terms & set(tokenize(embed_text(hit.chunk))):
             return hit.dense >= self.settings.min_dense
-        return hit.dense >= self.settings.min_dense_no_overlap
+        need = self.settings.min_dense_row if hit.chunk.kind == "row" else self.settings.min_dense_no_overlap
+        return hit.dense >= need
 
     def _search(self, q: Query, scope: set[str], warnings: list[CodeWarning]) -> Answer:
         prose_intents = ("definition", "site_of_service", "clinical_context", "payer")
-        kind = "prose" if q.intent in prose_intents else ("row" if q.target or q.intent == "reverse" else None)
+        if q.target or q.intent == "reverse":
+            kind = "row"
+        elif q.intent in prose_intents:
+            kind = "prose"
+        else:
+            kind = None
         keep = self._keep(scope, kind=kind, code_type=q.target if kind == "row" else None)
         hits = self.retriever.search(q.retrieval_text, keep, k=5)
-        if not hits or not self._supported(q, hits[0]):
+        candidates = [c for c in self.index.chunks if keep(c)]
+        if not hits or not self._supported(q, hits[0], candidates):
             return tpl.abstain(q, tpl.NOT_COVERED)
         best = hits[0]
         if best.chunk.kind == "row":
@@ -205,6 +232,3 @@ class Assistant:
     def documents(self) -> list[Document]:
         return list(self.docs)
 
-
-def _code_key(code: str) -> str:
-    return code_key(code)

@@ -70,7 +70,7 @@ class Embedder:
     @property
     def dim(self) -> int:
         self.warm_up()
-        return int(self._model.get_sentence_embedding_dimension())  # type: ignore[union-attr]
+        return int(self._model.get_embedding_dimension())  # type: ignore[union-attr]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised float32 embeddings, one row per text, encoded in batches."""

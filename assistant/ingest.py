@@ -17,7 +17,7 @@ from .errors import CorpusError, DocumentError
 from .models import Chunk, CodeType, Document, IngestIssue, Section, Table
 
 MAX_BYTES = 5_000_000
-PROSE_CHUNK_CHARS = 1200
+PROSE_CHUNK_CHARS = 400  # small enough that a question's sentence is not drowned by its neighbours
 SUFFIXES = (".txt", ".md")
 
 TITLE_RE = re.compile(r"^(?:CPT|HCPCS)(?:\s+code)?\s+([0-9A-Z]{5})\s*[:\u2013\u2014-]\s*(\S.*)$", re.I)
@@ -193,11 +193,38 @@ def parse(text: str, source: str, content_hash: str | None = None) -> Document:
     )
 
 
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of prose, paragraphs kept apart; each is a verbatim span of ``text``."""
+    return [s.strip() for para in text.split("\n\n") for s in SENTENCE_RE.split(para) if s.strip()]
+
+
+def _pieces(paras: list[str]) -> list[str]:
+    """Paragraphs, with a long one cut at sentence boundaries into pieces of about PROSE_CHUNK_CHARS."""
+    out = []
+    for para in paras:
+        if len(para) <= PROSE_CHUNK_CHARS:
+            out.append(para)
+            continue
+        piece = ""
+        for sent in SENTENCE_RE.split(para):
+            if piece and len(piece) + 1 + len(sent) > PROSE_CHUNK_CHARS:
+                out.append(piece)
+                piece = sent
+            else:
+                piece = f"{piece} {sent}" if piece else sent
+        if piece:
+            out.append(piece)
+    return out
+
+
 def _prose_chunks(code: str, title: str, source: str,
                   sections: dict[tuple[str, ...], tuple[int, list[str]]]) -> Iterable[Chunk]:
     for path, (line_no, paras) in sections.items():
         group: list[str] = []
-        for para in [*paras, None]:
+        for para in [*_pieces(paras), None]:
             if para is not None and (not group or len("\n\n".join([*group, para])) <= PROSE_CHUNK_CHARS):
                 group.append(para)
                 continue

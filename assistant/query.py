@@ -24,14 +24,14 @@ being do does did done i me my we our you your it its this that these those ther
 when where which who whom why how can could should would will shall may might must i'd im i'm use used
 using usage about any some please tell give show need needs needed get got have has had than then so
 such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
-report reports""".split())
+report reports pls plz u ur instead like usually typically typical""".split())
 
 TYPE_WORDS: dict[str, CodeType] = {
     "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",
     "taxonomy": "taxonomy", "taxonomies": "taxonomy", "specialty": "taxonomy", "specialties": "taxonomy",
     "provider": "taxonomy", "providers": "taxonomy",
     "icd": "icd10", "icd10": "icd10", "icd-10": "icd10", "diagnosis": "icd10", "diagnoses": "icd10",
-    "dx": "icd10", "diag": "icd10", "diagnostic": "icd10",
+    "dx": "icd10", "diag": "icd10",
     "cpt": "cpt", "hcpcs": "hcpcs",
 }
 # Words a user types to ask about the format itself; repaired toward, never away from.
@@ -41,7 +41,7 @@ QUERY_VOCAB = frozenset([*TYPE_WORDS, "which", "list", "all", "compare", "differ
                          "assistant", "surgeon", "surgeons", "when", "what", "where"])
 ENGLISH_TWO_LETTER = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
 
-TAXONOMY_RE = re.compile(r"\b(\d{3}[0-9a-z]\d{5}x)\b", re.I)
+TAXONOMY_RE = re.compile(r"\b(\d{3}[0-9a-z]{6}x)\b", re.I)
 ICD_RE = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9ab])(?:\s*\.\s*([0-9a-z]{1,4})|([0-9][0-9a-z]{0,3}))?(?![\w])", re.I)
 CPT_RE = re.compile(r"(?<![\w.])(\d{4}[0-9ft])(?![\w])", re.I)
 MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*((?:[0-9a-z]{2}\b(?:\s*(?:,|/|&|and|or|vs\.?|versus)\s*)?)+)",
@@ -86,9 +86,20 @@ TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                                             r"\b(denied|denials?|deny|medical necessity|lcd|ncd)\b"),
                                  re.compile(r"\b(is|are) (not )?covered\b|\bnon-?covered\b|\bcovers (CPT|the)", re.I)),
 }
+# How staff abbreviate payers, spelled out as reports name them.
+PAYER_ALIASES = {"bcbs": "Blue Cross Blue Shield", "uhc": "UnitedHealthcare", "united healthcare": "UnitedHealthcare",
+                 "united": "UnitedHealthcare", "cms": "Medicare"}
 PAYER_NAMES = ("aetna", "humana", "cigna", "anthem", "kaiser", "molina", "centene", "wellcare", "tricare",
                "medicaid", "medicare", "unitedhealthcare", "united healthcare", "uhc", "bcbs", "blue cross",
                "blue shield", "highmark", "oscar", "ambetter", "caresource", "optum", "elevance")
+
+
+# Words of the format's own sections that answer an intent, added to what retrieval searches for.
+INTENT_HINTS: dict[str, str] = {
+    "site_of_service": "typical site of service",
+    "clinical_context": "clinical context patient",
+    "payer": "key payers",
+}
 
 
 class CodeRef(BaseModel):
@@ -118,7 +129,8 @@ class Query(BaseModel):
 
     @property
     def retrieval_text(self) -> str:
-        return f"{self.context} {self.text}".strip() if self.followup else self.text
+        """What retrieval searches for: the question, its follow-up context and its intent's cue words."""
+        return " ".join(p for p in (self.context, self.text, INTENT_HINTS.get(self.intent, "")) if p)
 
 
 def tokenize(text: str) -> list[str]:
@@ -153,6 +165,18 @@ class Catalog:
                 if len(word) >= 3:
                     self.vocab.add(word)
         self._vocab_list = sorted(self.vocab)
+        self.df: dict[str, int] = defaultdict(int)
+        self.field_words: set[str] = set()
+        for c in self.chunks:
+            for t in set(tokenize(" ".join((c.text, *c.section)))):
+                self.df[t] += 1
+            self.field_words.update(tokenize(" ".join(c.columns[1:])))
+
+    def is_content(self, token: str) -> bool:
+        """A word that narrows a search: not a type or column name, not in most passages."""
+        if token in TYPE_WORDS or token in self.field_words or token in FOLLOWUP_GLUE:
+            return False
+        return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
 
     def codes_of(self, code_type: CodeType, docs: Iterable[str] | None = None) -> list[str]:
         """The codes of one type the corpus (or the given reports) lists, in document order."""
@@ -252,6 +276,7 @@ def _target(text: str) -> CodeType | None:
     return None
 
 
+FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
                          r"what of|then)\b|^(\S+\s*){1,2}$")
 PRONOUN_RE = re.compile(r"\b(it|that|this|those|them|these|they|the same|same one)\b")
@@ -262,6 +287,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     history = [h for h in (history or []) if h and h.strip()][-4:]
     prev = parse(history[-1], catalog, history[:-1]) if history else None
     fixed, corrections = catalog.correct(question.strip())
+    for alias, name in PAYER_ALIASES.items():
+        fixed = re.sub(rf"\b{alias}\b", name, fixed, flags=re.I)
     text = re.sub(r"\s+", " ", fixed).strip()
     low = text.lower()
     target = _target(low)
@@ -288,7 +315,11 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             intent = prev.intent
         elif not codes and not unknown and intent == "prose" and not target:
             intent = prev.intent if prev.intent not in ("lookup", "compare") else "prose"
-        context = prev.retrieval_text if not codes else ""
+        if not _has_content(low, catalog) and not codes:
+            context = prev.text if not prev.followup else f"{prev.context} {prev.text}"
+        else:
+            # New content leads; the earlier turn only lends its report and its kind of code.
+            context = " ".join([*reports, *([target] if target and not _target(low) else [])])
     return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
                  context=context, corrections=corrections,
@@ -302,9 +333,9 @@ def _code_type(q: Query) -> CodeType | None:
 
 
 def _has_content(low: str, catalog: Catalog) -> bool:
-    """True when the words carry something to search for beyond follow-up glue and pronouns."""
-    glue = {"and", "about", "also", "same", "then", "include", "includes", "including", "it", "that", "this"}
-    return any(t not in glue and t not in TYPE_WORDS for t in tokenize(low) if not t.isdigit())
+    """True when the words name something new to search for, rather than a field of the earlier
+    answer (a column name such as "clinical relevance") or words every passage shares."""
+    return any(catalog.is_content(t) for t in tokenize(low) if not t.isdigit())
 
 
 def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: CodeType | None) -> Intent:
