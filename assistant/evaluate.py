@@ -109,3 +109,56 @@ def write_json(path: Path, results: list[Result], summary: dict) -> None:
     path.write_text(json.dumps({"summary": summary, "results": [
         {"id": r.item.id, "kind": r.item.kind, "ok": r.ok, "reasons": r.reasons,
          "answer": r.answer.model_dump(mode="json")} for r in results]}, indent=2), encoding="utf-8")
+
+
+def gold_ids(bot: Assistant, item: EvalItem) -> set[str]:
+    """Chunks that answer an item: the rows whose code the item requires (``gold`` or ``must``)."""
+    from .ingest import code_key
+
+    wanted = item.gold or [m for m in item.must if code_key(m) in bot.catalog.by_key]
+    return {bot.index.chunks[i].id for m in wanted for i in bot.catalog.by_key.get(code_key(m), [])}
+
+
+def retrieval_metrics(bot: Assistant, items: list[EvalItem]) -> dict[str, dict[str, float]]:
+    """recall@1, recall@5 and MRR per retriever over the answerable items with gold rows.
+
+    ``exact+hybrid`` is what answers use: exact code matches first, then the fused ranking.
+    """
+    from .query import parse
+
+    graded = [(it, gold_ids(bot, it)) for it in items if it.answerable]
+    graded = [(it, g) for it, g in graded if g]
+    out: dict[str, dict[str, float]] = {}
+    for mode in ("dense", "bm25", "hybrid", "exact+hybrid"):
+        r1 = r5 = mrr = 0.0
+        for it, gold in graded:
+            q = parse(it.question, bot.catalog, it.history)
+            ranked = [h.chunk.id for h in bot.retriever.search(q.retrieval_text, k=20,
+                                                                mode="hybrid" if mode == "exact+hybrid" else mode)]
+            if mode == "exact+hybrid":
+                exact = [bot.index.chunks[i].id for c in q.codes for i in bot.catalog.by_key.get(c.key, [])]
+                ranked = exact + [r for r in ranked if r not in exact]
+            ranks = [n for n, cid in enumerate(ranked, 1) if cid in gold]
+            r1 += bool(ranks and ranks[0] == 1)
+            r5 += bool(ranks and ranks[0] <= 5)
+            mrr += 1 / ranks[0] if ranks else 0.0
+        n = max(len(graded), 1)
+        out[mode] = {"n": len(graded), "recall@1": r1 / n, "recall@5": r5 / n, "mrr": mrr / n}
+    return out
+
+
+def ablation(bot: Assistant, items: list[EvalItem]) -> str:
+    """The retrieval metrics table plus answer accuracy with each retriever behind the answers."""
+    metrics = retrieval_metrics(bot, items)
+    lines = [f"{'retriever':<14}{'n':>5}{'R@1':>8}{'R@5':>8}{'MRR':>8}{'answers':>10}"]
+    saved = bot.retriever.mode
+    try:
+        for mode, m in metrics.items():
+            bot.retriever.mode = "hybrid" if mode == "exact+hybrid" else mode  # type: ignore[assignment]
+            acc = summarize(run(bot, items))["overall"] if mode != "hybrid" else None
+            acc_s = f"{acc:>10.1%}" if acc is not None else f"{'(=exact+)':>10}"
+            lines.append(f"{mode:<14}{m['n']:>5}{m['recall@1']:>8.3f}{m['recall@5']:>8.3f}{m['mrr']:>8.3f}{acc_s}")
+    finally:
+        bot.retriever.mode = saved
+    lines.append("answers: eval accuracy with that retriever behind the answer logic (exact code lookup always on)")
+    return "\n".join(lines)
