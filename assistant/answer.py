@@ -104,41 +104,18 @@ def compare_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning
                   warnings=warnings, intent="compare", resolved=query.retrieval_text)
 
 
-INTENT_CUES = {
-    "site_of_service": {"site", "service", "outpatient", "inpatient", "setting", "facility", "hospital",
-                        "center", "office", "ambulatory"},
-    "payer": {"payer", "aetna", "cigna", "medicare", "unitedhealthcare", "blue", "cros", "claim"},
-    "definition": {"describe", "denote", "code", "procedure", "include"},
-}
-
-
-def prose_answer(query: Query, hit: Hit, warnings: list[CodeWarning]) -> Answer:
-    """The best one to three sentences of a prose chunk, quoted, with its section path."""
+def prose_answer(query: Query, hit: Hit, quotes: list[str], warnings: list[CodeWarning]) -> Answer:
+    """One to three sentences of a prose chunk, quoted verbatim, with the section path."""
     chunk = hit.chunk
-    sents = sentences(chunk.text)
-    terms = set(query.terms) | set(tokenize(query.context)) if query.followup else set(query.terms)
-    cues = INTENT_CUES.get(query.intent, set())
-    scored = []
-    for pos, s in enumerate(sents):
-        toks = set(tokenize(s))
-        scored.append((len(toks & terms) * 2 + len(toks & cues), -pos, s))
-    limit = 3 if query.intent == "clinical_context" else 2
-    if query.intent == "clinical_context":
-        best = sents[:limit]
-    else:
-        ranked = sorted(scored, reverse=True)
-        best = [s for sc, _, s in ranked[:limit] if sc > 0] or [sents[0]]
-        best = [s for s in sents if s in best]
+    ordered = [s for s in sentences(chunk.text) if s in quotes]
     cites = _Cites()
-    quote = " ".join(best)
-    # Quoting contiguous sentences keeps the quote one verbatim span; otherwise cite each sentence.
+    quote = " ".join(ordered)
+    # Neighbouring sentences make one verbatim span; otherwise each sentence is its own quote.
     if quote in chunk.text:
-        n = cites.add(chunk, quote, hit.score)
-        body = f"*{chunk.section_path}:* “{quote}” [{n}]"
+        body = f"*{chunk.section_path}:* “{quote}” [{cites.add(chunk, quote, hit.score)}]"
     else:
-        parts = [f"“{s}” [{cites.add(chunk, s, hit.score)}]" for s in best]
-        body = f"*{chunk.section_path}:* " + " … ".join(parts)
-    if chunk.doc_code and len(query.reports) != 1:
+        body = f"*{chunk.section_path}:* " + " … ".join(f"“{s}” [{cites.add(chunk, s, hit.score)}]" for s in ordered)
+    if len(query.reports) != 1:
         body = f"*{chunk.doc_code} report* › {body}"
     return Answer(question=query.original, text=body, answered=True, citations=cites.items, warnings=warnings,
                   intent=query.intent, resolved=query.retrieval_text)

@@ -12,7 +12,7 @@ from . import answer as tpl
 from . import index as idx
 from .embed import DEFAULT_MODEL, Embedder, embed_text
 from .errors import IndexFileError
-from .ingest import code_key, load_corpus
+from .ingest import code_key, load_corpus, sentences
 from .models import Answer, Chunk, CodeWarning, Document, Hit, IngestIssue
 from .query import Catalog, Query, parse, tokenize
 from .retrieve import Mode, Retriever
@@ -39,6 +39,20 @@ class Settings(BaseModel):
     # A filtered list keeps rows whose similarity is within this margin of the best row.
     list_margin: float = 0.06
     list_max: int = 8
+    # Prose passages whose sentences are scored, and how close a second sentence must be to be quoted too.
+    prose_passages: int = 6
+    sentence_margin: float = 0.04
+    # Sentence score bonuses: per distinctive question word it contains; when the question names its
+    # label (a bullet's "Typical site of service:" or its section's heading).
+    term_weight: float = 0.05
+    label_weight: float = 0.15
+
+
+def _label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
+    """Whether the question names what this sentence is: its bullet label or its section heading."""
+    label = sentence.split(":", 1)[0] if ":" in sentence[:60] else chunk.section[-1]
+    words = set(tokenize(label))
+    return bool(words) and words <= asked
 
 
 class Assistant:
@@ -181,12 +195,14 @@ class Assistant:
         if not hits or not self._supported(q, hits[0], candidates):
             return tpl.abstain(q, tpl.NOT_COVERED)
         top = max(h.dense for h in hits)
+        vocab = {t for c in candidates for t in tokenize(embed_text(c))}
+        known = terms & vocab
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
-                  or terms <= set(tokenize(embed_text(h.chunk)))][: self.settings.list_max]
+                  or (known and known <= set(tokenize(embed_text(h.chunk))))][: self.settings.list_max]
         return tpl.list_answer(q, chosen, warnings, detail=True)
 
     @staticmethod
-    def _discriminative(q: Query, candidates: list[Chunk]) -> set[str]:
+    def _discriminative(q: Query, candidates: list[Chunk], keep_reports: bool = False) -> set[str]:
         """The question's words that tell candidates apart: in fewer than half of them, not type words."""
         from .query import TYPE_WORDS
 
@@ -196,7 +212,8 @@ class Assistant:
                 counts[t] = counts.get(t, 0) + 1
         words = set(tokenize(q.retrieval_text)) - {t.rstrip("s") for t in TYPE_WORDS} - set(TYPE_WORDS)
         words -= {"list", "all", "every", "related"}
-        words -= {code_key(r).lower() for r in q.reports}
+        if not keep_reports:
+            words -= {code_key(r).lower() for r in q.reports}
         return {t for t in words if counts.get(t, 0) < max(2, len(candidates) / 2) or len(candidates) < 3}
 
     def _supported(self, q: Query, hit: Hit, candidates: list[Chunk]) -> bool:
@@ -212,22 +229,50 @@ class Assistant:
         return hit.dense >= need
 
     def _search(self, q: Query, scope: set[str], warnings: list[CodeWarning]) -> Answer:
-        prose_intents = ("definition", "site_of_service", "clinical_context", "payer")
-        if q.target or q.intent == "reverse":
-            kind = "row"
-        elif q.intent in prose_intents:
-            kind = "prose"
-        else:
-            kind = None
-        keep = self._keep(scope, kind=kind, code_type=q.target if kind == "row" else None)
-        hits = self.retriever.search(q.retrieval_text, keep, k=5)
+        """No code named: find the row or the sentences that answer the question, or abstain."""
+        row: Hit | None = None
+        if q.target or q.intent in ("reverse", "prose"):
+            keep = self._keep(scope, kind="row", code_type=q.target)
+            hits = self.retriever.search(q.retrieval_text, keep, k=5)
+            rows = [c for c in self.index.chunks if keep(c)]
+            if hits and self._supported(q, hits[0], rows):
+                row = hits[0]
+            if q.target or q.intent == "reverse":
+                return tpl.row_answer(q, [row], warnings) if row else tpl.abstain(q, tpl.NOT_COVERED)
+        prose = self._best_sentences(q, scope)
+        if prose and (row is None or prose[0].dense > row.dense):
+            return tpl.prose_answer(q, prose[0], prose[1], warnings)
+        if row is not None:
+            return tpl.row_answer(q, [row], warnings)
+        return tpl.abstain(q, tpl.NOT_COVERED)
+
+    def _best_sentences(self, q: Query, scope: set[str]) -> tuple[Hit, list[str]] | None:
+        """The prose passage and its one to three sentences closest to the question, if close enough.
+
+        Passages are found by hybrid search; their sentences are then scored one by one, so a
+        question about one detail quotes that detail rather than its paragraph's first line.
+        """
+        keep = self._keep(scope, kind="prose")
+        hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
+        if not hits:
+            return None
         candidates = [c for c in self.index.chunks if keep(c)]
-        if not hits or not self._supported(q, hits[0], candidates):
-            return tpl.abstain(q, tpl.NOT_COVERED)
-        best = hits[0]
-        if best.chunk.kind == "row":
-            return tpl.row_answer(q, [best], warnings)
-        return tpl.prose_answer(q, best, warnings)
+        terms = self._discriminative(q, candidates, keep_reports=True)
+        pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)]
+        sims = self.embedder.encode_cached([s for _, s in pairs]) @ self.embedder.encode_query(q.retrieval_text)
+        asked = set(tokenize(q.retrieval_text))
+        scored = sorted(((float(sim) + self.settings.term_weight * len(terms & set(tokenize(pairs[i][1])))
+                          + self.settings.label_weight * _label_match(pairs[i][0].chunk, pairs[i][1], asked), i)
+                         for i, sim in enumerate(sims)), reverse=True)
+        best_score, best_i = scored[0]
+        hit, sentence = pairs[best_i]
+        overlap = bool(terms & set(tokenize(sentence)))
+        dense = float(sims[best_i])
+        if dense < (self.settings.min_dense if overlap else self.settings.min_dense_no_overlap):
+            return None
+        quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
+                               and sc >= best_score - self.settings.sentence_margin]
+        return Hit(chunk=hit.chunk, score=hit.score, dense=dense, lexical=hit.lexical), quotes
 
     def documents(self) -> list[Document]:
         return list(self.docs)

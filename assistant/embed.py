@@ -66,6 +66,7 @@ class Embedder:
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load the embedding model from {path}: {exc}") from exc
         self._cached = lru_cache(maxsize=2048)(self._encode_one)
+        self._sentences: dict[str, np.ndarray] = {}
 
     @property
     def dim(self) -> int:
@@ -85,6 +86,15 @@ class Embedder:
         vec = self.encode([text])[0]
         vec.setflags(write=False)
         return vec
+
+    def encode_cached(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of short texts (quoted sentences) that recur across questions, cached."""
+        self.warm_up()
+        todo = [t for t in dict.fromkeys(texts) if t not in self._sentences]
+        if todo:
+            for t, v in zip(todo, self.encode(todo), strict=True):
+                self._sentences[t] = v
+        return np.stack([self._sentences[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query's embedding; repeated questions are served from a small cache."""

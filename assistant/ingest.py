@@ -222,17 +222,12 @@ def _pieces(paras: list[str]) -> list[str]:
 
 def _prose_chunks(code: str, title: str, source: str,
                   sections: dict[tuple[str, ...], tuple[int, list[str]]]) -> Iterable[Chunk]:
+    """One chunk per paragraph or bullet (a bullet is often a field, "Typical site of service: …");
+    a long paragraph is cut at sentence boundaries."""
     for path, (line_no, paras) in sections.items():
-        group: list[str] = []
-        for para in [*_pieces(paras), None]:
-            if para is not None and (not group or len("\n\n".join([*group, para])) <= PROSE_CHUNK_CHARS):
-                group.append(para)
-                continue
-            if group:
-                body = "\n\n".join(group)
-                yield Chunk(id=_chunk_id(code, path, body), doc_code=code, doc_title=title, source=source,
-                            section=path, kind="prose", text=body, line=line_no)
-            group = [para] if para is not None else []
+        for body in _pieces(paras):
+            yield Chunk(id=_chunk_id(code, path, body), doc_code=code, doc_title=title, source=source,
+                        section=path, kind="prose", text=body, line=line_no)
 
 
 def _row_chunks(code: str, title: str, source: str, tables: list[Table]) -> Iterable[Chunk]:

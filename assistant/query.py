@@ -32,7 +32,7 @@ TYPE_WORDS: dict[str, CodeType] = {
     "provider": "taxonomy", "providers": "taxonomy",
     "icd": "icd10", "icd10": "icd10", "icd-10": "icd10", "diagnosis": "icd10", "diagnoses": "icd10",
     "dx": "icd10", "diag": "icd10",
-    "cpt": "cpt", "hcpcs": "hcpcs",
+    "cpt": "cpt", "cpts": "cpt", "hcpcs": "hcpcs", "icds": "icd10", "dxs": "icd10",
 }
 # Words a user types to ask about the format itself; repaired toward, never away from.
 QUERY_VOCAB = frozenset([*TYPE_WORDS, "which", "list", "all", "compare", "difference", "between", "versus",
@@ -67,6 +67,14 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 
+# How staff abbreviate payers, spelled out as reports name them.
+PAYER_ALIASES = {"bcbs": "Blue Cross Blue Shield", "uhc": "UnitedHealthcare", "united healthcare": "UnitedHealthcare",
+                 "united": "UnitedHealthcare", "cms": "Medicare"}
+PAYER_NAMES = ("aetna", "humana", "cigna", "anthem", "kaiser", "molina", "centene", "wellcare", "tricare",
+               "medicaid", "medicare", "unitedhealthcare", "united healthcare", "uhc", "bcbs", "blue cross",
+               "blue shield", "highmark", "oscar", "ambetter", "caresource", "optum", "elevance")
+_PAYERS = "|".join(PAYER_NAMES)
+
 # Facts a coding report of this format does not state unless it says so explicitly. Each topic is
 # (how a question asks for it, what a passage must contain to answer it).
 TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
@@ -78,21 +86,18 @@ TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?|bundl\w*|unbundl\w*)\b"), re.compile(r"\b(NCCI|PTP edit)", re.I)),
     "MUEs": (re.compile(r"\b(mues?|medically unlikely|max(imum)? units|units? of service)\b"),
              re.compile(r"\b(MUE|medically unlikely)", re.I)),
-    "global days": (re.compile(r"\bglobal (days?|period|surgery|package)\b|\bglobal\b"),
+    "global days": (re.compile(r"\bglobal days?\b|\bhow (long|many)\b.*\bglobal\b|\b(what|whats|what's) (is )?the global\b|"
+                               r"\bglobal (period|package|surgery) (for|of|length|on)\b|\bglobal for\b"),
                     re.compile(r"\b\d+[- ]day global|global (days|period) (is|of) \d+", re.I)),
     "prior authorization": (re.compile(r"\b(prior auth\w*|pre-?auth\w*|precert\w*|authori[sz]ation|auth)\b"),
                             re.compile(r"\b(prior authori[sz]ation|precertification)", re.I)),
-    "payer coverage decisions": (re.compile(r"\b(cover|covers|covered|coverage)\b(?!.*\b(report|analysis|document)\b)|"
-                                            r"\b(denied|denials?|deny|medical necessity|lcd|ncd)\b"),
+    "payer coverage decisions": (re.compile(r"\b(covered by|coverage (decision|determination|policy|policies)|denied|"
+                                            r"denials?|deny|medical necessity|lcd|ncd)\b|"
+                                            rf"\b(payers?|insurance|insurers?|plans?|{_PAYERS})\b.*\b(covers?|covered|coverage)\b"
+                                            r"(?!.*\b(report|analysis|document)\b)|"
+                                            rf"\b(covers?|covered|coverage)\b.*\b({_PAYERS})\b"),
                                  re.compile(r"\b(is|are) (not )?covered\b|\bnon-?covered\b|\bcovers (CPT|the)", re.I)),
 }
-# How staff abbreviate payers, spelled out as reports name them.
-PAYER_ALIASES = {"bcbs": "Blue Cross Blue Shield", "uhc": "UnitedHealthcare", "united healthcare": "UnitedHealthcare",
-                 "united": "UnitedHealthcare", "cms": "Medicare"}
-PAYER_NAMES = ("aetna", "humana", "cigna", "anthem", "kaiser", "molina", "centene", "wellcare", "tricare",
-               "medicaid", "medicare", "unitedhealthcare", "united healthcare", "uhc", "bcbs", "blue cross",
-               "blue shield", "highmark", "oscar", "ambetter", "caresource", "optum", "elevance")
-
 
 # Words of the format's own sections that answer an intent, added to what retrieval searches for.
 INTENT_HINTS: dict[str, str] = {
@@ -276,6 +281,8 @@ def _target(text: str) -> CodeType | None:
     return None
 
 
+PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagnoses|dxs|icds|icd codes|icd-10 codes|"
+                            r"dx codes|cpts|cpt codes|specialties|diagnosis codes)\b")
 FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
                          r"what of|then)\b|^(\S+\s*){1,2}$")
@@ -349,6 +356,8 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
         return "list"
     if n == 1:
         return "lookup"
+    if target and PLURAL_TYPE_RE.search(low):
+        return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):
         if name in matched:
             if name == "list" and not target and "all" not in low and "list" not in low:
