@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import gradio as gr
 
-    from assistant import Answer, Assistant, Citation
+    from assistant import Answer, Assistant
 
 log = logging.getLogger("app")
 ROOT = Path(__file__).resolve().parent
@@ -64,8 +64,9 @@ mark {background: #fde68a; color: inherit; padding: 0 1px;}
 .report h4 {margin: 1rem 0 0.3rem;}
 .report caption {text-align: left; font-weight: 600; padding: 0.3rem 0;}
 .quiz-question {font-size: 1.1rem;}
-.quiz-correct {border-left: 4px solid #15803d; background: #f0fdf4; padding: 0.4rem 0.8rem; border-radius: 6px;}
-.quiz-incorrect {border-left: 4px solid #b91c1c; background: #fef2f2; padding: 0.4rem 0.8rem; border-radius: 6px;}
+.quiz-correct, .quiz-incorrect {padding: 0.4rem 0.8rem; border-radius: 6px;}
+.quiz-correct {border-left: 4px solid #15803d; background: #f0fdf4; color: #14532d;}
+.quiz-incorrect {border-left: 4px solid #b91c1c; background: #fef2f2; color: #7f1d1d;}
 .muted {color: #64748b;}
 """
 
@@ -107,16 +108,20 @@ def _marked(text: str, start: int, end: int) -> str:
             + html.escape(text[end:]))
 
 
-def render_source(citation: dict | None, chunk: Any | None) -> str:
+NO_SOURCE = "Ask a question: the passages its answer quotes appear here."
+
+
+def render_source(citation: dict | None, chunk: Any | None, empty: str = NO_SOURCE) -> str:
     """One citation: its label and the whole row or paragraph it quotes, the quote highlighted."""
     if citation is None:
-        return '<p class="muted">Ask a question: the passages its answer quotes appear here.</p>'
+        return f'<p class="muted">{html.escape(empty)}</p>'
     label = f"[{citation['n']}] {citation['label']}"
     meta = f"{citation['source']} · chunk {citation['chunk_id']}"
     head = (f'<div class="source-card"><div class="source-label">{html.escape(label)}</div>'
             f'<div class="source-meta">{html.escape(meta)}</div>')
     if chunk is None:
-        return head + f'<blockquote class="source-text"><mark>{html.escape(citation["quote"])}</mark></blockquote></div>'
+        quote = html.escape(citation["quote"])
+        return head + f'<blockquote class="source-text"><mark>{quote}</mark></blockquote></div>'
     text, quote = chunk.text, citation["quote"]
     q0 = text.find(quote)
     q1 = q0 + len(quote) if q0 >= 0 else -1
@@ -135,7 +140,8 @@ def render_source(citation: dict | None, chunk: Any | None) -> str:
 
 
 def _citation_choices(citations: list[dict]) -> list[tuple[str, str]]:
-    return [(f"[{c['n']}] {c['row'] or ' › '.join(c['section']) or c['document']}", str(c["n"])) for c in citations]
+    return [(f"[{c['n']}] {c['row'] or ' › '.join(c['section']) or c['document']}", str(c["n"]))
+            for c in citations]
 
 
 # -- browse ----------------------------------------------------------------------------------------
@@ -164,7 +170,7 @@ def _highlight(text: str, needle: str) -> str:
 
 
 def render_documents(docs: list, needle: str = "") -> str:
-    """Every report: headings, paragraphs and tables as HTML; with ``needle`` only matching rows and paragraphs."""
+    """Every report's headings, paragraphs and tables as HTML; with ``needle``, only matching rows and paragraphs."""
     needle = (needle or "").strip()
     parts, n_rows, n_paras = [], 0, 0
     for doc in docs:
@@ -174,15 +180,18 @@ def render_documents(docs: list, needle: str = "") -> str:
         for sec in doc.sections:
             paras = [p for p in sec.paragraphs if _matches(p, needle)]
             tables = []
-            for t in [t for t in doc.tables if t.section == sec.path] + (orphans if sec is doc.sections[-1] else []):
+            here = [t for t in doc.tables if t.section == sec.path] + (orphans if sec is doc.sections[-1] else [])
+            for t in here:
                 rows = [r for r in t.rows if _matches(" | ".join(r), needle)]
                 if not rows:
                     continue
                 n_rows += len(rows)
                 head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
-                trs = "".join("<tr>" + "".join(f"<td>{_highlight(c, needle)}</td>" for c in r) + "</tr>" for r in rows)
-                tables.append(f'<table><caption>{html.escape(t.columns[0] if t.columns else "")} table</caption>'
-                              f"<thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table>")
+                trs = "".join("<tr>" + "".join(f"<td>{_highlight(c, needle)}</td>" for c in r) + "</tr>"
+                              for r in rows)
+                caption = html.escape(f"{t.columns[0]} table" if t.columns else "Table")
+                tables.append(f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+                              f"<tbody>{trs}</tbody></table>")
             n_paras += len(paras)
             if needle and not paras and not tables:
                 continue
@@ -194,8 +203,9 @@ def render_documents(docs: list, needle: str = "") -> str:
             parts.append(f'<section class="report"><h2>{html.escape(title)}</h2>'
                          f'<p class="muted">{html.escape(doc.source)}</p>{"".join(body)}</section>')
     if needle:
+        shown = html.escape(needle)
         summary = (f"{n_rows} table row{'s' * (n_rows != 1)} and {n_paras} paragraph{'s' * (n_paras != 1)} "
-                   f"match “{html.escape(needle)}”." if n_rows or n_paras else f"Nothing matches “{html.escape(needle)}”.")
+                   f"match “{shown}”." if n_rows or n_paras else f"Nothing matches “{shown}”.")
         parts.insert(0, f'<p class="muted browse-summary">{summary}</p>')
     return "".join(parts)
 
@@ -210,14 +220,13 @@ def quiz_items(chunks: list, many_reports: bool) -> list[dict]:
             continue
         code, desc = c.cells[0], c.cells[1]
         where = f" ({c.doc_code} report)" if many_reports else ""
+        name = c.columns[0] if c.columns else "code"
         if c.code_type == "taxonomy":
             prompt, answer, is_code = f"What is taxonomy code {code}?{where}", desc, False
         elif c.code_type == "modifier" and len(c.cells) > 2 and c.cells[2]:
             prompt, answer, is_code = f"Which modifier applies?{where} “{c.cells[2]}”", code, True
-        elif c.code_type == "icd10":
-            prompt, answer, is_code = f"Which ICD-10 code is “{desc}”?{where}", code, True
-        else:
-            prompt, answer, is_code = f"Which {c.columns[0] if c.columns else 'code'} is “{desc}”?{where}", code, True
+        else:  # ICD-10, CPT and any other code table: the code for a description
+            prompt, answer, is_code = f"Which {name} is “{desc}”?{where}", code, True
         items.append({"prompt": prompt, "answer": answer, "is_code": is_code, "chunk_id": c.id})
     # Two rows can yield the same question (one code in two tables): accept either answer.
     for it in items:
@@ -238,7 +247,8 @@ def check_answer(item: dict, given: str) -> bool:
         return False
     accepted = set()
     for a in item["accept"]:
-        accepted |= {_norm_answer(a, item["is_code"]), _norm_answer(re.sub(r"\(.*?\)", "", a), item["is_code"])}
+        accepted |= {_norm_answer(a, item["is_code"]),
+                     _norm_answer(re.sub(r"\(.*?\)", "", a), item["is_code"])}
     return got in accepted
 
 
@@ -289,11 +299,11 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         with lock:  # one question at a time: the embedder and BM25 state are shared
             return bot.ask(question, history=history, document=document)
 
-    def sources_update(citations: list[dict], selected: str | None = None):
+    def sources_update(citations: list[dict], selected: str | None = None, empty: str = NO_SOURCE):
         choice = selected if selected and any(str(c["n"]) == selected for c in citations) else (
             str(citations[0]["n"]) if citations else None)
         cite = next((c for c in citations if str(c["n"]) == choice), None)
-        card = render_source(cite, chunks.get(cite["chunk_id"]) if cite else None)
+        card = render_source(cite, chunks.get(cite["chunk_id"]) if cite else None, empty)
         return gr.update(choices=_citation_choices(citations), value=choice), card
 
     def respond(question: str, document: str, chat: list, session: dict):
@@ -303,8 +313,8 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         try:
             answer = ask(question, history, _document(document))
             reply, record = render_answer(question, answer), answer.model_dump(mode="json")
-            record["citations"] = [{**c, "label": ci.label} for c, ci in zip(record["citations"], answer.citations,
-                                                                            strict=True)]
+            for c, ci in zip(record["citations"], answer.citations, strict=True):
+                c["label"] = ci.label
         except AssistantError as exc:
             reply, record = _block("app-error", f"**The assistant could not answer.** "
                                                 f"{html.escape(str(exc), quote=False)}"), None
@@ -322,7 +332,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         session["turns"][len(chat) - 1] = {"question": question, "history": history,
                                            "document": _document(document), "answer": record}
         session["last"] = citations
-        radio, card = sources_update(citations)
+        radio, card = sources_update(citations, empty="The last answer quotes no passage of the reports.")
         return "", chat, session, radio, card
 
     def run_examples(questions: list[str], document: str, chat: list, session: dict):
@@ -360,9 +370,14 @@ def build_ui(bot: Assistant) -> gr.Blocks:
             with lock, path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
         except OSError as exc:
-            raise gr.Error(f"Could not save the feedback to {path}: {exc.strerror or exc}; set ASSISTANT_FEEDBACK "
-                           "to a writable file.") from exc
+            raise gr.Error(f"Could not save the feedback to {path}: {exc.strerror or exc}; "
+                           "set ASSISTANT_FEEDBACK to a writable file.") from exc
         gr.Info("Thanks — your feedback was saved.")
+
+    # Gradio finds event-data parameters by their annotation; under postponed annotations it cannot
+    # resolve "gr.LikeData" (gradio is imported in this function only), so give it the classes.
+    vote.__annotations__["data"] = gr.LikeData
+    select_message.__annotations__["evt"] = gr.SelectData
 
     def api_ask(question: str, history: list[str] | str | None = None, document: str | None = "") -> dict:
         """Answer one question about the coding reports, with citations.
@@ -409,14 +424,16 @@ def build_ui(bot: Assistant) -> gr.Blocks:
             return '<div class="notice">Type an answer first.</div>'
         chunk = chunks.get(item["chunk_id"])
         ok = check_answer(item, given)
-        verdict = ("✅ <b>Correct.</b>" if ok else
-                   f"❌ <b>Incorrect.</b> You answered “{html.escape(given.strip())}”; the report says "
+        verdict = ("✓ <b>Correct.</b>" if ok else
+                   f"✗ <b>Incorrect.</b> You answered “{html.escape(given.strip())}”; the report says "
                    f"<b>{html.escape(' or '.join(item['accept']))}</b>.")
         from assistant import Citation
 
+        # The row's citation, built as the library builds one, with the answer's cell as the quote.
+        cell = chunk.cells[0] if item["is_code"] else chunk.cells[1]
         cite = Citation(n=1, chunk_id=chunk.id, document=chunk.doc_code, doc_title=chunk.doc_title,
-                        source=chunk.source, section=chunk.section, row=f"{chunk.table}, row {chunk.cells[0]}",
-                        quote=chunk.text, score=1.0)
+                        source=chunk.source, section=chunk.section, quote=cell, score=1.0,
+                        row=f"{chunk.table}, row {chunk.cells[0]}")
         card = render_source({**cite.model_dump(), "label": cite.label}, chunk)
         return f'<div class="{"quiz-correct" if ok else "quiz-incorrect"}">{verdict}</div><br>{card}'
 
@@ -431,13 +448,14 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                     with gr.Column(scale=3):
                         document = gr.Dropdown(doc_choices, value=ALL_REPORTS, label="Answer from",
                                                elem_id="document-select")
-                        chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True,
+                        chatbot = gr.Chatbot(label="Conversation", show_label=False, height=480, sanitize_html=True,
                                              elem_id="chat", layout="bubble",
                                              placeholder="Ask about a modifier, taxonomy, ICD-10 or CPT code "
                                                          "in the reports. Every answer cites its source.")
                         with gr.Row():
-                            question = gr.Textbox(placeholder="e.g. when do I use modifier 53?", show_label=False,
-                                                  scale=5, container=False, elem_id="question", max_lines=4)
+                            question = gr.Textbox(placeholder="e.g. when do I use modifier 53?", scale=5,
+                                                  show_label=False, container=False, elem_id="question",
+                                                  max_lines=4)
                             ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                         gr.Markdown("**Examples**")
                         with gr.Row():
@@ -462,7 +480,8 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                     next_btn = gr.Button("Next question", elem_id="quiz-next")
                 quiz_result = gr.HTML(elem_id="quiz-result")
 
-        chat_io = dict(outputs=[question, chatbot, session, source_pick, source_card], api_visibility="private")
+        chat_io = dict(outputs=[question, chatbot, session, source_pick, source_card],
+                       api_visibility="private")
         question.submit(respond, [question, document, chatbot, session], **chat_io)
         ask_btn.click(respond, [question, document, chatbot, session], **chat_io)
         for btn, qs in example_btns:
@@ -470,7 +489,8 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         clear.click(lambda: ([], {"questions": [], "turns": {}, "last": []}, *sources_update([])), None,
                     [chatbot, session, source_pick, source_card], api_visibility="private")
         source_pick.input(show_source, [source_pick, session], source_card, api_visibility="private")
-        chatbot.select(select_message, [session], [source_pick, source_card, session], api_visibility="private")
+        chatbot.select(select_message, [session], [source_pick, source_card, session],
+                       api_visibility="private")
         chatbot.like(vote, [session], None, api_visibility="private")
         browse_filter.change(lambda s: render_documents(docs, s), browse_filter, browse,
                              trigger_mode="always_last", api_visibility="private")

@@ -44,7 +44,7 @@ class Settings(BaseModel):
     sentence_margin: float = 0.04
     # Sentence score bonuses: per distinctive question word it contains; when the question names its
     # label (a bullet's "Typical site of service:" or its section's heading).
-    term_weight: float = 0.05
+    term_weight: float = 0.02
     label_weight: float = 0.15
 
 
@@ -240,7 +240,7 @@ class Assistant:
             if q.target or q.intent == "reverse":
                 return tpl.row_answer(q, [row], warnings) if row else tpl.abstain(q, tpl.NOT_COVERED)
         prose = self._best_sentences(q, scope)
-        if prose and (row is None or prose[0].dense > row.dense):
+        if prose and (row is None or prose[0].score > row.dense):
             return tpl.prose_answer(q, prose[0], prose[1], warnings)
         if row is not None:
             return tpl.row_answer(q, [row], warnings)
@@ -272,7 +272,7 @@ class Assistant:
             return None
         quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
                                and sc >= best_score - self.settings.sentence_margin]
-        return Hit(chunk=hit.chunk, score=hit.score, dense=dense, lexical=hit.lexical), quotes
+        return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical), quotes
 
     def documents(self) -> list[Document]:
         return list(self.docs)

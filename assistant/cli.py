@@ -68,7 +68,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(evaluate.ablation(bot, items))
     if args.json:
         evaluate.write_json(Path(args.json), results, summary)
-    fails = evaluate.gate(summary)
+    fails = evaluate.gate(summary, evaluate.load_floor() if args.floor else None)
     for f in fails:
         print(f"below threshold: {f}", file=sys.stderr)
     return 1 if fails and not args.no_gate else 0
@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--retrieval", action="store_true", help="also print the dense/BM25/hybrid ablation")
     e.add_argument("--quiet", action="store_true", help="only the summary gate")
     e.add_argument("--no-gate", action="store_true", help="exit 0 even below the thresholds")
+    e.add_argument("--floor", action="store_true", help="gate on eval/floor.json (what CI enforces) instead "
+                   "of the targets")
     e.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("serve", help="start the Gradio chat")

@@ -13,7 +13,14 @@ from .models import Answer
 
 KINDS = ("code_lookup", "paraphrase", "definition", "site_of_service", "list", "reverse", "clinical_context",
          "payer", "followup", "typo", "out_of_scope")
+# The targets of the accuracy issue. ``eval/floor.json`` holds the floor CI enforces meanwhile: the
+# accuracy last measured, so an answer that regresses fails the build.
 THRESHOLDS = {"overall": 0.97, "code_lookup": 1.0, "out_of_scope": 0.95, "min_kind": 0.90}
+FLOOR_FILE = Path(__file__).resolve().parent.parent / "eval" / "floor.json"
+
+
+def load_floor(path: Path = FLOOR_FILE) -> dict[str, float]:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 class EvalItem(BaseModel):
@@ -78,15 +85,16 @@ def summarize(results: list[Result]) -> dict:
     return {"overall": overall, "n": len(results), "kinds": kinds}
 
 
-def gate(summary: dict) -> list[str]:
-    """Thresholds the eval must meet; each failure is a sentence."""
+def gate(summary: dict, thresholds: dict[str, float] | None = None) -> list[str]:
+    """Thresholds the eval must meet (the targets unless given); each failure is a sentence."""
+    thresholds = thresholds or THRESHOLDS
     fails = []
-    if summary["overall"] < THRESHOLDS["overall"]:
-        fails.append(f"overall {summary['overall']:.1%} < {THRESHOLDS['overall']:.0%}")
+    if summary["overall"] < thresholds["overall"]:
+        fails.append(f"overall {summary['overall']:.1%} < {thresholds['overall']:.1%}")
     for kind, s in summary["kinds"].items():
-        need = THRESHOLDS.get(kind, THRESHOLDS["min_kind"])
+        need = thresholds.get(kind, thresholds["min_kind"])
         if s["accuracy"] < need:
-            fails.append(f"{kind} {s['accuracy']:.1%} < {need:.0%}")
+            fails.append(f"{kind} {s['accuracy']:.1%} < {need:.1%}")
     return fails
 
 
