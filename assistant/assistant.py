@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import os
 from pathlib import Path
 
@@ -40,12 +41,16 @@ class Settings(BaseModel):
     list_margin: float = 0.06
     list_max: int = 8
     # Prose passages whose sentences are scored, and how close a second sentence must be to be quoted too.
-    prose_passages: int = 6
+    prose_passages: int = 8
     sentence_margin: float = 0.04
     # Sentence score bonuses: per distinctive question word it contains; when the question names its
     # label (a bullet's "Typical site of service:" or its section's heading).
     term_weight: float = 0.02
     label_weight: float = 0.15
+    self_reference_penalty: float = 0.15
+
+
+SELF_REFERENCE = re.compile(r"\b(this|the) (report|publication|analysis|document)\b|\breaders\b", re.I)
 
 
 def _label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
@@ -261,8 +266,13 @@ class Assistant:
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)]
         sims = self.embedder.encode_cached([s for _, s in pairs]) @ self.embedder.encode_query(q.retrieval_text)
         asked = set(tokenize(q.retrieval_text))
+        # A sentence where the report describes itself ("Readers will learn…") lists topics without
+        # saying anything about them: it answers only questions about the report itself.
+        about_report = SELF_REFERENCE.search(q.text) is not None
         scored = sorted(((float(sim) + self.settings.term_weight * len(terms & set(tokenize(pairs[i][1])))
-                          + self.settings.label_weight * _label_match(pairs[i][0].chunk, pairs[i][1], asked), i)
+                          + self.settings.label_weight * _label_match(pairs[i][0].chunk, pairs[i][1], asked)
+                          - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
+                             else self.settings.self_reference_penalty), i)
                          for i, sim in enumerate(sims)), reverse=True)
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
