@@ -140,7 +140,7 @@ def render_source(citation: dict | None, chunk: Any | None, empty: str = NO_SOUR
 
 
 def _citation_choices(citations: list[dict]) -> list[tuple[str, str]]:
-    return [(f"[{c['n']}] {c['row'] or ' › '.join(c['section']) or c['document']}", str(c["n"]))
+    return [(f"[{c['n']}] {c['document']} · {c['row'] or ' › '.join(c['section'])}", str(c["n"]))
             for c in citations]
 
 
@@ -170,7 +170,7 @@ def _highlight(text: str, needle: str) -> str:
 
 
 def render_documents(docs: list, needle: str = "") -> str:
-    """Every report's headings, paragraphs and tables as HTML; with ``needle``, only matching rows and paragraphs."""
+    """Every report's headings, paragraphs and tables as HTML; with ``needle``, only what matches it."""
     needle = (needle or "").strip()
     parts, n_rows, n_paras = [], 0, 0
     for doc in docs:
@@ -180,7 +180,8 @@ def render_documents(docs: list, needle: str = "") -> str:
         for sec in doc.sections:
             paras = [p for p in sec.paragraphs if _matches(p, needle)]
             tables = []
-            here = [t for t in doc.tables if t.section == sec.path] + (orphans if sec is doc.sections[-1] else [])
+            here = [t for t in doc.tables if t.section == sec.path]
+            here += orphans if sec is doc.sections[-1] else []
             for t in here:
                 rows = [r for r in t.rows if _matches(" | ".join(r), needle)]
                 if not rows:
@@ -448,8 +449,8 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                     with gr.Column(scale=3):
                         document = gr.Dropdown(doc_choices, value=ALL_REPORTS, label="Answer from",
                                                elem_id="document-select")
-                        chatbot = gr.Chatbot(label="Conversation", show_label=False, height=480, sanitize_html=True,
-                                             elem_id="chat", layout="bubble",
+                        chatbot = gr.Chatbot(label="Conversation", show_label=False, height=480,
+                                             sanitize_html=True, elem_id="chat", layout="bubble",
                                              placeholder="Ask about a modifier, taxonomy, ICD-10 or CPT code "
                                                          "in the reports. Every answer cites its source.")
                         with gr.Row():
@@ -528,15 +529,22 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("bm25s", "sentence_transformers", "transformers", "httpx"):
+    # bm25s sets its own logger to DEBUG when imported; a handler level keeps that out of the console.
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    log.setLevel(logging.INFO)
+    for noisy in ("bm25s", "faiss", "sentence_transformers", "transformers", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
     from assistant import Assistant, AssistantError, Settings
 
     overrides = {k: Path(v) for k, v in (("corpus_dir", args.corpus), ("index_dir", args.index)) if v}
+    settings = Settings(**overrides)
+    log.info("loading %s (index %s) and warming the model", settings.corpus_dir, settings.index_dir)
     try:
-        bot = Assistant.load(Settings(**overrides))
+        bot = Assistant.load(settings)
     except AssistantError as exc:
         log.error("cannot start: %s", exc)
         return 2
