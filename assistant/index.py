@@ -152,7 +152,7 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
         os.replace(pointer, index_dir / "CURRENT")
     except OSError as exc:
         raise IndexFileError(f"cannot write the index to {index_dir}: {exc.strerror or exc}; make the folder "
-                             "writable or choose another with --index-dir") from exc
+                             "writable or choose another with --index") from exc
     _prune(index_dir, keep=target.name)
     return Index(manifest, chunks, vectors, fx)
 
@@ -170,7 +170,13 @@ def load(index_dir: Path) -> Index:
     pointer = index_dir / "CURRENT"
     if not pointer.is_file():
         raise IndexFileError(f"no index in {index_dir}; run `assistant build`")
-    folder = index_dir / pointer.read_text(encoding="utf-8").strip()
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexFileError(f"index pointer {pointer} is unreadable ({exc}); run `assistant build`") from exc
+    if not name.startswith("build-") or "/" in name or "\\" in name:
+        raise IndexFileError(f"index pointer {pointer} names {name[:40]!r}, not a build folder; run `assistant build`")
+    folder = index_dir / name
     try:
         manifest = Manifest.model_validate_json((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValidationError, ValueError) as exc:

@@ -27,17 +27,33 @@ QUERIES = ["when do I use modifier 53?", "assistant surgeon", "kidney tumor abla
            "typical site of service", "which payers are covered", "lung metastasis", "urology"]
 
 
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    return copy_corpus([CORPUS / "0600T.txt"], tmp_path / "corpus")
-
-
-@pytest.fixture
-def built(corpus, tmp_path, embedder):
-    """A freshly built single-report index: (index_dir, Index)."""
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, embedder):
+    """One real build per module; tests work on copies of it (embedding is the slow part)."""
+    base = tmp_path_factory.mktemp("template")
+    corpus = copy_corpus([CORPUS / "0600T.txt"], base / "corpus")
     docs, issues = load_corpus(corpus)
-    index_dir = tmp_path / "index"
-    return index_dir, idx.build(docs, issues, embedder, index_dir)
+    return corpus, base / "index", idx.build(docs, issues, embedder, base / "index")
+
+
+@pytest.fixture
+def corpus(template, tmp_path) -> Path:
+    return Path(shutil.copytree(template[0], tmp_path / "corpus"))
+
+
+@pytest.fixture
+def built(template, tmp_path):
+    """A copy of the built single-report index: (index_dir, the Index the build returned)."""
+    index_dir = Path(shutil.copytree(template[1], tmp_path / "index"))
+    return index_dir, template[2]
+
+
+@pytest.fixture
+def multi(multi_bot, tmp_path):
+    """A copy of the three-report corpus and its built index: (corpus_dir, index_dir)."""
+    corpus = Path(shutil.copytree(multi_bot.settings.corpus_dir, tmp_path / "corpus"))
+    index_dir = Path(shutil.copytree(multi_bot.settings.index_dir, tmp_path / "index"))
+    return corpus, index_dir
 
 
 def _live(index_dir: Path) -> Path:
@@ -82,17 +98,20 @@ def test_vectors_are_the_normalised_embeddings_of_the_chunks(built, embedder):
     _, index = built
     norms = np.linalg.norm(index.vectors, axis=1)
     assert np.allclose(norms, 1.0, atol=1e-4)
-    again = embedder.encode([embed_text(c) for c in index.chunks])
-    assert np.allclose(again, index.vectors, atol=1e-4)
+    sample = list(range(0, len(index.chunks), 7))
+    again = embedder.encode([embed_text(index.chunks[i]) for i in sample])
+    assert np.allclose(again, index.vectors[sample], atol=1e-4)
 
 
 # -- differential: FAISS equals NumPy brute force -----------------------------------------------
 
 
 @pytest.mark.parametrize("index_type", ["flat", "hnsw"])
-def test_faiss_search_equals_brute_force(corpus, tmp_path, embedder, index_type):
+def test_faiss_search_equals_brute_force(built, corpus, tmp_path, embedder, index_type):
     docs, issues = load_corpus(corpus)
-    index = idx.build(docs, issues, embedder, tmp_path / "ix", index_type=index_type)
+    # Every vector is reused from the built index; only the FAISS structure differs.
+    index = idx.build(docs, issues, embedder, tmp_path / "ix", previous=built[1], index_type=index_type)
+    assert index.manifest.embedded == 0 and index.manifest.index_type == index_type
     k = 10
     for q in QUERIES:
         vec = embedder.encode_query(q)
@@ -150,13 +169,18 @@ def test_stale_when_model_differs(built, corpus):
     assert reason and "some/other-model" in reason
 
 
-def test_assistant_load_rebuilds_on_change_and_not_otherwise(corpus, tmp_path, load_bot):
-    index_dir = tmp_path / "index"
-    first = load_bot(corpus, index_dir)
-    assert first.rebuilt  # no index yet
+def test_assistant_load_builds_when_there_is_no_index(corpus, tmp_path, load_bot):
+    bot = load_bot(corpus, tmp_path / "fresh")
+    assert bot.rebuilt == "no index yet"
+    assert (tmp_path / "fresh" / "CURRENT").is_file()
+    assert bot.ask("when do I use modifier 53?").answered
+
+
+def test_assistant_load_rebuilds_on_change_and_not_otherwise(built, corpus, load_bot):
+    index_dir, index = built
     second = load_bot(corpus, index_dir)
     assert second.rebuilt is None
-    assert second.index.chunks == first.index.chunks
+    assert second.index.chunks == index.chunks
     path = corpus / "0600T.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("intra-procedural complication", "a vasovagal episode"),
                     encoding="utf-8")
@@ -181,11 +205,9 @@ def test_assistant_load_rebuilds_when_manifest_names_another_model(built, corpus
 # -- incremental builds --------------------------------------------------------------------------
 
 
-def test_incremental_build_reembeds_only_changed_document(tmp_path, embedder):
-    corpus = copy_corpus(MULTI_FILES, tmp_path / "corpus")
-    index_dir = tmp_path / "index"
-    docs, issues = load_corpus(corpus)
-    first = idx.build(docs, issues, embedder, index_dir)
+def test_incremental_build_reembeds_only_changed_document(multi, embedder):
+    corpus, index_dir = multi
+    first = idx.load(index_dir)
     assert first.manifest.embedded == len(first.chunks)
 
     path = corpus / "0441T.txt"
@@ -212,10 +234,10 @@ def test_incremental_build_reembeds_only_changed_document(tmp_path, embedder):
     assert idx.load(index_dir).chunks == second.chunks
 
 
-def test_removed_document_leaves_the_index(tmp_path, load_bot):
-    corpus = copy_corpus(MULTI_FILES, tmp_path / "corpus")
-    index_dir = tmp_path / "index"
+def test_removed_document_leaves_the_index(multi, load_bot):
+    corpus, index_dir = multi
     first = load_bot(corpus, index_dir)
+    assert first.rebuilt is None
     assert {c.doc_code for c in first.index.chunks} == {"0600T", "0441T", "0581T"}
     (corpus / "0581T.txt").unlink()
     bot = load_bot(corpus, index_dir)
@@ -227,13 +249,12 @@ def test_removed_document_leaves_the_index(tmp_path, load_bot):
     assert not ans.answered and not ans.citations
 
 
-def test_bad_file_added_keeps_what_was_indexed(tmp_path, load_bot):
-    corpus = copy_corpus(MULTI_FILES[:2], tmp_path / "corpus")
-    index_dir = tmp_path / "index"
-    load_bot(corpus, index_dir)
+def test_bad_file_added_keeps_what_was_indexed(multi, load_bot):
+    corpus, index_dir = multi
     shutil.copy2(Path(__file__).parent / "data" / "bad" / "binary.txt", corpus / "binary.txt")
     bot = load_bot(corpus, index_dir)
-    assert {c.doc_code for c in bot.index.chunks} == {"0600T", "0441T"}
+    assert {c.doc_code for c in bot.index.chunks} == {"0600T", "0441T", "0581T"}
+    assert bot.rebuilt is None  # a skipped file does not change what the index serves
     assert any(i.level == "error" and "binary.txt" in i.path for i in bot.issues)
     assert bot.ask("modifier 53 for 0441T").answered
 
@@ -304,8 +325,6 @@ def test_current_pointing_nowhere(built):
         idx.load(index_dir)
 
 
-@pytest.mark.xfail(strict=True, reason="index.load reads CURRENT with read_text() outside any try: a CURRENT "
-                   "file with non-UTF-8 bytes raises UnicodeDecodeError, not IndexFileError")
 def test_current_pointer_with_garbage_bytes(built):
     index_dir, _ = built
     (index_dir / "CURRENT").write_bytes(b"\xff\xfe\x00garbage")
@@ -313,8 +332,6 @@ def test_current_pointer_with_garbage_bytes(built):
         idx.load(index_dir)
 
 
-@pytest.mark.xfail(strict=True, reason="Assistant.load only catches IndexFileError from index.load; a CURRENT "
-                   "file with non-UTF-8 bytes raises UnicodeDecodeError, so the corrupted index is not rebuilt")
 def test_assistant_load_rebuilds_over_garbage_current(built, corpus, load_bot):
     index_dir, _ = built
     (index_dir / "CURRENT").write_bytes(b"\xff\xfe\x00garbage")
@@ -323,7 +340,8 @@ def test_assistant_load_rebuilds_over_garbage_current(built, corpus, load_bot):
     assert bot.ask("when do I use modifier 53?").answered
 
 
-@pytest.mark.parametrize("case", list(CORRUPTIONS))
+# A rebuild re-embeds everything; three kinds of damage keep the suite quick.
+@pytest.mark.parametrize("case", ["vectors.npy flipped", "vectors.faiss truncated", "manifest.json missing"])
 def test_assistant_load_rebuilds_a_corrupted_index_and_answers(built, corpus, load_bot, case):
     index_dir, index = built
     name, damage = CORRUPTIONS[case]
@@ -385,9 +403,10 @@ def test_crash_with_oserror_is_an_index_file_error(built, corpus, embedder, monk
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
+    previous = idx.load(index_dir)
     monkeypatch.setattr(np, "save", disk_full)
     with pytest.raises(IndexFileError, match="No space left"):
-        idx.build(docs, issues, embedder, index_dir)
+        idx.build(docs, issues, embedder, index_dir, previous=previous)
     monkeypatch.undo()
     assert idx.load(index_dir).chunks == old.chunks
 
@@ -452,9 +471,6 @@ def test_unwritable_index_location_names_a_real_option(corpus, tmp_path, embedde
     assert "writable" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="index.build's write-failure message says 'choose another with "
-                   "--index-dir', but the CLI option is --index (cli.build_parser); the advice names a flag "
-                   "that does not exist")
 def test_unwritable_index_message_names_existing_cli_flag(corpus, tmp_path, embedder):
     from assistant.cli import build_parser
 
@@ -476,7 +492,7 @@ def test_read_only_index_dir(built, corpus, embedder):
             pytest.skip("running as root: chmod does not make the folder read-only")
         docs, issues = _changed_docs(corpus)
         with pytest.raises(IndexFileError) as info:
-            idx.build(docs, issues, embedder, index_dir)
+            idx.build(docs, issues, embedder, index_dir, previous=old)
         assert str(index_dir) in str(info.value)
         assert idx.load(index_dir).chunks == old.chunks
     finally:
