@@ -115,8 +115,8 @@ class Assistant:
         history = [h[:MAX_QUESTION_CHARS] for h in (history or []) if isinstance(h, str)]
         query = parse(clean, self.catalog, history)
         scope = set(query.reports)
-        if document:
-            scope = {document.upper()}
+        if document and document.strip():
+            scope = {document.strip().upper()}
         return self._answer(query, scope)
 
     def _keep(self, scope: set[str], **want):

@@ -185,7 +185,13 @@ def parse(text: str, source: str, content_hash: str | None = None) -> Document:
     if not any(paras for _, paras in sections.values()) and not any(t.rows for t in tables):
         raise DocumentError(source, "has no prose or table rows")
     doc_hash = content_hash or hashlib.sha256(text.encode()).hexdigest()
-    chunks = list(_prose_chunks(code, title, source, sections)) + list(_row_chunks(code, title, source, tables))
+    chunks = []
+    for chunk in [*_prose_chunks(code, title, source, sections), *_row_chunks(code, title, source, tables)]:
+        if any(c.id == chunk.id for c in chunks):
+            warn(chunk.line, "repeats an earlier row or paragraph of the same section word for word; "
+                 "the repeat was skipped")
+            continue
+        chunks.append(chunk)
     return Document(
         code=code, title=title, source=source, content_hash=doc_hash,
         sections=tuple(Section(path=p, line=n, paragraphs=tuple(ps)) for p, (n, ps) in sections.items()),

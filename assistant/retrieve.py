@@ -14,6 +14,7 @@ from .query import tokenize
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60
+DENSE_WEIGHT = 1.0  # measured 0.3-1.0 on the eval: lower weights lift hybrid R@1 but cost answer accuracy
 Filter = Callable[[Chunk], bool]
 
 
@@ -66,9 +67,9 @@ class Retriever:
         dense = self.dense(text, subset, k) if mode != "bm25" else {}
         lexical = self.lexical(tokenize(text), subset) if mode != "dense" else {}
         fused: dict[int, float] = {}
-        for scores in (dense, lexical):
+        for scores, weight in ((dense, DENSE_WEIGHT), (lexical, 1.0)):
             for rank, i in enumerate(sorted(scores, key=scores.__getitem__, reverse=True)):
-                fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[i] = fused.get(i, 0.0) + weight / (RRF_K + rank + 1)
         order = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
         missing = [i for i in order if i not in dense]
         if missing and mode != "bm25":

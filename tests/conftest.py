@@ -9,6 +9,7 @@ import ipaddress
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +19,18 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+
+def _keep_hypothesis_out_of_the_repo() -> None:
+    """Hypothesis keeps its example database in ./.hypothesis; the tests write nothing in the repo."""
+    try:
+        from hypothesis import configuration
+    except ImportError:
+        return
+    configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "billing-assistant-hypothesis")
+
+
+_keep_hypothesis_out_of_the_repo()
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -148,7 +161,9 @@ def load_bot(embedder, monkeypatch) -> Callable:
     def load(corpus_dir: Path, index_dir: Path, **kw):
         from assistant import Assistant, Settings
 
-        return Assistant.load(Settings(corpus_dir=corpus_dir, index_dir=index_dir, model=embedder.model_name), **kw)
+        return Assistant.load(
+            Settings(corpus_dir=corpus_dir, index_dir=index_dir, model=embedder.model_name), **kw
+        )
 
     return load
 
@@ -164,6 +179,8 @@ def assert_citations_resolve(bot, answer) -> None:
         assert cit.chunk_id in chunks, f"citation {cit.n} names unknown chunk {cit.chunk_id}"
         chunk = chunks[cit.chunk_id]
         assert cit.quote, f"citation {cit.n} has an empty quote"
-        assert cit.quote in chunk.text, f"citation {cit.n} quote is not verbatim in {cit.chunk_id}: {cit.quote!r}"
+        assert cit.quote in chunk.text, (
+            f"citation {cit.n} quote is not verbatim in {cit.chunk_id}: {cit.quote!r}"
+        )
         assert cit.document == chunk.doc_code
         assert tuple(cit.section) == tuple(chunk.section)

@@ -23,8 +23,16 @@ from assistant.ingest import load_corpus
 
 pytestmark = pytest.mark.slow
 
-QUERIES = ["when do I use modifier 53?", "assistant surgeon", "kidney tumor ablation", "CT guidance",
-           "typical site of service", "which payers are covered", "lung metastasis", "urology"]
+QUERIES = [
+    "when do I use modifier 53?",
+    "assistant surgeon",
+    "kidney tumor ablation",
+    "CT guidance",
+    "typical site of service",
+    "which payers are covered",
+    "lung metastasis",
+    "urology",
+]
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +132,9 @@ def test_faiss_search_equals_brute_force(built, corpus, tmp_path, embedder, inde
         assert [s for _, s in got] == pytest.approx([float(scores[i]) for i in order], abs=1e-4)
         # Same set of positions, up to ties at the cut-off.
         cutoff = float(scores[order[-1]])
-        assert {i for i, s in got if s > cutoff + 1e-5} == {int(i) for i in order if scores[i] > cutoff + 1e-5}
+        assert {i for i, s in got if s > cutoff + 1e-5} == {
+            int(i) for i in order if scores[i] > cutoff + 1e-5
+        }
 
 
 def test_each_vector_finds_itself(built):
@@ -148,8 +158,9 @@ def test_stale_when_corpus_changes(built, corpus, embedder):
     index_dir, _ = built
     loaded = idx.load(index_dir)
     path = corpus / "0600T.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\nA new closing paragraph added by an editor.",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA new closing paragraph added by an editor.", encoding="utf-8"
+    )
     docs, _ = load_corpus(corpus)
     reason = loaded.stale_reason(docs, embedder.model_name)
     assert reason and "corpus" in reason
@@ -182,8 +193,10 @@ def test_assistant_load_rebuilds_on_change_and_not_otherwise(built, corpus, load
     assert second.rebuilt is None
     assert second.index.chunks == index.chunks
     path = corpus / "0600T.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("intra-procedural complication", "a vasovagal episode"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("intra-procedural complication", "a vasovagal episode"),
+        encoding="utf-8",
+    )
     third = load_bot(corpus, index_dir)
     assert third.rebuilt and "corpus" in third.rebuilt
     assert third.index.manifest.embedded == 1
@@ -212,8 +225,10 @@ def test_incremental_build_reembeds_only_changed_document(multi, embedder):
 
     path = corpus / "0441T.txt"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("because of patient intolerance or a vasovagal episode",
-                        "because of patient intolerance or a hypotensive episode")
+    text = text.replace(
+        "because of patient intolerance or a vasovagal episode",
+        "because of patient intolerance or a hypotensive episode",
+    )
     text = text.replace("two freeze-thaw cycles are delivered", "three freeze-thaw cycles are delivered")
     path.write_text(text, encoding="utf-8")
     docs, issues = load_corpus(corpus)
@@ -228,8 +243,11 @@ def test_incremental_build_reembeds_only_changed_document(multi, embedder):
     for i, c in enumerate(second.chunks):
         if c.id in old_vec:
             assert np.array_equal(second.vectors[i], old_vec[c.id])
-    changed = {s for s, e in second.manifest.documents.items()
-               if e.content_hash != first.manifest.documents[s].content_hash}
+    changed = {
+        s
+        for s, e in second.manifest.documents.items()
+        if e.content_hash != first.manifest.documents[s].content_hash
+    }
     assert changed == {"0441T.txt"}
     assert idx.load(index_dir).chunks == second.chunks
 
@@ -265,7 +283,7 @@ def test_bad_file_added_keeps_what_was_indexed(multi, load_bot):
 def _flip_bytes(path: Path) -> None:
     data = bytearray(path.read_bytes())
     mid = len(data) // 2
-    data[mid:mid + 16] = bytes(b ^ 0xFF for b in data[mid:mid + 16])
+    data[mid : mid + 16] = bytes(b ^ 0xFF for b in data[mid : mid + 16])
     path.write_bytes(bytes(data))
 
 
@@ -274,8 +292,10 @@ def _truncate(path: Path) -> None:
 
 
 def _edit_chunk_store(path: Path) -> None:
-    path.write_text(path.read_text(encoding="utf-8").replace("Discontinued procedure", "Discontinued procedures"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Discontinued procedure", "Discontinued procedures"),
+        encoding="utf-8",
+    )
 
 
 CORRUPTIONS = {
@@ -367,8 +387,10 @@ def _crash(*args, **kwargs):
 
 def _changed_docs(corpus: Path):
     path = corpus / "0600T.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("Reduced services", "Reduced service level"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Reduced services", "Reduced service level"),
+        encoding="utf-8",
+    )
     return load_corpus(corpus)
 
 
@@ -379,8 +401,11 @@ def test_crash_mid_build_leaves_previous_index_live(built, corpus, embedder, mon
     index_dir, old = built
     pointer_before = (index_dir / "CURRENT").read_text(encoding="utf-8")
     docs, issues = _changed_docs(corpus)
-    module, attr = {"numpy.save": (np, "save"), "faiss.write_index": (faiss, "write_index"),
-                    "os.replace": (os, "replace")}[target]
+    module, attr = {
+        "numpy.save": (np, "save"),
+        "faiss.write_index": (faiss, "write_index"),
+        "os.replace": (os, "replace"),
+    }[target]
     with monkeypatch.context() as m:
         m.setattr(module, attr, _crash)
         with pytest.raises(SimulatedCrash):
@@ -433,8 +458,11 @@ def test_sigkill_during_build_leaves_previous_index(built, corpus, tmp_path, loa
     answer_before = before.ask("when do I use modifier 53?")
     marker = tmp_path / "marker"
     _changed_docs(corpus)
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(corpus), str(index_dir), str(marker)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(corpus), str(index_dir), str(marker)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 90
         while not marker.exists():
@@ -459,7 +487,7 @@ def test_sigkill_during_build_leaves_previous_index(built, corpus, tmp_path, loa
     assert after.ask("when do I use modifier 53?") == answer_before
 
 
-def test_unwritable_index_location_names_a_real_option(corpus, tmp_path, embedder):
+def test_unwritable_index_location_is_an_index_file_error(corpus, tmp_path, embedder):
     """Writing under a regular file fails even as root; the message must name the fix."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")

@@ -60,15 +60,20 @@ def test_title_and_code(doc):
     assert doc.title == "Percutaneous Irreversible Electroporation Tumor Ablation"
     assert doc.source == "0600T.txt"
     assert doc.issues == ()
-    assert all(c.doc_code == "0600T" and c.doc_title == doc.title and c.source == "0600T.txt" for c in doc.chunks)
+    assert all(
+        c.doc_code == "0600T" and c.doc_title == doc.title and c.source == "0600T.txt" for c in doc.chunks
+    )
 
 
-@pytest.mark.parametrize(("code_type", "codes", "columns"), [
-    ("modifier", MODIFIERS, ("Modifier", "Description", "When to Use")),
-    ("taxonomy", TAXONOMIES, ("Taxonomy Code", "Specialty", "Notes")),
-    ("icd10", ICD10, ("ICD-10 Code", "Description", "Clinical Relevance")),
-    ("cpt", CPTS, ("CPT Code", "Description", "Relationship to This Procedure")),
-])
+@pytest.mark.parametrize(
+    ("code_type", "codes", "columns"),
+    [
+        ("modifier", MODIFIERS, ("Modifier", "Description", "When to Use")),
+        ("taxonomy", TAXONOMIES, ("Taxonomy Code", "Specialty", "Notes")),
+        ("icd10", ICD10, ("ICD-10 Code", "Description", "Clinical Relevance")),
+        ("cpt", CPTS, ("CPT Code", "Description", "Relationship to This Procedure")),
+    ],
+)
 def test_every_table_row_is_a_chunk_with_its_cells(doc, raw_lines, code_type, codes, columns):
     rows = _rows(doc, code_type)
     assert [r.code for r in rows] == codes
@@ -87,24 +92,64 @@ def test_row_counts(doc):
     assert len({r.code for r in rows}) == len(rows)
 
 
-@pytest.mark.parametrize(("code", "cells"), [
-    ("53", ("53", "Discontinued procedure",
-            "Use when the IRE was started but terminated for reasons unrelated to patient improvement "
-            "(e.g., intra-procedural complication).")),
-    ("AS", ("AS", "Physician assistant, nurse practitioner, or clinical nurse specialist service as a "
-                  "substitute for surgeon",
-            "Use when an advanced practice provider performs portions of the procedure in accordance with state "
-            "scope of practice and payer rules.")),
-    ("82", ("82", "Assistant surgeon (when qualified resident not available)",
-            "Use when a qualified resident would normally assist but is unavailable and a non-physician "
-            "assistant performed the assistance per payer rules.")),
-    ("207L00000X", ("207L00000X", "Urology", "Performs percutaneous ablation for kidney or other genitourinary tumors.")),
-    ("C78.00", ("C78.00", "Secondary malignant neoplasm of lung, unspecified",
-                "Metastatic lung lesions that may be targeted with percutaneous IRE for local control.")),
-    ("99213", ("99213", "Office/outpatient established patient visit, low to moderate complexity",
-               "Typical pre-procedure or post-procedure outpatient evaluation and management visit related to IRE "
-               "planning or follow-up.")),
-])
+@pytest.mark.parametrize(
+    ("code", "cells"),
+    [
+        (
+            "53",
+            (
+                "53",
+                "Discontinued procedure",
+                "Use when the IRE was started but terminated for reasons unrelated to patient improvement "
+                "(e.g., intra-procedural complication).",
+            ),
+        ),
+        (
+            "AS",
+            (
+                "AS",
+                "Physician assistant, nurse practitioner, or clinical nurse specialist service as a "
+                "substitute for surgeon",
+                "Use when an advanced practice provider performs portions of the procedure in accordance "
+                "with state scope of practice and payer rules.",
+            ),
+        ),
+        (
+            "82",
+            (
+                "82",
+                "Assistant surgeon (when qualified resident not available)",
+                "Use when a qualified resident would normally assist but is unavailable and a non-physician "
+                "assistant performed the assistance per payer rules.",
+            ),
+        ),
+        (
+            "207L00000X",
+            (
+                "207L00000X",
+                "Urology",
+                "Performs percutaneous ablation for kidney or other genitourinary tumors.",
+            ),
+        ),
+        (
+            "C78.00",
+            (
+                "C78.00",
+                "Secondary malignant neoplasm of lung, unspecified",
+                "Metastatic lung lesions that may be targeted with percutaneous IRE for local control.",
+            ),
+        ),
+        (
+            "99213",
+            (
+                "99213",
+                "Office/outpatient established patient visit, low to moderate complexity",
+                "Typical pre-procedure or post-procedure outpatient evaluation and management visit "
+                "related to IRE planning or follow-up.",
+            ),
+        ),
+    ],
+)
 def test_exact_cells(doc, code, cells):
     row = _row(doc, code)
     assert row.cells == cells
@@ -153,15 +198,27 @@ def test_prose_is_verbatim_and_complete(doc):
         for para in c.text.split("\n\n"):
             assert para in text, para
     joined = "\n".join(c.text for c in prose)
-    for key in ("Its national relevance stems", "Data not available in the input", "Imaging guidance is included",
-                "Service type: Minimally invasive tumor ablation", "Short, high-voltage electrical pulses"):
+    for key in (
+        "Its national relevance stems",
+        "Data not available in the input",
+        "Imaging guidance is included",
+        "Service type: Minimally invasive tumor ablation",
+        "Short, high-voltage electrical pulses",
+    ):
         assert key in joined
 
 
 def test_headings_are_not_prose(doc):
     prose_paras = {p for c in doc.chunks if c.kind == "prose" for p in c.text.split("\n\n")}
-    for heading in ("Summary & Overview", "Billing Code Overview", "Clinical & Coding Specifications",
-                    "Clinical Context", "Coding Specifications", "Related Diagnoses", "Related CPT Codes"):
+    for heading in (
+        "Summary & Overview",
+        "Billing Code Overview",
+        "Clinical & Coding Specifications",
+        "Clinical Context",
+        "Coding Specifications",
+        "Related Diagnoses",
+        "Related CPT Codes",
+    ):
         assert heading not in prose_paras
 
 
@@ -174,7 +231,9 @@ def test_chunk_ids_unique_and_stable(doc):
 
 def test_chunk_ids_change_with_content(doc):
     text = REAL.read_text(encoding="utf-8")
-    changed = parse(text.replace("intra-procedural complication", "intra-procedural hemorrhage"), source=REAL.name)
+    changed = parse(
+        text.replace("intra-procedural complication", "intra-procedural hemorrhage"), source=REAL.name
+    )
     before = {c.code: c.id for c in doc.chunks if c.kind == "row"}
     after = {c.code: c.id for c in changed.chunks if c.kind == "row"}
     assert after["53"] != before["53"]
@@ -236,7 +295,11 @@ def test_fixture_0581t_fully_piped_and_reordered():
     assert [r.code for r in _rows(d, "taxonomy")] == ["2086X0206X", "2085R0202X", "207L00000X"]
     # Different section order: the diagnosis table comes before the overview and the modifiers.
     order = [s.path[-1] for s in d.sections]
-    assert order.index("Related Diagnoses") < order.index("Billing Code Overview") < order.index("Coding Specifications")
+    assert (
+        order.index("Related Diagnoses")
+        < order.index("Billing Code Overview")
+        < order.index("Coding Specifications")
+    )
     assert all(r.section[-1] == "Related Diagnoses" for r in _rows(d, "icd10"))
     assert all(r.section[-1] == "Related CPT Codes" for r in _rows(d, "cpt"))
     assert all(r.section == SPEC for r in _rows(d, "modifier"))
@@ -259,12 +322,15 @@ def test_fixture_ids_differ_across_reports():
 # -- bad files -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "line", "words"), [
-    ("empty.txt", None, "empty"),
-    ("blank.txt", None, "empty"),
-    ("binary.txt", 1, "binary"),
-    ("latin1.txt", 2, "UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("name", "line", "words"),
+    [
+        ("empty.txt", None, "empty"),
+        ("blank.txt", None, "empty"),
+        ("binary.txt", 1, "binary"),
+        ("latin1.txt", 2, "UTF-8"),
+    ],
+)
 def test_bad_file_is_an_error_and_the_rest_loads(tmp_path, name, line, words):
     shutil.copy2(BAD / name, tmp_path / name)
     shutil.copy2(REPORTS / "0441T.txt", tmp_path / "0441T.txt")
@@ -345,3 +411,13 @@ def test_missing_corpus_folder(tmp_path):
     missing = tmp_path / "nowhere"
     with pytest.raises(CorpusError, match="nowhere"):
         load_corpus(missing)
+
+
+def test_repeated_row_gets_unique_ids_or_a_warning():
+    text = REAL.read_text(encoding="utf-8")
+    row = next(li for li in text.splitlines() if li.startswith("53 |"))
+    doc = parse(text.replace(row, f"{row}\n{row}"), source=REAL.name)
+    ids = [c.id for c in doc.chunks]
+    duplicated = len(ids) != len(set(ids))
+    warned = any(i.line == 23 for i in doc.issues)
+    assert not duplicated or warned, "two chunks share an id and no warning names line 23"

@@ -1,0 +1,258 @@
+"""The Python API contract: Assistant.ask → Answer(text, citations, answered), on the real report."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT, NetworkBlocked, assert_citations_resolve, chunk_by_id
+
+from assistant import Answer, Citation
+
+SPEC = ("Clinical & Coding Specifications", "Coding Specifications")
+
+
+# -- no slow fixtures needed ---------------------------------------------------------------------
+
+
+def test_network_is_blocked():
+    with pytest.raises(NetworkBlocked):
+        socket.create_connection(("203.0.113.7", 443), timeout=1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        with pytest.raises(NetworkBlocked):
+            s.connect(("huggingface.co", 443))
+    finally:
+        s.close()
+
+
+def test_loopback_is_allowed():
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    try:
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+    finally:
+        server.close()
+
+
+def test_offline_switches_are_set():
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert os.environ["TRANSFORMERS_OFFLINE"] == "1"
+    assert os.environ["HF_HUB_DISABLE_TELEMETRY"] == "1"
+    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def test_import_assistant_is_light():
+    code = (
+        "import assistant, sys; "
+        "print('sentence_transformers' in sys.modules, 'torch' in sys.modules, 'gradio' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False", "False"], out.stdout
+
+
+def test_public_api():
+    import assistant
+
+    assert {"Assistant", "Settings", "Answer", "Citation"} <= set(assistant.__all__)
+    for name in assistant.__all__:
+        assert hasattr(assistant, name)
+
+
+APP_PROBE = r"""
+import socket, sys, time
+binds = []
+real_bind = socket.socket.bind
+def bind(self, address):
+    binds.append(address)
+    return real_bind(self, address)
+socket.socket.bind = bind
+sys.path.insert(0, sys.argv[1])
+start = time.monotonic()
+import app
+print("seconds", round(time.monotonic() - start, 2))
+print("binds", binds)
+print("model", "sentence_transformers" in sys.modules)
+"""
+
+
+@pytest.mark.skipif(not (ROOT / "app.py").exists(), reason="app.py is not written yet")
+def test_import_app_has_no_side_effects(tmp_path):
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    start = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-c", APP_PROBE, str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert time.monotonic() - start < 60
+    assert "binds []" in out.stdout, f"importing app bound a socket: {out.stdout}"
+    assert "model False" in out.stdout, "importing app loaded the embedding model"
+    assert "Running on" not in out.stdout + out.stderr
+
+
+# -- the contract on the real report ------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ask_returns_an_answer(bot):
+    ans = bot.ask("when do I use modifier 53?")
+    assert isinstance(ans, Answer)
+    assert isinstance(ans.text, str) and ans.text
+    assert isinstance(ans.answered, bool)
+    assert all(isinstance(c, Citation) for c in ans.citations)
+    assert Answer.model_validate_json(ans.model_dump_json()) == ans
+
+
+@pytest.mark.slow
+def test_modifier_53(bot):
+    ans = bot.ask("when do I use modifier 53?")
+    assert ans.answered
+    assert "53" in ans.text and "Discontinued procedure" in ans.text
+    assert "terminated for reasons unrelated to patient improvement" in ans.text
+    assert len(ans.citations) == 1
+    cit = ans.citations[0]
+    assert cit.n == 1
+    assert cit.row == "modifier table, row 53"
+    assert cit.document == "0600T"
+    assert cit.section == SPEC
+    assert cit.quote in chunk_by_id(bot)[cit.chunk_id].text
+    assert "[1]" in ans.text
+    assert cit.label == (
+        "0600T report › Clinical & Coding Specifications › Coding Specifications — modifier table, row 53"
+    )
+    # A single-code answer is a few lines, never a dumped table.
+    assert len(ans.text.splitlines()) <= 5
+    for other in ("Reduced services", "Increased procedural services", "Two surgeons"):
+        assert other not in ans.text
+    assert "[1] 0600T report" in ans.markdown()
+
+
+@pytest.mark.slow
+def test_followup_with_history(bot):
+    ans = bot.ask("and 52?", history=["when do I use modifier 53?"])
+    assert ans.answered
+    assert "52" in ans.text and "Reduced services" in ans.text
+    assert "Discontinued procedure" not in ans.text
+    assert [c.row for c in ans.citations] == ["modifier table, row 52"]
+    assert_citations_resolve(bot, ans)
+
+
+@pytest.mark.slow
+def test_followup_without_history_is_not_the_same(bot):
+    """Without the earlier turn, "and 52?" still must not invent another code's answer."""
+    ans = bot.ask("and 52?")
+    assert "Discontinued procedure" not in ans.text
+    assert_citations_resolve(bot, ans)
+
+
+@pytest.mark.slow
+def test_payer_amount_is_not_answered(bot):
+    ans = bot.ask("what does Aetna pay for 0600T?")
+    assert ans.answered is False
+    assert ans.citations == []
+    assert ans.text
+
+
+@pytest.mark.slow
+def test_unlisted_modifier_is_not_answered(bot):
+    ans = bot.ask("modifier 25")
+    assert ans.answered is False
+    assert ans.citations == []
+    assert "25" in ans.text
+    assert re.search(r"not (among|in|listed)", ans.text), ans.text
+    # It names what the report does list rather than presenting another code as the answer.
+    assert "Discontinued procedure" not in ans.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["", " ", "   \n\t  ", "\x00\x01"])
+def test_empty_question_prompts(bot, question):
+    ans = bot.ask(question)
+    assert ans.answered is False
+    assert ans.citations == []
+    assert "question" in ans.text.lower()
+
+
+@pytest.mark.slow
+def test_huge_question_is_refused_fast(bot):
+    question = ("when do I use modifier 53? " * 4000)[:100_000]
+    start = time.perf_counter()
+    ans = bot.ask(question)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0
+    assert ans.answered is False
+    assert ans.citations == []
+    assert re.search(r"long|length|characters", ans.text, re.I), ans.text
+    assert len(ans.text) < 500
+
+
+@pytest.mark.slow
+def test_huge_history_is_harmless(bot):
+    start = time.perf_counter()
+    ans = bot.ask("and 52?", history=["x" * 100_000] * 50 + ["when do I use modifier 53?"])
+    assert time.perf_counter() - start < 5.0
+    assert ans.answered and "Reduced services" in ans.text
+
+
+@pytest.mark.slow
+def test_document_scope(bot):
+    ans = bot.ask("modifier 53", document="0600T")
+    assert ans.answered and {c.document for c in ans.citations} == {"0600T"}
+    other = bot.ask("modifier 53", document="9999T")
+    assert other.answered is False and "9999T" in other.text
+
+
+QUESTIONS = [
+    "when do I use modifier 53?",
+    "modifier 22",
+    "what is modifier AS",
+    "mod -80",
+    "taxonomy 207L00000X",
+    "C78.00",
+    "icd c64.1",
+    "cpt 77012",
+    "99213",
+    "list all modifiers",
+    "which taxonomy codes are listed?",
+    "compare 80 and 81",
+    "modifier 62 vs 66",
+    "what is the typical site of service?",
+    "what does 0600T describe?",
+    "give me a clinical example",
+    "which payers are covered?",
+    "which modifier for an assistant surgeon?",
+    "what diagnosis code for kidney cancer?",
+    "which cpt code for ultrasound guidance?",
+    "modifer 53",
+    "discontinued procedure modifier",
+    "what are the RVUs for 0600T?",
+    "modifier 25",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_citation_is_verbatim_and_numbered(bot, question):
+    ans = bot.ask(question)
+    assert_citations_resolve(bot, ans)
+    assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
+    for c in ans.citations:
+        assert f"[{c.n}]" in ans.text
+    if not ans.answered:
+        assert ans.citations == []
+    else:
+        assert ans.citations, "an answer without a source"

@@ -1,0 +1,112 @@
+"""The eval set as code: validated questions, the accuracy gate, citation integrity, retrieval ablation."""
+
+from __future__ import annotations
+
+import collections
+import json
+
+import pytest
+from conftest import ROOT, assert_citations_resolve
+
+from assistant import evaluate
+
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def items():
+    return evaluate.load_items(QUESTIONS)
+
+
+def test_items_are_valid_and_cover_every_kind(items):
+    assert len(items) >= 150
+    kinds = collections.Counter(i.kind for i in items)
+    assert kinds["out_of_scope"] >= 20
+    assert set(kinds) == set(evaluate.KINDS), set(kinds) ^ set(evaluate.KINDS)
+    ids = [i.id for i in items]
+    assert len(ids) == len(set(ids)), [k for k, n in collections.Counter(ids).items() if n > 1]
+    for it in items:
+        assert it.question.strip()
+        if it.kind == "out_of_scope":
+            assert it.answerable is False
+        if it.kind == "followup":
+            assert it.history, it.id
+        if it.answerable:
+            assert it.must or it.must_any, f"{it.id} checks nothing"
+
+
+def test_bad_item_is_rejected_with_its_line(tmp_path):
+    good = QUESTIONS.read_text(encoding="utf-8").splitlines()[0]
+    bad = json.dumps(
+        {"id": "x", "kind": "code_lookup", "question": "q", "answerable": "maybe", "surprise": 1}
+    )
+    path = tmp_path / "q.jsonl"
+    path.write_text(f"{good}\n\n{bad}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"q\.jsonl:3"):
+        evaluate.load_items(path)
+
+
+@pytest.fixture(scope="module")
+def results(bot, items):
+    return evaluate.run(bot, items)
+
+
+@pytest.mark.slow
+def test_eval_gate_passes(results):
+    summary = evaluate.summarize(results)
+    report = evaluate.report(results, summary)
+    print(report)
+    # CI gates on the floor (the accuracy last measured); the issue's targets are in evaluate.THRESHOLDS
+    # and `assistant eval` reports against them.
+    fails = evaluate.gate(summary, evaluate.load_floor())
+    assert fails == [], "eval below its floor: " + "; ".join(fails) + "\n" + report
+
+
+@pytest.mark.slow
+def test_every_eval_citation_resolves(bot, results):
+    problems = []
+    for r in results:
+        try:
+            assert_citations_resolve(bot, r.answer)
+            assert [c.n for c in r.answer.citations] == list(range(1, len(r.answer.citations) + 1))
+            if r.answer.answered:
+                assert r.answer.citations, "answered without a citation"
+            else:
+                assert not r.answer.citations, "abstained but cited"
+        except AssertionError as exc:
+            problems.append(f"{r.item.id} {r.item.question!r}: {exc}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_hybrid_never_ranks_below_its_best_single_retriever(bot, items):
+    """Differential: the shipped retriever (exact code match + fused BM25/dense) vs dense alone and
+    BM25 alone over the eval items with gold rows. (Fusion without the exact stage trails BM25 at
+    rank 1 on code questions, which is why the exact stage exists; the ablation table shows it.)"""
+    metrics = evaluate.retrieval_metrics(bot, items)
+    print(json.dumps(metrics, indent=2))
+    assert metrics["hybrid"]["n"] >= 30
+    for key in ("recall@1", "recall@5", "mrr"):
+        best_single = max(metrics["dense"][key], metrics["bm25"][key])
+        assert metrics["exact+hybrid"][key] >= best_single - 1e-9, (key, metrics)
+    assert metrics["hybrid"]["recall@5"] >= max(metrics["dense"]["recall@5"], metrics["bm25"]["recall@5"])
+    assert metrics["exact+hybrid"]["mrr"] >= metrics["hybrid"]["mrr"]
+
+
+@pytest.mark.slow
+def test_eval_on_three_report_corpus_is_clean(multi_bot, items):
+    """Issue 5: the eval questions run against the three-report corpus too. Wording differs per
+    report, so accuracy is not gated here; every answer must still cite verbatim, and a question
+    that names no other report never abstains for lack of a 0600T-only code."""
+    results = evaluate.run(multi_bot, items)
+    problems = []
+    for r in results:
+        try:
+            assert_citations_resolve(multi_bot, r.answer)
+        except AssertionError as exc:
+            problems.append(f"{r.item.id} {r.item.question!r}: {exc}")
+    assert not problems, "\n".join(problems)
+    lookups = [r for r in results if r.item.kind == "code_lookup"]
+    assert all(r.answer.answered for r in lookups), [r.item.id for r in lookups if not r.answer.answered]
+    for r in lookups:
+        assert "0600T" in {c.document for c in r.answer.citations}, r.item.id

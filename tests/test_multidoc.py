@@ -1,0 +1,150 @@
+"""Three reports in one corpus (0600T + fixtures 0441T, 0581T): answers name and keep to the right report."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import assert_citations_resolve
+
+pytestmark = pytest.mark.slow
+
+REPORT_LINE = re.compile(r"\*(\w{5}) report:?\*")
+
+
+def _docs(ans) -> set[str]:
+    return {c.document for c in ans.citations}
+
+
+def _lines_name_their_report(ans) -> None:
+    """Each answer line that cites names a report, and cites only that report's rows."""
+    by_n = {c.n: c for c in ans.citations}
+    for line in (li for li in ans.text.split("\n") if li.strip()):
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", line)]
+        if not cited:
+            continue
+        named = REPORT_LINE.findall(line)
+        assert len(named) == 1, f"line does not name exactly one report: {line!r}"
+        assert {by_n[n].document for n in cited} == {named[0]}, f"line mixes reports: {line!r}"
+
+
+def test_three_documents_loaded(multi_bot):
+    assert sorted(d.code for d in multi_bot.documents()) == ["0441T", "0581T", "0600T"]
+    assert multi_bot.issues == []
+    assert {c.doc_code for c in multi_bot.index.chunks} == {"0441T", "0581T", "0600T"}
+
+
+def test_modifier_53_for_named_report(multi_bot):
+    ans = multi_bot.ask("modifier 53 for 0441T")
+    assert ans.answered
+    assert _docs(ans) == {"0441T"}
+    assert "freeze cycle" in ans.text
+    assert "IRE" not in ans.text and "breast" not in ans.text
+    assert_citations_resolve(multi_bot, ans)
+
+
+@pytest.mark.parametrize(
+    "question", ["modifier 53 for 0581T", "0581T modifier 53", "what is mod 53 in the 0581t report"]
+)
+def test_named_report_any_phrasing(multi_bot, question):
+    ans = multi_bot.ask(question)
+    assert ans.answered
+    assert _docs(ans) == {"0581T"}
+    assert "breast cryoablation" in ans.text
+
+
+def test_modifier_53_unscoped_answers_from_each_report(multi_bot):
+    ans = multi_bot.ask("modifier 53")
+    assert ans.answered
+    assert _docs(ans) == {"0441T", "0581T", "0600T"}
+    assert all(c.row == "modifier table, row 53" for c in ans.citations)
+    _lines_name_their_report(ans)
+    assert_citations_resolve(multi_bot, ans)
+    # Each report's own wording, once.
+    for words in ("intra-procedural complication", "vasovagal episode", "drop in blood pressure"):
+        assert ans.text.count(words) == 1
+
+
+def test_modifier_59_only_where_listed(multi_bot):
+    ans = multi_bot.ask("modifier 59")
+    assert ans.answered
+    assert _docs(ans) == {"0441T", "0581T"}
+    _lines_name_their_report(ans)
+
+
+def test_which_reports_list_modifier_59(multi_bot):
+    ans = multi_bot.ask("which reports list modifier 59?")
+    assert ans.answered
+    assert _docs(ans) == {"0441T", "0581T"}
+    assert "0441T" in ans.text and "0581T" in ans.text
+    assert "0600T" not in ans.text
+
+
+def test_modifier_59_restricted_to_0600t(multi_bot):
+    ans = multi_bot.ask("modifier 59", document="0600T")
+    assert ans.answered is False
+    assert ans.citations == []
+    assert "0600T" in ans.text and "not" in ans.text
+    assert "0441T" in ans.text and "0581T" in ans.text
+
+
+def test_modifier_59_for_0600t_in_the_question(multi_bot):
+    ans = multi_bot.ask("modifier 59 for 0600T")
+    assert ans.answered is False
+    assert "0441T" in ans.text and "0581T" in ans.text
+
+
+def test_code_only_in_another_report_says_which(multi_bot):
+    ans = multi_bot.ask("modifier 76 for 0441T")
+    assert ans.answered is False
+    assert "0581T" in ans.text
+
+
+@pytest.mark.parametrize(
+    ("question", "reports"),
+    [
+        ("cpt 77012", {"0600T", "0581T"}),
+        ("76942", {"0600T", "0441T", "0581T"}),
+        ("modifier LT", {"0441T"}),
+        ("C50.911", {"0581T"}),
+        ("taxonomy 207L00000X", {"0600T", "0581T"}),
+        ("modifier AS", {"0600T"}),
+    ],
+)
+def test_code_answers_from_the_reports_that_hold_it(multi_bot, question, reports):
+    ans = multi_bot.ask(question)
+    assert ans.answered
+    assert _docs(ans) == reports
+    assert_citations_resolve(multi_bot, ans)
+    if len(reports) > 1:
+        _lines_name_their_report(ans)
+
+
+def test_77012_keeps_each_reports_wording(multi_bot):
+    ans = multi_bot.ask("cpt 77012")
+    chunks = {c.id: c for c in multi_bot.index.chunks}
+    for cit in ans.citations:
+        assert chunks[cit.chunk_id].doc_code == cit.document
+    assert "CT guidance for placement of radiation therapy fields" in ans.text
+    assert "Computed tomography guidance for needle placement" in ans.text
+
+
+def test_document_argument_scopes_the_answer(multi_bot):
+    ans = multi_bot.ask("modifier 53", document="0441T")
+    assert ans.answered and _docs(ans) == {"0441T"}
+    lower = multi_bot.ask("modifier 53", document="0441t")
+    assert lower.answered and _docs(lower) == {"0441T"}
+
+
+def test_followup_keeps_the_report(multi_bot):
+    ans = multi_bot.ask("and 52?", history=["modifier 53 for 0441T"])
+    assert ans.answered
+    assert _docs(ans) == {"0441T"}
+    assert "freeze cycles than planned" in ans.text
+
+
+def test_prose_question_scoped_to_a_report(multi_bot):
+    ans = multi_bot.ask("what is the typical site of service for 0441T?")
+    assert ans.answered
+    assert _docs(ans) == {"0441T"}
+    assert_citations_resolve(multi_bot, ans)
