@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .models import Answer, Chunk, Citation, CodeWarning, Hit
 from .ingest import sentences
-from .query import Query, tokenize
+from .models import Answer, Chunk, Citation, CodeWarning, Hit
+from .query import Query
 
 NOT_COVERED = "The report doesn't cover that."
 

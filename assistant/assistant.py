@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict

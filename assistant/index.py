@@ -7,7 +7,6 @@ replaces ``CURRENT`` in one ``os.replace``: a build killed at any point leaves t
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import time

@@ -44,7 +44,8 @@ ENGLISH_TWO_LETTER = frozenset("am an as at be by do go he if in is it me my no 
 TAXONOMY_RE = re.compile(r"\b(\d{3}[0-9a-z]{6}x)\b", re.I)
 ICD_RE = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9ab])(?:\s*\.\s*([0-9a-z]{1,4})|([0-9][0-9a-z]{0,3}))?(?![\w])", re.I)
 CPT_RE = re.compile(r"(?<![\w.])(\d{4}[0-9ft])(?![\w])", re.I)
-MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*((?:[0-9a-z]{2}\b(?:\s*(?:,|/|&|and|or|vs\.?|versus)\s*)?)+)",
+MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*"
+                            r"((?:[0-9a-z]{2}\b(?:\s*(?:,|/|&|and|or|vs\.?|versus)\s*)?)+)",
                             re.I)
 MOD_AFTER_RE = re.compile(r"(?<![\w-])([0-9a-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
 MOD_DASH_RE = re.compile(r"(?:^|(?<=\s))-([0-9a-z]{2})\b", re.I)
@@ -83,10 +84,12 @@ TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "payment amounts": (re.compile(r"\b(pay|pays|paid|payment|reimburs\w*|allowables?|allowed amounts?|fee schedule|"
                                    r"rates?|prices?|costs?|how much|dollars?)\b|\$"),
                         re.compile(r"\$\s?\d|\b(paid at|reimbursed at|payment rate|allowable of)\b", re.I)),
-    "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?|bundl\w*|unbundl\w*)\b"), re.compile(r"\b(NCCI|PTP edit)", re.I)),
+    "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?|bundl\w*|unbundl\w*)\b"),
+                   re.compile(r"\b(NCCI|PTP edit)", re.I)),
     "MUEs": (re.compile(r"\b(mues?|medically unlikely|max(imum)? units|units? of service)\b"),
              re.compile(r"\b(MUE|medically unlikely)", re.I)),
-    "global days": (re.compile(r"\bglobal days?\b|\bhow (long|many)\b.*\bglobal\b|\b(what|whats|what's) (is )?the global\b|"
+    "global days": (re.compile(r"\bglobal days?\b|\bhow (long|many)\b.*\bglobal\b|"
+                               r"\b(what|whats|what's) (is )?the global\b|"
                                r"\bglobal (period|package|surgery) (for|of|length|on)\b|\bglobal for\b"),
                     re.compile(r"\b\d+[- ]day global|global (days|period) (is|of) \d+", re.I)),
     "prior authorization": (re.compile(r"\b(prior auth\w*|pre-?auth\w*|precert\w*|authori[sz]ation|auth)\b"),

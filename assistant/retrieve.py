@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Literal
 
@@ -28,6 +29,8 @@ class Retriever:
     def warm_up(self) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import; its index-building chatter is not ours to print.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         if self._bm25 is None:
             corpus = [tokenize(embed_text(c)) or ["<empty>"] for c in self.index.chunks]
             bm25 = bm25s.BM25()
