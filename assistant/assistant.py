@@ -42,11 +42,12 @@ class Settings(BaseModel):
     list_max: int = 8
     # Prose passages whose sentences are scored, and how close a second sentence must be to be quoted too.
     prose_passages: int = 8
+    row_candidates: int = 10
     sentence_margin: float = 0.04
     # Sentence score bonuses: per distinctive question word it contains; when the question names its
     # label (a bullet's "Typical site of service:" or its section's heading).
     term_weight: float = 0.02
-    label_weight: float = 0.15
+    label_weight: float = 0.25
     self_reference_penalty: float = 0.15
 
 
@@ -238,18 +239,39 @@ class Assistant:
         row: Hit | None = None
         if q.target or q.intent in ("reverse", "prose"):
             keep = self._keep(scope, kind="row", code_type=q.target)
-            hits = self.retriever.search(q.retrieval_text, keep, k=5)
             rows = [c for c in self.index.chunks if keep(c)]
-            if hits and self._supported(q, hits[0], rows):
-                row = hits[0]
+            best = self._best_row(q, keep, rows)
+            if best and self._supported(q, best, rows):
+                row = best
             if q.target or q.intent == "reverse":
                 return tpl.row_answer(q, [row], warnings) if row else tpl.abstain(q, tpl.NOT_COVERED)
         prose = self._best_sentences(q, scope)
-        if prose and (row is None or prose[0].score > row.dense):
+        # A sentence whose label the question names ("service type" → "Service type: …") is a field
+        # lookup and wins; otherwise the closer of the best row and the best sentence answers.
+        if prose and (row is None or prose[0].exact or prose[0].score > row.dense):
             return tpl.prose_answer(q, prose[0], prose[1], warnings)
         if row is not None:
             return tpl.row_answer(q, [row], warnings)
         return tpl.abstain(q, tpl.NOT_COVERED)
+
+    def _best_row(self, q: Query, keep, rows: list[Chunk]) -> Hit | None:
+        """The row closest to a described situation. Candidates come from hybrid search; each is then
+        scored by its closest cell too (a "When to Use" cell alone matches a situation better than
+        the whole row with its code and column names)."""
+        hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.row_candidates)
+        if not hits:
+            return None
+        cells = [(n, cell) for n, h in enumerate(hits) for cell in h.chunk.cells[1:] if cell]
+        sims = self.embedder.encode_cached([c for _, c in cells]) @ self.embedder.encode_query(q.retrieval_text)
+        best_cell = [h.dense for h in hits]
+        for (n, _), sim in zip(cells, sims, strict=True):
+            best_cell[n] = max(best_cell[n], float(sim))
+        terms = self._discriminative(q, rows)
+        scored = [(best_cell[n] + self.settings.term_weight * len(terms & set(tokenize(embed_text(h.chunk)))), n)
+                  for n, h in enumerate(hits)]
+        _, n = max(scored)
+        h = hits[n]
+        return Hit(chunk=h.chunk, score=h.score, dense=best_cell[n], lexical=h.lexical)
 
     def _best_sentences(self, q: Query, scope: set[str]) -> tuple[Hit, list[str]] | None:
         """The prose passage and its one to three sentences closest to the question, if close enough.
@@ -282,7 +304,8 @@ class Assistant:
             return None
         quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
                                and sc >= best_score - self.settings.sentence_margin]
-        return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical), quotes
+        labelled = _label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
+        return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical, exact=labelled), quotes
 
     def documents(self) -> list[Document]:
         return list(self.docs)

@@ -68,6 +68,15 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 
+# Billing shorthand staff type, spelled out the way reports write it (kept beside the abbreviation).
+ABBREVIATIONS = {
+    "asc": "ambulatory surgical center", "hopd": "hospital outpatient department", "opd": "outpatient department",
+    "pos": "place of service", "e/m": "evaluation and management visit", "em": "evaluation and management visit",
+    "np": "nurse practitioner", "pa": "physician assistant", "cns": "clinical nurse specialist",
+    "mets": "metastatic secondary", "rfa": "radiofrequency ablation",
+    "pt": "patient", "dx": "diagnosis",
+}
+
 # How staff abbreviate payers, spelled out as reports name them.
 PAYER_ALIASES = {"bcbs": "Blue Cross Blue Shield", "uhc": "UnitedHealthcare", "united healthcare": "UnitedHealthcare",
                  "united": "UnitedHealthcare", "cms": "Medicare"}
@@ -133,12 +142,14 @@ class Query(BaseModel):
     context: str = ""
     corrections: tuple[tuple[str, str], ...] = ()
     topics: tuple[str, ...] = ()
+    expansions: tuple[str, ...] = ()
     payers: tuple[str, ...] = ()
 
     @property
     def retrieval_text(self) -> str:
         """What retrieval searches for: the question, its follow-up context and its intent's cue words."""
-        return " ".join(p for p in (self.context, self.text, INTENT_HINTS.get(self.intent, "")) if p)
+        return " ".join(p for p in (self.context, self.text, *self.expansions, INTENT_HINTS.get(self.intent, ""))
+                        if p)
 
 
 def tokenize(text: str) -> list[str]:
@@ -301,6 +312,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         fixed = re.sub(rf"\b{alias}\b", name, fixed, flags=re.I)
     text = re.sub(r"\s+", " ", fixed).strip()
     low = text.lower()
+    expansions = tuple(full for abbr, full in ABBREVIATIONS.items()
+                       if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
     target = _target(low)
     elliptical = bool(prev) and (FOLLOWUP_RE.search(low) is not None or
                                  (PRONOUN_RE.search(low) is not None and len(low.split()) <= 10))
@@ -332,7 +345,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             context = " ".join([*reports, *([target] if target and not _target(low) else [])])
     return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
-                 context=context, corrections=corrections,
+                 context=context, corrections=corrections, expansions=expansions,
                  topics=tuple(name for name, (ask, _) in TOPICS.items() if ask.search(low)),
                  payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)))
 
@@ -363,7 +376,7 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
         return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):
         if name in matched:
-            if name == "list" and not target and "all" not in low and "list" not in low:
-                continue
+            if name == "list" and not target:
+                continue  # a list of what? without a kind of code it is asked like any other question
             return name  # type: ignore[return-value]
     return "reverse" if target else "prose"
