@@ -47,6 +47,8 @@ CSS = """
 .notice {border-left: 4px solid #64748b; background: #f1f5f9; padding: 0.2rem 0.8rem; border-radius: 6px;}
 .app-error {border-left: 4px solid #b91c1c; background: #fef2f2; color: #7f1d1d;
             padding: 0.2rem 0.8rem; border-radius: 6px;}
+.browse tr.flagged td {background: #fff7ed;}
+.browse td.audit {color: #7c2d12; font-size: 0.85rem;}
 .code-warning {border-left: 4px solid #d97706; background: #fff7ed; color: #7c2d12;
                padding: 0.1rem 0.8rem; margin-top: 0.5rem; border-radius: 6px;}
 .answer-sources {font-size: 0.85rem; color: #475569; border-top: 1px solid #e2e8f0;
@@ -169,9 +171,11 @@ def _highlight(text: str, needle: str) -> str:
     return "".join(out) + html.escape(text[pos:])
 
 
-def render_documents(docs: list, needle: str = "") -> str:
-    """Every report's headings, paragraphs and tables as HTML; with ``needle``, only what matches it."""
+def render_documents(docs: list, needle: str = "", findings: dict | None = None) -> str:
+    """Every report's headings, paragraphs and tables as HTML; with ``needle``, only what matches it.
+    ``findings`` maps (report code, row code) to code-set warnings; those rows are marked."""
     needle = (needle or "").strip()
+    findings = findings or {}
     parts, n_rows, n_paras = [], 0, 0
     for doc in docs:
         body = []
@@ -187,9 +191,17 @@ def render_documents(docs: list, needle: str = "") -> str:
                 if not rows:
                     continue
                 n_rows += len(rows)
+                flags = [findings.get((doc.code, r[0].upper()), []) for r in rows]
+                audit_col = any(flags)
                 head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
-                trs = "".join("<tr>" + "".join(f"<td>{_highlight(c, needle)}</td>" for c in r) + "</tr>"
-                              for r in rows)
+                head += "<th>Code-set check</th>" if audit_col else ""
+                trs = "".join(
+                    ('<tr class="flagged">' if flag else "<tr>")
+                    + "".join(f"<td>{_highlight(c, needle)}</td>" for c in r)
+                    + (f'<td class="audit">{"<br>".join("⚠ " + html.escape(m) for m in flag)}</td>'
+                       if audit_col else "")
+                    + "</tr>"
+                    for r, flag in zip(rows, flags, strict=True))
                 caption = html.escape(f"{t.columns[0]} table" if t.columns else "Table")
                 tables.append(f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
                               f"<tbody>{trs}</tbody></table>")
@@ -292,6 +304,9 @@ def build_ui(bot: Assistant) -> gr.Blocks:
 
     docs = bot.documents()
     chunks = {c.id: c for c in bot.index.chunks}
+    flagged: dict[tuple[str, str], list[str]] = {}
+    for f in bot.index.manifest.findings:
+        flagged.setdefault((f.document, f.code.upper()), []).append(f.message.removeprefix("⚠ "))
     lock = threading.Lock()
     pool = quiz_items(bot.index.chunks, len(docs) > 1)
     doc_choices = [("All reports", ALL_REPORTS)] + [(f"{d.code} — {d.title}", d.code) for d in docs]
@@ -470,7 +485,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
             with gr.Tab("Browse", id="browse"):
                 browse_filter = gr.Textbox(label="Filter", placeholder="a code (C18.9) or a word (urology)",
                                            elem_id="browse-filter")
-                browse = gr.HTML(render_documents(docs), elem_id="browse", elem_classes="browse")
+                browse = gr.HTML(render_documents(docs, findings=flagged), elem_id="browse", elem_classes="browse")
             with gr.Tab("Practice", id="practice"):
                 gr.Markdown("Questions drawn at random from the reports' tables. Codes may be typed with or "
                             "without dots.")
@@ -493,7 +508,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         chatbot.select(select_message, [session], [source_pick, source_card, session],
                        api_visibility="private")
         chatbot.like(vote, [session], None, api_visibility="private")
-        browse_filter.change(lambda s: render_documents(docs, s), browse_filter, browse,
+        browse_filter.change(lambda s: render_documents(docs, s, flagged), browse_filter, browse,
                              trigger_mode="always_last", api_visibility="private")
         quiz_io = dict(outputs=[quiz, quiz_q, quiz_answer, quiz_result], api_visibility="private")
         demo.load(quiz_start, None, **quiz_io)

@@ -33,6 +33,8 @@ class Settings(BaseModel):
     mode: Mode = "hybrid"
     # Below this cosine similarity a passage found for a question without a code is not an answer.
     min_dense: float = 0.28
+    # Needed by a labelled field ("Typical site of service: …") whose label the question names.
+    min_dense_label: float = 0.15
     # Needed when none of the question's distinctive words occur in the passage.
     min_dense_no_overlap: float = 0.50
     # ...and when that passage is a table row offered as the code for a described situation.
@@ -68,6 +70,9 @@ class Assistant:
                  index: idx.Index, embedder: Embedder) -> None:
         self.settings, self.docs, self.issues, self.index, self.embedder = settings, docs, issues, index, embedder
         self.catalog = Catalog(index.chunks)
+        self.findings: dict[str, list] = {}
+        for f in index.manifest.findings:
+            self.findings.setdefault(f.chunk_id, []).append(f)
         self.retriever = Retriever(index, embedder, settings.mode)
         self.rebuilt: str | None = None
 
@@ -118,7 +123,12 @@ class Assistant:
         scope = set(query.reports)
         if document and document.strip():
             scope = {document.strip().upper()}
-        return self._answer(query, scope)
+        return self._with_warnings(self._answer(query, scope))
+
+    def _with_warnings(self, ans: Answer) -> Answer:
+        """Attach the code-set findings of every cited row: the report's words stay, the official fact follows."""
+        warnings = [f.warning() for c in ans.citations for f in self.findings.get(c.chunk_id, [])]
+        return ans.model_copy(update={"warnings": warnings}) if warnings else ans
 
     def _keep(self, scope: set[str], **want):
         def keep(c: Chunk) -> bool:
@@ -300,11 +310,14 @@ class Assistant:
         hit, sentence = pairs[best_i]
         overlap = bool(terms & set(tokenize(sentence)))
         dense = float(sims[best_i])
-        if dense < (self.settings.min_dense if overlap else self.settings.min_dense_no_overlap):
+        labelled = _label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
+        # A field the question names by its label is the answer however its value is worded.
+        need = (self.settings.min_dense_label if labelled else
+                self.settings.min_dense if overlap else self.settings.min_dense_no_overlap)
+        if dense < need:
             return None
         quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
                                and sc >= best_score - self.settings.sentence_margin]
-        labelled = _label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
         return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical, exact=labelled), quotes
 
     def documents(self) -> list[Document]:

@@ -73,6 +73,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if fails and not args.no_gate else 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import audit_summary_table
+
+    bot = _load(args, warm=False)
+    findings = bot.index.manifest.findings
+    print(audit_summary_table(findings))
+    return 1 if args.strict and findings else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import app
@@ -113,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--floor", action="store_true", help="gate on eval/floor.json (what CI enforces) instead "
                    "of the targets")
     e.set_defaults(func=cmd_eval)
+
+    au = sub.add_parser("audit", help="check every code in the reports against ICD-10-CM and NUCC")
+    au.add_argument("--strict", action="store_true", help="exit 1 when there is any finding (to gate new reports)")
+    au.set_defaults(func=cmd_audit)
 
     s = sub.add_parser("serve", help="start the Gradio chat")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 to share on the network)")

@@ -56,7 +56,8 @@ def load_items(path: Path) -> list[EvalItem]:
 
 def check(item: EvalItem, answer: Answer) -> list[str]:
     """Why an answer fails its item (empty when it passes)."""
-    text = answer.text.lower()
+    # What the user reads: the answer body and the code-set warning lines under it.
+    text = "\n".join([answer.text, *(w.message for w in answer.warnings)]).lower()
     reasons = []
     if answer.answered != item.answerable:
         reasons.append(f"answered={answer.answered}, expected {item.answerable}")

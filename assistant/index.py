@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from .audit import Finding, audit_chunks, codeset_versions
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
 from .models import Chunk, Document, IngestIssue
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: manifest carries code-set findings
 HNSW_THRESHOLD = 20_000  # chunks; below it exact search is both faster to build and fast enough to query
 FILES = ("vectors.faiss", "vectors.npy", "chunks.jsonl")
 
@@ -46,6 +47,9 @@ class Manifest(BaseModel):
     embedded: int
     checksums: dict[str, str]
     issues: list[IngestIssue] = []
+    # Rows that disagree with the official code sets (ICD-10-CM, NUCC), found at build time.
+    findings: list[Finding] = []
+    codesets: dict[str, str] = {}
 
 
 def corpus_hash(docs: list[Document]) -> str:
@@ -122,6 +126,16 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
             vectors[i] = previous.vectors[reuse[c.id]]  # type: ignore[union-attr]
     if todo:
         vectors[todo] = embedder.encode([embed_text(chunks[i]) for i in todo])
+    # Audit only rows new to this build: an unchanged row's id (a content hash) keeps its findings,
+    # unless the code sets changed since.
+    codesets = codeset_versions()
+    audited = previous is not None and previous.manifest.codesets == codesets
+    known = {c.id for c in previous.chunks} if audited else set()  # type: ignore[union-attr]
+    ids = {c.id for c in chunks}
+    findings = [f for f in (previous.manifest.findings if audited else []) if f.chunk_id in ids]  # type: ignore[union-attr]
+    findings += audit_chunks(c for c in chunks if c.id not in known)
+    order = {c.id: i for i, c in enumerate(chunks)}
+    findings.sort(key=lambda f: order[f.chunk_id])
     kind = index_type or ("hnsw" if len(chunks) >= HNSW_THRESHOLD else "flat")
     fx = _faiss_index(vectors, kind)
 
@@ -141,6 +155,7 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
             n_chunks=len(chunks), index_type=kind, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - start, 3), embedded=len(todo),
             checksums={name: _sha256(target / name) for name in FILES}, issues=issues,
+            findings=findings, codesets=codesets,
         )
         (target / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         for name in (*FILES, "manifest.json"):

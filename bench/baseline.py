@@ -17,7 +17,7 @@ CHUNK_CHARS = 500
 
 
 def split(text: str, size: int = CHUNK_CHARS) -> list[str]:
-    return [text[i:i + size] for i in range(0, len(text), size) if text[i:i + size].strip()]
+    return [text[i : i + size] for i in range(0, len(text), size) if text[i : i + size].strip()]
 
 
 class Baseline:

@@ -19,8 +19,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-       "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+ENV = {
+    **os.environ,
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "PYTHONUNBUFFERED": "1",
+}
 
 
 @dataclass
@@ -51,8 +57,13 @@ def timed(cmd: list[str], timeout: float = 3600) -> Run:
         out.seek(0)
         err.seek(0)
         # ru_maxrss is in kilobytes on Linux.
-        return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read().decode(errors="replace"),
-                   err.read().decode(errors="replace"))
+        return Run(
+            seconds,
+            usage.ru_maxrss / 1024,
+            proc.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
 
 
 def cli(corpus: Path, index: Path, *args: str) -> list[str]:
@@ -86,9 +97,14 @@ def app_start(corpus: Path, index: Path, timeout: float = 300) -> float:
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
         # Its own session, so stopping it stops exactly the processes this call started.
-        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--corpus", str(corpus),
-                                 "--index", str(index)], cwd=ROOT, env=ENV, stdout=log, stderr=log,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(port), "--corpus", str(corpus), "--index", str(index)],
+            cwd=ROOT,
+            env=ENV,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
         try:
             while True:
                 if proc.poll() is not None:
@@ -162,8 +178,15 @@ def _phases_child(corpus: Path, index: Path, question: str | None) -> dict:
         bot.ask(question)
         timers["first ask"] = time.perf_counter() - start
     m = bot.index.manifest
-    timers.update({"embedded": m.embedded, "build_seconds": m.build_seconds, "n_chunks": m.n_chunks,
-                   "index_type": m.index_type, "rebuilt": bot.rebuilt or ""})
+    timers.update(
+        {
+            "embedded": m.embedded,
+            "build_seconds": m.build_seconds,
+            "n_chunks": m.n_chunks,
+            "index_type": m.index_type,
+            "rebuilt": bot.rebuilt or "",
+        }
+    )
     return timers
 
 

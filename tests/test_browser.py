@@ -312,3 +312,18 @@ def test_api_ask_with_gradio_client(served):
     assert {c["document"] for c in scoped["citations"]} == {"0600T"}
     uncovered = client.predict("what does Aetna pay for 0600T?", [], "", api_name="/ask")
     assert uncovered["answered"] is False and uncovered["citations"] == []
+
+
+def test_code_set_warning_in_chat_and_browse(page):
+    """Issue 8: the report's answer stays, the official fact follows distinctly, Browse marks the row."""
+    from playwright.sync_api import expect
+
+    ask(page, "207L00000X")
+    answer = last_bot(page)
+    expect(answer).to_contain_text("Urology")
+    expect(answer.locator(".code-warning")).to_contain_text("Anesthesiology")
+    page.get_by_role("tab", name="Browse").click()
+    flagged = page.locator("#browse tr.flagged").filter(has_text="207L00000X")
+    expect(flagged).to_have_count(1)
+    expect(flagged).to_contain_text("NUCC 26.1")
+    page.screenshot(path=str(ARTIFACTS / "warning.png"), full_page=True)
