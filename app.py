@@ -285,7 +285,9 @@ def _document(value: str | None) -> str | None:
 
 
 def _feedback_path() -> Path:
-    return Path(os.environ.get("ASSISTANT_FEEDBACK") or ROOT / "feedback" / "feedback.jsonl")
+    from assistant.evaluate import feedback_path
+
+    return feedback_path()
 
 
 def status_line(bot: Assistant) -> str:

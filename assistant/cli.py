@@ -82,6 +82,23 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if args.strict and findings else 0
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from . import evaluate
+
+    path = Path(args.file) if args.file else evaluate.feedback_path()
+    if not path.is_file():
+        print(f"no feedback yet: {path} does not exist (votes in the chat page are written there)", file=sys.stderr)
+        return 0
+    items, problems = evaluate.feedback_candidates(path)
+    for p in problems:
+        print(p, file=sys.stderr)
+    for item in items:
+        print(item.model_dump_json(exclude={"gold"}))
+    print(f"{len(items)} down-voted question(s) from {path}; fill in kind, answerable, must/must_any/must_not "
+          "and append them to eval/questions.jsonl", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import app
@@ -126,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     au = sub.add_parser("audit", help="check every code in the reports against ICD-10-CM and NUCC")
     au.add_argument("--strict", action="store_true", help="exit 1 when there is any finding (to gate new reports)")
     au.set_defaults(func=cmd_audit)
+
+    f = sub.add_parser("feedback", help="print down-voted chat answers as eval-set candidates (JSONL)")
+    f.add_argument("--file", help="feedback file (default: $ASSISTANT_FEEDBACK or feedback/feedback.jsonl)")
+    f.set_defaults(func=cmd_feedback)
 
     s = sub.add_parser("serve", help="start the Gradio chat")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 to share on the network)")

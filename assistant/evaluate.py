@@ -171,3 +171,37 @@ def ablation(bot: Assistant, items: list[EvalItem]) -> str:
         bot.retriever.mode = saved
     lines.append("answers: eval accuracy with that retriever behind the answer logic (exact code lookup always on)")
     return "\n".join(lines)
+
+
+def feedback_path() -> Path:
+    """Where the chat page appends votes (``ASSISTANT_FEEDBACK`` or ``feedback/feedback.jsonl``)."""
+    import os
+
+    return Path(os.environ.get("ASSISTANT_FEEDBACK") or FLOOR_FILE.parent.parent / "feedback" / "feedback.jsonl")
+
+
+def feedback_candidates(path: Path) -> tuple[list[EvalItem], list[str]]:
+    """Down-voted answers as eval items to complete (``must``… are left for a person to fill in),
+    plus a message per line that could not be read. Repeated questions appear once."""
+    items: list[EvalItem] = []
+    problems: list[str] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            vote = json.loads(line)
+            if vote.get("vote") != "down":
+                continue
+            question, history = str(vote["question"]), [str(h) for h in vote.get("history") or []]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problems.append(f"{path}:{n}: not a feedback record ({exc})")
+            continue
+        key = (question, tuple(history))
+        if key in seen:
+            continue
+        seen.add(key)
+        items.append(EvalItem(id=f"feedback-{len(items) + 1:03d}", kind="followup" if history else "triage",
+                              question=question, history=history,
+                              answerable=not bool(vote.get("answered", True))))
+    return items, problems

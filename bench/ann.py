@@ -6,10 +6,12 @@ library ships (M, efConstruction, efSearch). Exact search is the oracle for reca
 
 from __future__ import annotations
 
+import random
 import time
 
 import numpy as np
-from stats import pct
+from common import Plan
+from stats import Table, pct, spread, verdict
 
 from assistant import index as idx
 
@@ -86,7 +88,6 @@ def measure(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], repeats:
 
 
 def approximate(plan: Plan, bot, eval_items, qs, t: Table, res: dict) -> None:
-    import ann
 
     from assistant import index as idx
 
@@ -97,7 +98,7 @@ def approximate(plan: Plan, bot, eval_items, qs, t: Table, res: dict) -> None:
     c_vecs = vectors[rng.sample(range(len(vectors)), min(200 - len(questions), len(vectors)))]
     queries = np.vstack([q_vecs, c_vecs])
     sizes = sorted({min(n, len(vectors)) for n in plan.ann_sizes} | {len(vectors)})
-    rows = ann.measure(vectors, queries, sizes, plan.ann_repeats)
+    rows = measure(vectors, queries, sizes, plan.ann_repeats)
     res["ann"] = rows
     s = f"flat vs HNSW ({len(queries)} queries: {len(questions)} eval questions + {len(c_vecs)} chunks)"
     for r in rows:

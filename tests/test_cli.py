@@ -138,3 +138,23 @@ def test_no_command_is_a_usage_error(tmp_path):
     out = run(cwd=tmp_path)
     assert out.returncode == 2
     assert "usage" in out.stderr.lower()
+
+
+def test_feedback_lists_down_votes_as_eval_candidates(tmp_path):
+    from assistant.evaluate import EvalItem
+
+    votes = tmp_path / "feedback.jsonl"
+    records = [
+        {"question": "mod 53", "history": [], "answered": True, "vote": "up"},
+        {"question": "the procedure got cut short partway, what modifier", "history": [], "answered": False,
+         "vote": "down"},
+        {"question": "and 81", "history": ["mod 53"], "answered": True, "vote": "down"},
+        {"question": "and 81", "history": ["mod 53"], "answered": True, "vote": "down"},
+    ]
+    votes.write_text("\n".join(json.dumps(r) for r in records) + "\nnot json\n", encoding="utf-8")
+    out = run("feedback", "--file", str(votes), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    items = [EvalItem.model_validate_json(line) for line in out.stdout.splitlines()]
+    assert [i.question for i in items] == ["the procedure got cut short partway, what modifier", "and 81"]
+    assert items[0].answerable is True and items[1].history == ["mod 53"]
+    assert f"{votes}:5" in out.stderr
