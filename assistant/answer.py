@@ -104,8 +104,10 @@ def compare_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning
                   warnings=warnings, intent="compare", resolved=query.retrieval_text)
 
 
-def prose_answer(query: Query, hit: Hit, quotes: list[str], warnings: list[CodeWarning]) -> Answer:
-    """One to three sentences of a prose chunk, quoted verbatim, with the section path."""
+def prose_answer(query: Query, hit: Hit, quotes: list[str], warnings: list[CodeWarning],
+                 also: Sequence[str] = ()) -> Answer:
+    """One to three sentences of a prose chunk, quoted verbatim, with the section path. ``also``
+    names other reports with the same section, so one report's wording is never taken for all."""
     chunk = hit.chunk
     ordered = [s for s in sentences(chunk.text) if s in quotes]
     cites = _Cites()
@@ -117,6 +119,10 @@ def prose_answer(query: Query, hit: Hit, quotes: list[str], warnings: list[CodeW
         body = f"*{chunk.section_path}:* " + " … ".join(f"“{s}” [{cites.add(chunk, s, hit.score)}]" for s in ordered)
     if len(query.reports) != 1:
         body = f"*{chunk.doc_code} report* › {body}"
+    if also:
+        many = len(also) > 1
+        body += (f"\n\nThe {', '.join(also)} report{'s' * many} also {'have' if many else 'has'} a "
+                 f"“{chunk.section[-1]}” section: add the code to the question to see {'theirs' if many else 'its'}.")
     return Answer(question=query.original, text=body, answered=True, citations=cites.items, warnings=warnings,
                   intent=query.intent, resolved=query.retrieval_text)
 

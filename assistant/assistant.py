@@ -259,10 +259,27 @@ class Assistant:
         # A sentence whose label the question names ("service type" → "Service type: …") is a field
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
         if prose and (row is None or prose[0].exact or prose[0].score > row.dense):
-            return tpl.prose_answer(q, prose[0], prose[1], warnings)
+            chunk = prose[0].chunk
+            also = [] if scope else sorted({c.doc_code for c in self.index.chunks if c.kind == "prose"
+                                            and c.section == chunk.section and c.doc_code != chunk.doc_code})
+            return tpl.prose_answer(q, prose[0], prose[1], warnings, also)
         if row is not None:
             return tpl.row_answer(q, [row], warnings)
         return tpl.abstain(q, tpl.NOT_COVERED)
+
+    def _section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
+        """For "give me the clinical example" with nothing more specific, the section's first sentences:
+        a vignette read from its start, not the one sentence that happens to score best."""
+        from .query import INTENT_HINTS
+
+        if q.intent != "clinical_context" or not _label_match(hit.chunk, "", asked):
+            return None
+        generic = set(tokenize(INTENT_HINTS[q.intent])) | {"example", "scenario", "vignette", "case", "sample"}
+        if set(tokenize(q.text)) - generic - {code_key(r).lower() for r in q.reports}:
+            return None
+        first = next(c for c in self.index.chunks if c.kind == "prose" and c.doc_code == hit.chunk.doc_code
+                     and c.section == hit.chunk.section)
+        return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), sentences(first.text)[:2]
 
     def _best_row(self, q: Query, keep, rows: list[Chunk]) -> Hit | None:
         """The row closest to a described situation. Candidates come from hybrid search; each is then
@@ -308,6 +325,9 @@ class Assistant:
                          for i, sim in enumerate(sims)), reverse=True)
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
+        opening = self._section_opening(q, hit, asked)
+        if opening is not None:
+            return opening
         overlap = bool(terms & set(tokenize(sentence)))
         dense = float(sims[best_i])
         labelled = _label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
