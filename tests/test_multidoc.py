@@ -148,3 +148,21 @@ def test_prose_question_scoped_to_a_report(multi_bot):
     assert ans.answered
     assert _docs(ans) == {"0441T"}
     assert_citations_resolve(multi_bot, ans)
+
+
+def test_unscoped_prose_answer_names_its_report_and_the_others(multi_bot):
+    ans = multi_bot.ask("clinical example")
+    assert ans.answered
+    (cited,) = _docs(ans)
+    others = sorted({"0441T", "0581T", "0600T"} - {cited})
+    assert ans.text.startswith(f"*{cited} report*")
+    assert f"The {', '.join(others)} reports also have a “Clinical Context” section" in ans.text
+
+
+def test_general_example_question_quotes_the_vignette_opening(multi_bot):
+    ans = multi_bot.ask("what is the clinical example for 0581T")
+    assert _docs(ans) == {"0581T"}
+    opening = next(c for c in multi_bot.index.chunks if c.doc_code == "0581T" and c.kind == "prose"
+                   and c.section[-1] == "Clinical Context")
+    assert ans.citations[0].chunk_id == opening.id
+    assert opening.text.startswith(ans.citations[0].quote[:40])
