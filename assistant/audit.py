@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import re
 import warnings
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata, resources
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Literal
 
@@ -147,7 +149,11 @@ def _icd() -> ModuleType:
 def _icd_release() -> tuple[str, str]:
     """(Year, release) the package bundles, from its data file: ``icd10c-tabular-April-1-2026.xml``
     → ("2026", "April 1, 2026"); the year is the XML's ``<version>``, the fiscal year of the code set."""
-    for item in (resources.files("simple_icd_10_cm") / "data").iterdir():
+    # Found without importing the package: its import parses the whole code set (~2 s).
+    spec = importlib.util.find_spec("simple_icd_10_cm")
+    if spec is None or spec.origin is None:
+        return "?", "unknown"
+    for item in (Path(spec.origin).parent / "data").iterdir():
         if m := re.fullmatch(r"icd10c?m?-tabular-([A-Za-z]+)-(?:(\d{1,2})-)?(\d{4})\.xml", item.name):
             with item.open("rb") as fh:
                 head = fh.read(512).decode("utf-8", "replace")

@@ -115,7 +115,12 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
 
     start = time.perf_counter()
     chunks = [c for doc in docs for c in doc.chunks]
-    dim = embedder.dim
+    # With every vector reusable, the model need not load at all (its import alone takes seconds).
+    same_model = previous is not None and previous.manifest.model == embedder.model_name
+    if same_model and {c.id for c in chunks} <= {c.id for c in previous.chunks}:  # type: ignore[union-attr]
+        dim = previous.manifest.dim  # type: ignore[union-attr]
+    else:
+        dim = embedder.dim
     vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     reuse: dict[str, int] = {}
     if previous is not None and previous.manifest.model == embedder.model_name and previous.manifest.dim == dim:

@@ -167,6 +167,9 @@ def _phases_child(corpus: Path, index: Path, question: str | None) -> dict:
     wrap(idx, "build", "index build")
     wrap(idx, "_faiss_index", "  of which FAISS construct")
     wrap(idx, "_prune", "  of which prune old build")
+    wrap(idx, "_sha256", "  of which sha256 (load + build)")
+    if hasattr(idx, "audit_chunks"):
+        wrap(idx, "audit_chunks", "  of which code-set audit")
     wrap(embed.Embedder, "warm_up", "model load")
     wrap(embed.Embedder, "encode", "  encode")
     wrap(facade.Assistant, "__init__", "Assistant() (catalog)")
