@@ -34,7 +34,7 @@ class Settings(BaseModel):
     # Below this cosine similarity a passage found for a question without a code is not an answer.
     min_dense: float = 0.28
     # Needed by a labelled field ("Typical site of service: …") whose label the question names.
-    min_dense_label: float = 0.15
+    min_dense_label: float = 0.05
     # Needed when none of the question's distinctive words occur in the passage.
     min_dense_no_overlap: float = 0.50
     # ...and when that passage is a table row offered as the code for a described situation.
@@ -230,6 +230,11 @@ class Assistant:
         words -= {"list", "all", "every", "related"}
         if not keep_reports:
             words -= {code_key(r).lower() for r in q.reports}
+        # A report's title names what all of its passages are about: within one report its words tell
+        # none apart (across reports they do, so they stay).
+        titles = {c.doc_title for c in candidates}
+        if len(titles) == 1:
+            words -= set(tokenize(titles.pop()))
         return {t for t in words if counts.get(t, 0) < max(2, len(candidates) / 2) or len(candidates) < 3}
 
     def _supported(self, q: Query, hit: Hit, candidates: list[Chunk]) -> bool:
@@ -267,6 +272,13 @@ class Assistant:
             return tpl.row_answer(q, [row], warnings)
         return tpl.abstain(q, tpl.NOT_COVERED)
 
+    def _idf_overlap(self, terms: set[str], text: str) -> float:
+        """Shared distinctive words, each weighted by how rare it is in the corpus (log N/df)."""
+        import math
+
+        n = len(self.index.chunks)
+        return sum(math.log((n + 1) / (self.catalog.df.get(t, 0) + 1)) for t in terms & set(tokenize(text)))
+
     def _section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
         """For "give me the clinical example" with nothing more specific, the section's first sentences:
         a vignette read from its start, not the one sentence that happens to score best."""
@@ -274,7 +286,9 @@ class Assistant:
 
         if q.intent != "clinical_context" or not _label_match(hit.chunk, "", asked):
             return None
+        # Words of the report titles describe every passage of their report: they don't narrow the question.
         generic = set(tokenize(INTENT_HINTS[q.intent])) | {"example", "scenario", "vignette", "case", "sample"}
+        generic |= {t for d in self.docs for t in tokenize(d.title)}
         if set(tokenize(q.text)) - generic - {code_key(r).lower() for r in q.reports}:
             return None
         first = next(c for c in self.index.chunks if c.kind == "prose" and c.doc_code == hit.chunk.doc_code
@@ -318,7 +332,7 @@ class Assistant:
         # A sentence where the report describes itself ("Readers will learn…") lists topics without
         # saying anything about them: it answers only questions about the report itself.
         about_report = SELF_REFERENCE.search(q.text) is not None
-        scored = sorted(((float(sim) + self.settings.term_weight * len(terms & set(tokenize(pairs[i][1])))
+        scored = sorted(((float(sim) + self.settings.term_weight * self._idf_overlap(terms, pairs[i][1])
                           + self.settings.label_weight * _label_match(pairs[i][0].chunk, pairs[i][1], asked)
                           - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
                              else self.settings.self_reference_penalty), i)

@@ -39,8 +39,12 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 # Keep the client and the server off the network: no analytics, no hub telemetry, no model download.
-OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1",
-               "TRANSFORMERS_OFFLINE": "1"}
+OFFLINE_ENV = {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+}
 os.environ.update(OFFLINE_ENV)
 
 Key = tuple[str, tuple[str, ...]]
@@ -76,14 +80,25 @@ class Report:
 
     def summary(self) -> dict:
         lat = self.latencies_ms
-        return {"clients": self.plan.clients, "questions_per_client": self.plan.questions, "sent": self.sent,
-                "answered": len(lat), "errors": len(self.errors), "skipped": self.skipped,
-                "mismatches": len(self.mismatches), "identical_json": self.identical_json,
-                "distinct_questions": self.distinct,
-                "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "max_ms": max(lat, default=float("nan")),
-                "throughput_rps": len(lat) / self.wall_s if self.wall_s else float("nan"),
-                "wall_s": self.wall_s, "reference_p50_ms": pct(self.reference_ms, 50),
-                "first_errors": self.errors[:5], "first_mismatches": self.mismatches[:5]}
+        return {
+            "clients": self.plan.clients,
+            "questions_per_client": self.plan.questions,
+            "sent": self.sent,
+            "answered": len(lat),
+            "errors": len(self.errors),
+            "skipped": self.skipped,
+            "mismatches": len(self.mismatches),
+            "identical_json": self.identical_json,
+            "distinct_questions": self.distinct,
+            "p50_ms": pct(lat, 50),
+            "p95_ms": pct(lat, 95),
+            "max_ms": max(lat, default=float("nan")),
+            "throughput_rps": len(lat) / self.wall_s if self.wall_s else float("nan"),
+            "wall_s": self.wall_s,
+            "reference_p50_ms": pct(self.reference_ms, 50),
+            "first_errors": self.errors[:5],
+            "first_mismatches": self.mismatches[:5],
+        }
 
 
 def pct(values: list[float], q: float) -> float:
@@ -121,8 +136,9 @@ def draw(items: list, plan: Plan) -> list[list[Key]]:
     out = []
     for n in range(plan.clients):
         rng = random.Random(plan.seed * 1_000_003 + n)
-        out.append(rng.sample(pool, plan.questions) if plan.questions <= len(pool)
-                   else rng.choices(pool, k=plan.questions))
+        out.append(
+            rng.sample(pool, plan.questions) if plan.questions <= len(pool) else rng.choices(pool, k=plan.questions)
+        )
     return out
 
 
@@ -202,11 +218,11 @@ def run(url: str, items: list, plan: Plan) -> Report:
                 report.latencies_ms.append(ms)
                 if comparable(got) != comparable(refs[key]):
                     report.mismatches.append(
-                        f"client {n} q{i} {key!r}: {comparable(got)!r} != reference {comparable(refs[key])!r}")
+                        f"client {n} q{i} {key!r}: {comparable(got)!r} != reference {comparable(refs[key])!r}"
+                    )
                 report.identical_json += got == refs[key]
 
-    threads = [threading.Thread(target=worker, args=(n,), name=f"load-{n}", daemon=True)
-               for n in range(plan.clients)]
+    threads = [threading.Thread(target=worker, args=(n,), name=f"load-{n}", daemon=True) for n in range(plan.clients)]
     for t in threads:
         t.start()
     launched = time.perf_counter()
@@ -231,8 +247,18 @@ def serve(corpus: Path, startup_timeout: float = 300.0) -> Iterator[str]:
         url = f"http://127.0.0.1:{port}/"
         log_path = base / "server.log"
         env = {**os.environ, **OFFLINE_ENV, "ASSISTANT_FEEDBACK": str(base / "feedback.jsonl")}
-        cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-               "--corpus", str(base / "corpus"), "--index", str(base / "index")]
+        cmd = [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--corpus",
+            str(base / "corpus"),
+            "--index",
+            str(base / "index"),
+        ]
         with log_path.open("wb") as log:
             proc = subprocess.Popen(cmd, cwd=base, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -268,15 +294,20 @@ def table(report: Report) -> str:
     total = s["clients"] * s["questions_per_client"]
     rows = [
         ("clients × questions", f"{s['clients']} × {s['questions_per_client']} = {total} requests", ""),
-        ("distinct question+history", f"{s['distinct_questions']} (reference p50 {s['reference_p50_ms']:.0f} ms)",
-         ""),
-        ("answered", f"{s['answered']} of {s['sent']} sent ({s['skipped']} skipped at the deadline)",
-         "all" if s["answered"] == total else "MISSED"),
+        ("distinct question+history", f"{s['distinct_questions']} (reference p50 {s['reference_p50_ms']:.0f} ms)", ""),
+        (
+            "answered",
+            f"{s['answered']} of {s['sent']} sent ({s['skipped']} skipped at the deadline)",
+            "all" if s["answered"] == total else "MISSED",
+        ),
         ("errors", str(s["errors"]), "target 0: " + ("met" if not s["errors"] else "MISSED")),
         ("latency p50 / p95 / max", f"{s['p50_ms']:.0f} / {s['p95_ms']:.0f} / {s['max_ms']:.0f} ms", ""),
         ("throughput", f"{s['throughput_rps']:.1f} answers/s over {s['wall_s']:.1f} s", ""),
-        ("equal to single-client answer", f"{s['answered'] - s['mismatches']} of {s['answered']} "
-         "(text, answered, cited chunk ids)", "all: " + ("met" if not s["mismatches"] else "MISSED")),
+        (
+            "equal to single-client answer",
+            f"{s['answered'] - s['mismatches']} of {s['answered']} (text, answered, cited chunk ids)",
+            "all: " + ("met" if not s["mismatches"] else "MISSED"),
+        ),
         ("identical JSON (incl. scores)", f"{s['identical_json']} of {s['answered']}", ""),
     ]
     lines = ["| figure | value | target |", "|---|---|---|"]
@@ -293,8 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="seed of the question draw")
     p.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="corpus folder to copy and serve")
     p.add_argument("--request-timeout", type=float, default=Plan.request_timeout, help="seconds per request")
-    p.add_argument("--deadline", type=float, default=Plan.deadline,
-                   help="seconds after which no new request is sent")
+    p.add_argument("--deadline", type=float, default=Plan.deadline, help="seconds after which no new request is sent")
     p.add_argument("--json", type=Path, help="also write the figures to this file")
     args = p.parse_args(argv)
     if not 1 <= args.clients <= 200 or not 1 <= args.questions <= 1000:

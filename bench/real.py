@@ -75,7 +75,7 @@ def cold_start(plan: Plan, corpus: Path, index: Path, t: Table, res: dict) -> No
     if plan.breakdowns:
         imports = {
             m: probes.timed([sys.executable, "-c", f"import {m}"]).seconds
-            for m in ("torch", "sentence_transformers", "gradio")
+            for m in ("torch", "transformers", "sentence_transformers", "gradio")
         }
         res["import_seconds"] = imports
         t.add(s, "  fresh-process import time (one run each)", " · ".join(f"{m} {v:.2f}s" for m, v in imports.items()))
@@ -107,7 +107,23 @@ def warm_real(plan: Plan, corpus: Path, index: Path, t: Table, res: dict):
     )
     floor = encode_floor(bot.embedder, [q for q, _ in qs])
     t.add(s, "query embedding alone (Embedder.encode of one question)", latency(floor))
-    res["warm_real"] = {"timings": timings, "exact": exact, "accuracy": ours_acc, "encode_ms": floor}
+    import torch
+
+    # What-if: one intra-op thread for a one-question batch (no thread hand-off, no spinning on a busy core).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        floor1 = encode_floor(bot.embedder, [q for q, _ in qs])
+    finally:
+        torch.set_num_threads(threads)
+    t.add(s, "  the same with torch.set_num_threads(1) (what-if, not what ships)", latency(floor1))
+    res["warm_real"] = {
+        "timings": timings,
+        "exact": exact,
+        "accuracy": ours_acc,
+        "encode_ms": floor,
+        "encode_1thread_ms": floor1,
+    }
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
     base = Baseline(bot.embedder, texts)

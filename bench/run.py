@@ -60,8 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, 100 reports (< 2 min)")
     p.add_argument("--scale", type=int, help="synthetic reports for the scale section (default 1,000)")
     p.add_argument("--big", action="store_true", help="scale section with 10,000 reports (slow)")
+    p.add_argument(
+        "--reuse-scale-build",
+        action="store_true",
+        help="keep the scale index of an earlier run and reprint its build figures (for re-measuring "
+        "latency without a 10-minute rebuild)",
+    )
     args = p.parse_args(argv)
     plan = Plan.make(args.quick, args.scale, args.big)
+    plan.reuse_scale_build = args.reuse_scale_build
     OUT.mkdir(parents=True, exist_ok=True)
     import torch
 
