@@ -315,8 +315,12 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     expansions = tuple(full for abbr, full in ABBREVIATIONS.items()
                        if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
     target = _target(low)
-    elliptical = bool(prev) and (FOLLOWUP_RE.search(low) is not None or
-                                 (PRONOUN_RE.search(low) is not None and len(low.split()) <= 10))
+    # A follow-up leans on the earlier turn: it opens with "and…"/"what about…", points back ("it",
+    # "that"), or is a short question naming no code, kind of code or report of its own.
+    own = _find_codes(text, catalog, target)
+    elliptical = bool(prev) and (FOLLOWUP_RE.search(low) is not None
+                                 or (PRONOUN_RE.search(low) is not None and len(low.split()) <= 10)
+                                 or (len(low.split()) <= 6 and not target and not any(own)))
     hint = target or (prev.target or _code_type(prev) if elliptical and prev else None)
     codes, unknown = _find_codes(text, catalog, hint)
     reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
