@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test build eval bench lint clean
+.PHONY: run test build eval bench bench-load audit lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,6 +28,14 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
+
+# pip-audit needs a vulnerability service (PyPI JSON API or OSV); see docs/security.md.
+audit:
+	test -x .audit-venv/bin/pip-audit || ($(PY) -m venv .audit-venv && .audit-venv/bin/pip install -q pip-audit)
+	.audit-venv/bin/pip-audit --strict --progress-spinner off --path $(VENV)/lib/python3.11/site-packages
 
 lint: $(STAMP)
 	$(BIN)/ruff check assistant tests app.py bench

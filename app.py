@@ -75,6 +75,16 @@ mark {background: #fde68a; color: inherit; padding: 0 1px;}
 
 # -- answers in the chat ---------------------------------------------------------------------------
 
+MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def plain_text(text: str) -> str:
+    """User text for a markdown message, shown as typed: no HTML, no markdown links or images, no
+    auto-linked URLs (the page never renders a link or fetches an image a user typed)."""
+    out = MARKDOWN_CHARS.sub(r"\\\1", html.escape(text, quote=False))
+    return out.replace("://", ":&#47;&#47;").replace("www.", "www&#46;")
+
+
 def _block(css_class: str, markdown: str) -> str:
     """Wrap markdown in a styled div; the blank lines keep the markdown inside it rendered."""
     return f'<div class="{css_class}">\n\n{markdown}\n\n</div>'
@@ -343,7 +353,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
                                                 f"{html.escape(str(exc), quote=False)}). Please try again or "
                                                 "rephrase; the details are in the server log."), None
         if question.strip():
-            chat.append({"role": "user", "content": html.escape(question, quote=False)})
+            chat.append({"role": "user", "content": plain_text(question)})
             session["questions"] = [*history, question]
         chat.append({"role": "assistant", "content": reply})
         citations = record["citations"] if record else []
@@ -531,8 +541,9 @@ def theme():
 
 
 def launch_options() -> dict[str, Any]:
-    """Styling for ``demo.launch`` (Gradio 6 takes theme and CSS there, not in ``gr.Blocks``)."""
-    return {"theme": theme(), "css": CSS}
+    """Styling for ``demo.launch`` (Gradio 6 takes theme and CSS there, not in ``gr.Blocks``), and a
+    size cap on Gradio's always-mounted upload route: this page takes no files."""
+    return {"theme": theme(), "css": CSS, "max_file_size": "1mb"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,7 +143,9 @@ class Assistant:
         warnings: list[CodeWarning] = []
         in_scope = [c for c in self.index.chunks if not scope or c.doc_code in scope]
         if not in_scope:
-            return tpl.abstain(q, f"No report for {', '.join(sorted(scope))} is in the corpus.")
+            named = ", ".join(c for c in sorted(scope) if re.fullmatch(r"[0-9A-Z]{4,10}", c))
+            return tpl.abstain(q, f"No report for {named} is in the corpus." if named else
+                               "No report with that code is in the corpus; `assistant docs` lists them.")
         rows = [(c, r) for c in q.codes for r in self._rows(c.key, scope)]
         missing = [c for c in q.codes if not self._rows(c.key, scope)]
         note = self._not_listed(q.unknown + tuple(missing), scope)

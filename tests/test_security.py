@@ -395,8 +395,6 @@ def test_ui_has_no_upload_component_and_api_takes_no_file(served):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="app.launch_options() sets no max_file_size: Gradio's /gradio_api/upload route, which "
-                          "exists without any upload component, accepts files of any size and type", strict=False)
 def test_the_upload_route_is_size_limited(served):
     import httpx
 
@@ -464,9 +462,6 @@ def test_rendered_answers_to_html_questions_carry_no_tag(bot, markup):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="Assistant._answer reflects the `document` argument into Answer.text "
-                          "(\"No report for … is in the corpus.\"); render_answer escapes HTML but not markdown, "
-                          "so a markdown link in `document` is rendered as a link", strict=False)
 def test_an_unknown_document_is_not_reflected_as_markdown(bot):
     app = _app()
     out = app.render_answer("modifier 53", bot.ask("modifier 53", document="[click](http://evil.example)"))
@@ -539,3 +534,19 @@ def test_build_ask_and_app_work_offline(tmp_path):
     outside = [(e, a[1] if e == "socket.connect" else a[:2]) for e, a in w.events if _outside(e, a)]
     assert outside == [], f"outside network attempts: {outside[:5]}"
     assert any(e == "socket.connect" for e, _ in w.events), "the watch saw no connection at all"
+
+
+@pytest.mark.parametrize("typed", [
+    "[click me](http://evil.example/x) modifier 53",
+    "see http://evil.example/y please",
+    "![img](http://evil.example/i.png) modifier 22",
+    "<img src=x onerror=alert(1)> www.evil.example",
+])
+def test_typed_links_and_images_stay_text(typed):
+    """The user's own message is shown as typed: markdown or HTML in it never becomes a link or image."""
+    import markdown_it
+
+    app = _app()
+    rendered = markdown_it.MarkdownIt("commonmark").render(app.plain_text(typed))
+    assert "<a " not in rendered and "<img" not in rendered
+    assert "://" not in app.plain_text(typed)  # nothing left for a linkifier to turn into a link
