@@ -24,7 +24,7 @@ being do does did done i me my we our you your it its this that these those ther
 when where which who whom why how can could should would will shall may might must i'd im i'm use used
 using usage about any some please tell give show need needs needed get got have has had than then so
 such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
-report reports pls plz u ur instead like usually typically typical""".split())
+report reports pls plz u ur instead like usually typically typical one""".split())
 
 TYPE_WORDS: dict[str, CodeType] = {
     "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",
@@ -325,6 +325,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     codes, unknown = _find_codes(text, catalog, hint)
     reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
     codes = [c for c in codes if c.key not in catalog.reports]
+    if target in ("cpt", "hcpcs") and reports and not codes and not unknown:
+        target = None  # "cpt 0600t": the word names the report's own code, not its related-CPT table
     intent = _intent(low, codes, unknown, target)
     followup = False
     context = ""
@@ -338,8 +340,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             codes = list(prev.codes)
             if intent == "prose":
                 intent = prev.intent
-        elif not codes and not unknown and prev.intent in ("reverse", "list") and intent == "prose":
-            intent = prev.intent
+        elif not codes and not unknown and prev.intent in ("reverse", "list") and intent in ("prose", "list"):
+            # "which one is …" after a list picks one row of it
+            intent = "reverse" if re.search(r"\b(which|what|the) one\b", low) else prev.intent
         elif not codes and not unknown and intent == "prose" and not target:
             intent = prev.intent if prev.intent not in ("lookup", "compare") else "prose"
         if not _has_content(low, catalog) and not codes:
