@@ -1,0 +1,43 @@
+"""Settings: where the corpus and index live, which model embeds, and the answer thresholds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from .embed import DEFAULT_MODEL
+from .retrieve import Mode
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseModel):
+    """Where the corpus and index live, which model embeds, and the abstention thresholds."""
+
+    model_config = ConfigDict(frozen=True)
+    corpus_dir: Path = Path(os.environ.get("ASSISTANT_CORPUS", ROOT / "corpus"))
+    index_dir: Path = Path(os.environ.get("ASSISTANT_INDEX", ROOT / "index"))
+    model: str = os.environ.get("ASSISTANT_MODEL", DEFAULT_MODEL)
+    mode: Mode = "hybrid"
+    # Below this cosine similarity a passage found for a question without a code is not an answer.
+    min_dense: float = 0.28
+    # Needed by a labelled field ("Typical site of service: …") whose label the question names.
+    min_dense_label: float = 0.05
+    # Needed when none of the question's distinctive words occur in the passage.
+    min_dense_no_overlap: float = 0.50
+    # ...and when that passage is a table row offered as the code for a described situation.
+    min_dense_row: float = 0.70
+    # A filtered list keeps rows whose similarity is within this margin of the best row.
+    list_margin: float = 0.06
+    list_max: int = 8
+    # Prose passages whose sentences are scored, and how close a second sentence must be to be quoted too.
+    prose_passages: int = 8
+    row_candidates: int = 10
+    sentence_margin: float = 0.04
+    # Sentence score bonuses: per distinctive question word it contains; when the question names its
+    # label (a bullet's "Typical site of service:" or its section's heading).
+    term_weight: float = 0.02
+    label_weight: float = 0.25
+    self_reference_penalty: float = 0.15

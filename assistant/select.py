@@ -1,0 +1,155 @@
+"""Evidence selection: the row or sentences that answer a question without an exact code, or none.
+
+Sits between retrieval (ranked chunks) and the answer templates: it scores candidate rows by their
+closest cell and prose by its sentences, and decides whether the best of them is close enough to be
+an answer at all.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+from .config import Settings
+from .embed import Embedder, embed_text
+from .index import Index
+from .ingest import code_key, sentences
+from .models import Chunk, Document, Hit
+from .query import Catalog, Query, tokenize
+from .retrieve import Retriever
+
+SELF_REFERENCE = re.compile(r"\b(this|the) (report|publication|analysis|document)\b|\breaders\b", re.I)
+
+
+def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
+    """Whether the question names what this sentence is: its bullet label or its section heading."""
+    label = sentence.split(":", 1)[0] if ":" in sentence[:60] else chunk.section[-1]
+    words = set(tokenize(label))
+    return bool(words) and words <= asked
+
+
+class Selector:
+    """Chooses evidence among an index's chunks for questions that name no code."""
+
+    def __init__(self, settings: Settings, docs: list[Document], index: Index, catalog: Catalog,
+                 retriever: Retriever, embedder: Embedder) -> None:
+        self.settings, self.docs, self.index, self.catalog = settings, docs, index, catalog
+        self.retriever, self.embedder = retriever, embedder
+
+    def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
+        def keep(c: Chunk) -> bool:
+            return (not scope or c.doc_code in scope) and all(getattr(c, k) == v for k, v in want.items() if v)
+        return keep
+
+    @staticmethod
+    def discriminative(q: Query, candidates: list[Chunk], keep_reports: bool = False) -> set[str]:
+        """The question's words that tell candidates apart: in fewer than half of them, not type words."""
+        from .query import TYPE_WORDS
+
+        counts: dict[str, int] = {}
+        for c in candidates:
+            for t in set(tokenize(embed_text(c))):
+                counts[t] = counts.get(t, 0) + 1
+        words = set(tokenize(q.retrieval_text)) - {t.rstrip("s") for t in TYPE_WORDS} - set(TYPE_WORDS)
+        words -= {"list", "all", "every", "related"}
+        if not keep_reports:
+            words -= {code_key(r).lower() for r in q.reports}
+        # A report's title names what all of its passages are about: within one report its words tell
+        # none apart (across reports they do, so they stay).
+        titles = {c.doc_title for c in candidates}
+        if len(titles) == 1:
+            words -= set(tokenize(titles.pop()))
+        return {t for t in words if counts.get(t, 0) < max(2, len(candidates) / 2) or len(candidates) < 3}
+
+    def supported(self, q: Query, hit: Hit, candidates: list[Chunk]) -> bool:
+        """Whether a passage found without an exact code is close enough to count as the answer.
+
+        Sharing a distinctive word with the question lowers the similarity needed; a table row
+        offered as the code for a situation must share one, or be near-identical in meaning.
+        """
+        terms = self.discriminative(q, candidates)
+        if terms & set(tokenize(embed_text(hit.chunk))):
+            return hit.dense >= self.settings.min_dense
+        need = self.settings.min_dense_row if hit.chunk.kind == "row" else self.settings.min_dense_no_overlap
+        return hit.dense >= need
+
+    def idf_overlap(self, terms: set[str], text: str) -> float:
+        """Shared distinctive words, each weighted by how rare it is in the corpus (log N/df)."""
+        n = len(self.index.chunks)
+        return sum(math.log((n + 1) / (self.catalog.df.get(t, 0) + 1)) for t in terms & set(tokenize(text)))
+
+    def section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
+        """For "give me the clinical example" with nothing more specific, the section's first sentences:
+        a vignette read from its start, not the one sentence that happens to score best."""
+        from .query import INTENT_HINTS
+
+        if q.intent != "clinical_context" or not label_match(hit.chunk, "", asked):
+            return None
+        # Words of the report titles describe every passage of their report: they don't narrow the question.
+        generic = set(tokenize(INTENT_HINTS[q.intent])) | {"example", "scenario", "vignette", "case", "sample"}
+        generic |= {t for d in self.docs for t in tokenize(d.title)}
+        if set(tokenize(q.text)) - generic - {code_key(r).lower() for r in q.reports}:
+            return None
+        first = next(c for c in self.index.chunks if c.kind == "prose" and c.doc_code == hit.chunk.doc_code
+                     and c.section == hit.chunk.section)
+        return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), sentences(first.text)[:2]
+
+    def best_row(self, q: Query, keep, rows: list[Chunk]) -> Hit | None:
+        """The row closest to a described situation. Candidates come from hybrid search; each is then
+        scored by its closest cell too (a "When to Use" cell alone matches a situation better than
+        the whole row with its code and column names)."""
+        hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.row_candidates)
+        if not hits:
+            return None
+        cells = [(n, cell) for n, h in enumerate(hits) for cell in h.chunk.cells[1:] if cell]
+        sims = self.embedder.encode_cached([c for _, c in cells]) @ self.embedder.encode_query(q.retrieval_text)
+        best_cell = [h.dense for h in hits]
+        for (n, _), sim in zip(cells, sims, strict=True):
+            best_cell[n] = max(best_cell[n], float(sim))
+        terms = self.discriminative(q, rows)
+        scored = [(best_cell[n] + self.settings.term_weight * len(terms & set(tokenize(embed_text(h.chunk)))), n)
+                  for n, h in enumerate(hits)]
+        _, n = max(scored)
+        h = hits[n]
+        return Hit(chunk=h.chunk, score=h.score, dense=best_cell[n], lexical=h.lexical)
+
+    def best_sentences(self, q: Query, scope: set[str]) -> tuple[Hit, list[str]] | None:
+        """The prose passage and its one to three sentences closest to the question, if close enough.
+
+        Passages are found by hybrid search; their sentences are then scored one by one, so a
+        question about one detail quotes that detail rather than its paragraph's first line.
+        """
+        keep = self.keep(scope, kind="prose")
+        hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
+        if not hits:
+            return None
+        candidates = [c for c in self.index.chunks if keep(c)]
+        terms = self.discriminative(q, candidates, keep_reports=True)
+        pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)]
+        sims = self.embedder.encode_cached([s for _, s in pairs]) @ self.embedder.encode_query(q.retrieval_text)
+        asked = set(tokenize(q.retrieval_text))
+        # A sentence where the report describes itself ("Readers will learn…") lists topics without
+        # saying anything about them: it answers only questions about the report itself.
+        about_report = SELF_REFERENCE.search(q.text) is not None
+        scored = sorted(((float(sim) + self.settings.term_weight * self.idf_overlap(terms, pairs[i][1])
+                          + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
+                          - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
+                             else self.settings.self_reference_penalty), i)
+                         for i, sim in enumerate(sims)), reverse=True)
+        best_score, best_i = scored[0]
+        hit, sentence = pairs[best_i]
+        opening = self.section_opening(q, hit, asked)
+        if opening is not None:
+            return opening
+        overlap = bool(terms & set(tokenize(sentence)))
+        dense = float(sims[best_i])
+        labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
+        # A field the question names by its label is the answer however its value is worded.
+        need = (self.settings.min_dense_label if labelled else
+                self.settings.min_dense if overlap else self.settings.min_dense_no_overlap)
+        if dense < need:
+            return None
+        quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
+                               and sc >= best_score - self.settings.sentence_margin]
+        return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical, exact=labelled), quotes
