@@ -93,7 +93,7 @@ TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "payment amounts": (re.compile(r"\b(pay|pays|paid|payment|reimburs\w*|allowables?|allowed amounts?|fee schedule|"
                                    r"rates?|prices?|costs?|how much|dollars?)\b|\$"),
                         re.compile(r"\$\s?\d|\b(paid at|reimbursed at|payment rate|allowable of)\b", re.I)),
-    "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?|bundl\w*|unbundl\w*)\b"),
+    "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?)\b"),
                    re.compile(r"\b(NCCI|PTP edit)", re.I)),
     "MUEs": (re.compile(r"\b(mues?|medically unlikely|max(imum)? units|units? of service)\b"),
              re.compile(r"\b(MUE|medically unlikely)", re.I)),
@@ -196,6 +196,11 @@ class Catalog:
         if token in TYPE_WORDS or token in self.field_words or token in FOLLOWUP_GLUE:
             return False
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
+
+    def reports_holding(self, codes: Iterable[CodeRef]) -> set[str]:
+        """The reports that list every one of ``codes`` (empty when none are given)."""
+        held = [{self.chunks[i].doc_code for i in self.by_key.get(c.key, [])} for c in codes]
+        return set.intersection(*held) if held else set()
 
     def codes_of(self, code_type: CodeType, docs: Iterable[str] | None = None) -> list[str]:
         """The codes of one type the corpus (or the given reports) lists, in document order."""
@@ -325,8 +330,14 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     codes, unknown = _find_codes(text, catalog, hint)
     reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
     codes = [c for c in codes if c.key not in catalog.reports]
-    if target in ("cpt", "hcpcs") and reports and not codes and not unknown:
+    if target in ("cpt", "hcpcs") and reports and not codes and not unknown and re.search(
+            rf"\b(cpt|hcpcs)\s+(code\s+)?({'|'.join(r.lower() for r in reports)})\b", low):
         target = None  # "cpt 0600t": the word names the report's own code, not its related-CPT table
+    if prev is not None and not reports:
+        # The chat has been about one report: a code it lists, or a follow-up, stays in that report.
+        earlier = set(prev.reports) or catalog.reports_holding(prev.codes)
+        if len(earlier) == 1 and (elliptical and not codes or codes and catalog.reports_holding(codes) >= earlier):
+            reports = tuple(earlier)
     intent = _intent(low, codes, unknown, target)
     followup = False
     context = ""

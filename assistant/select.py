@@ -82,13 +82,14 @@ class Selector:
     def section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
         """For "give me the clinical example" with nothing more specific, the section's first sentences:
         a vignette read from its start, not the one sentence that happens to score best."""
-        from .query import INTENT_HINTS
+        from .query import ABBREVIATIONS, INTENT_HINTS
 
         if q.intent != "clinical_context" or not label_match(hit.chunk, "", asked):
             return None
         # Words of the report titles describe every passage of their report: they don't narrow the question.
         generic = set(tokenize(INTENT_HINTS[q.intent])) | {"example", "scenario", "vignette", "case", "sample"}
         generic |= {t for d in self.docs for t in tokenize(d.title)}
+        generic |= {abbr for abbr, full in ABBREVIATIONS.items() if set(tokenize(full)) <= generic}
         if set(tokenize(q.text)) - generic - {code_key(r).lower() for r in q.reports}:
             return None
         first = next(c for c in self.index.chunks if c.kind == "prose" and c.doc_code == hit.chunk.doc_code
@@ -125,14 +126,17 @@ class Selector:
         if not hits:
             return None
         candidates = [c for c in self.index.chunks if keep(c)]
+        # The report's own code scopes the question; it counts as a shared word for the similarity bar
+        # ("what is 0600t") but does not rank sentences, or every sentence naming the code would win.
         terms = self.discriminative(q, candidates, keep_reports=True)
+        ranking_terms = terms - {code_key(r).lower() for r in q.reports}
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)]
         sims = self.embedder.encode_cached([s for _, s in pairs]) @ self.embedder.encode_query(q.retrieval_text)
         asked = set(tokenize(q.retrieval_text))
         # A sentence where the report describes itself ("Readers will learn…") lists topics without
         # saying anything about them: it answers only questions about the report itself.
         about_report = SELF_REFERENCE.search(q.text) is not None
-        scored = sorted(((float(sim) + self.settings.term_weight * self.idf_overlap(terms, pairs[i][1])
+        scored = sorted(((float(sim) + self.settings.term_weight * self.idf_overlap(ranking_terms, pairs[i][1])
                           + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
                           - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
                              else self.settings.self_reference_penalty), i)
