@@ -29,6 +29,10 @@ def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
     return bool(words) and words <= asked
 
 
+DEFINITION_WORDS = frozenset({"cpt", "hcpcs", "mean", "cover", "describe", "define", "definition", "meaning",
+                              "explain", "stand", "overview", "about", "tell", "report"})
+
+
 class Selector:
     """Chooses evidence among an index's chunks for questions that name no code."""
 
@@ -96,6 +100,19 @@ class Selector:
                      and c.section == hit.chunk.section)
         return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), sentences(first.text)[:2]
 
+    def definition(self, q: Query, candidates: list[Chunk]) -> tuple[Hit, list[str]] | None:
+        """For "what is 0600T" and nothing more: the report's first sentence that names its code."""
+        if q.intent != "definition" or len(q.reports) != 1:
+            return None
+        generic = DEFINITION_WORDS | {code_key(q.reports[0]).lower()}
+        if set(tokenize(q.text)) - generic:
+            return None
+        for chunk in candidates:
+            for sentence in sentences(chunk.text):
+                if re.search(rf"\b{re.escape(q.reports[0])}\b", sentence, re.I):
+                    return Hit(chunk=chunk, score=1.0, dense=1.0, exact=True), [sentence]
+        return None
+
     def best_row(self, q: Query, keep, rows: list[Chunk]) -> Hit | None:
         """The row closest to a described situation. Candidates come from hybrid search; each is then
         scored by its closest cell too (a "When to Use" cell alone matches a situation better than
@@ -131,7 +148,15 @@ class Selector:
         terms = self.discriminative(q, candidates, keep_reports=True)
         ranking_terms = terms - {code_key(r).lower() for r in q.reports}
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)]
-        sims = self.embedder.encode_cached([s for _, s in pairs]) @ self.embedder.encode_query(q.retrieval_text)
+        # Within the named report its code says nothing, yet a short sentence that repeats it looks
+        # close to any question that names it: compare meaning without it.
+        unscoped = q.retrieval_text
+        for r in q.reports:
+            unscoped = re.sub(rf"\b(cpt\s+)?{re.escape(r)}\b", " ", unscoped, flags=re.I)
+        vecs = self.embedder.encode_cached([s for _, s in pairs])
+        scoped = vecs @ self.embedder.encode_query(q.retrieval_text)
+        # Ranked by both views of the question (with and without the code), each damping the other's quirks.
+        sims = (vecs @ self.embedder.encode_query(unscoped) + scoped) / 2 if unscoped.strip() else scoped
         asked = set(tokenize(q.retrieval_text))
         # A sentence where the report describes itself ("Readers will learn…") lists topics without
         # saying anything about them: it answers only questions about the report itself.
@@ -143,11 +168,11 @@ class Selector:
                          for i, sim in enumerate(sims)), reverse=True)
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
-        opening = self.section_opening(q, hit, asked)
+        opening = self.section_opening(q, hit, asked) or self.definition(q, candidates)
         if opening is not None:
             return opening
         overlap = bool(terms & set(tokenize(sentence)))
-        dense = float(sims[best_i])
+        dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in
         labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
         # A field the question names by its label is the answer however its value is worded.
         need = (self.settings.min_dense_label if labelled else

@@ -110,3 +110,19 @@ def test_eval_on_three_report_corpus_is_clean(multi_bot, items):
     assert all(r.answer.answered for r in lookups), [r.item.id for r in lookups if not r.answer.answered]
     for r in lookups:
         assert "0600T" in {c.document for c in r.answer.citations}, r.item.id
+
+
+@pytest.mark.slow
+def test_held_out_multi_report_eval_meets_its_floor(multi_bot):
+    """eval/questions_multi.jsonl was written against the two fixture reports (and 0600T) and is not
+    tuned on: it checks that answers generalise to reports the pipeline was not developed on."""
+    items = evaluate.load_items(evaluate.FLOOR_FILE.parent / "questions_multi.jsonl")
+    assert len(items) >= 60
+    results = evaluate.run(multi_bot, items)
+    summary = evaluate.summarize(results)
+    report = evaluate.report(results, summary)
+    print(report)
+    for r in results:
+        assert_citations_resolve(multi_bot, r.answer)
+    fails = evaluate.gate(summary, evaluate.load_floor(evaluate.FLOOR_FILE.parent / "floor_multi.json"))
+    assert fails == [], "held-out eval below its floor: " + "; ".join(fails) + "\n" + report
