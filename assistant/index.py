@@ -22,7 +22,10 @@ from .errors import IndexFileError
 from .models import Chunk, Document, IngestIssue
 
 SCHEMA_VERSION = 2  # 2: manifest carries code-set findings
-HNSW_THRESHOLD = 20_000  # chunks; below it exact search is both faster to build and fast enough to query
+# Chunks. Measured on 2 cores (bench/): exact flat search of 39k vectors takes ~2-15 ms a query and
+# 0.04 s to build, while HNSW (M=32, efSearch=128) took 4.8 s to build and its recall@10 fell to 0.89
+# at that size. Exact search is the better trade until well past 100k chunks (~2,500 reports).
+HNSW_THRESHOLD = 150_000
 FILES = ("vectors.faiss", "vectors.npy", "chunks.jsonl")
 
 
@@ -100,7 +103,7 @@ def _faiss_index(vectors: np.ndarray, index_type: str):
     if index_type == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        index.hnsw.efSearch = 512  # recall@10 0.89 at efSearch 128 on 39k chunks (bench/): search wider
     else:
         index = faiss.IndexFlatIP(dim)
     if len(vectors):
