@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent
 ALL_REPORTS = "all"
 EXAMPLES: list[tuple[str, list[str]]] = [
     ("Modifier lookup", ["when do I use modifier 53?"]),
-    ("Describe a situation", ["the procedure got cut short partway, what modifier"]),
+    ("Describe a situation", ["the procedure got cut short partway bc of a complication, what modifier"]),
     ("Filtered list", ["which modifiers need a second surgeon"]),
     ("Follow-up pair", ["taxonomy for interventional radiology", "what about oncology"]),
     ("ICD-10 code", ["c18.9 icd"]),

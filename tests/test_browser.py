@@ -178,6 +178,22 @@ def test_example_buttons_ask_their_questions(page):
     expect(page.locator("#chat [data-testid='user']").last).to_contain_text("what about oncology")
     expect(page.locator("#chat")).to_contain_text("Interventional Radiology")
     expect(last_bot(page)).to_contain_text("Oncology")
+    page.locator("button.example").filter(has_text="cut short partway").click()
+    expect(last_bot(page)).to_contain_text("Discontinued procedure")
+    expect(last_bot(page).locator(".not-covered")).to_have_count(0)
+
+
+def test_every_example_answers_except_the_uncovered_one(served):
+    """A trainer's demo must not open on a "not covered" for an example that should be answered."""
+    import app
+
+    bot = served[1]
+    for label, questions in app.EXAMPLES:
+        history: list[str] = []
+        for q in questions:
+            ans = bot.ask(q, history=history)
+            history.append(q)
+        assert ans.answered == (label != "Not in the report"), (label, questions, ans.text)
 
 
 def test_uncovered_question_is_marked_not_covered(page):
