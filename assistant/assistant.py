@@ -8,11 +8,11 @@ import re
 from . import answer as tpl
 from . import index as idx
 from .config import Settings
-from .embed import Embedder, embed_text
+from .embed import Embedder
 from .errors import IndexFileError
 from .ingest import load_corpus
 from .models import Answer, Chunk, CodeWarning, Document, Hit, IngestIssue
-from .query import Catalog, Query, parse, tokenize
+from .query import Catalog, Query, parse
 from .retrieve import Retriever
 from .select import Selector
 
@@ -168,10 +168,10 @@ class Assistant:
         if not hits or not self.select.supported(q, hits[0], candidates):
             return tpl.abstain(q, tpl.NOT_COVERED)
         top = max(h.dense for h in hits)
-        vocab = {t for c in candidates for t in tokenize(embed_text(c))}
+        vocab = {t for c in candidates for t in self.select.tokens(c)}
         known = terms & vocab
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
-                  or (known and known <= set(tokenize(embed_text(h.chunk))))][: self.settings.list_max]
+                  or (known and known <= self.select.tokens(h.chunk))][: self.settings.list_max]
         return tpl.list_answer(q, chosen, warnings, detail=True)
 
     def _search(self, q: Query, scope: set[str], warnings: list[CodeWarning]) -> Answer:

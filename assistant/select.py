@@ -40,21 +40,24 @@ class Selector:
                  retriever: Retriever, embedder: Embedder) -> None:
         self.settings, self.docs, self.index, self.catalog = settings, docs, index, catalog
         self.retriever, self.embedder = retriever, embedder
+        self._tokens: dict[str, frozenset[str]] = {}
 
     def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
         def keep(c: Chunk) -> bool:
             return (not scope or c.doc_code in scope) and all(getattr(c, k) == v for k, v in want.items() if v)
         return keep
 
-    @staticmethod
-    def discriminative(q: Query, candidates: list[Chunk], keep_reports: bool = False) -> set[str]:
+    def tokens(self, chunk: Chunk) -> frozenset[str]:
+        """A chunk's lexical tokens (as BM25 sees them), computed once per chunk."""
+        found = self._tokens.get(chunk.id)
+        if found is None:
+            found = self._tokens[chunk.id] = frozenset(tokenize(embed_text(chunk)))
+        return found
+
+    def discriminative(self, q: Query, candidates: list[Chunk], keep_reports: bool = False) -> set[str]:
         """The question's words that tell candidates apart: in fewer than half of them, not type words."""
         from .query import TYPE_WORDS
 
-        counts: dict[str, int] = {}
-        for c in candidates:
-            for t in set(tokenize(embed_text(c))):
-                counts[t] = counts.get(t, 0) + 1
         words = set(tokenize(q.retrieval_text)) - {t.rstrip("s") for t in TYPE_WORDS} - set(TYPE_WORDS)
         words -= {"list", "all", "every", "related"}
         if not keep_reports:
@@ -64,7 +67,10 @@ class Selector:
         titles = {c.doc_title for c in candidates}
         if len(titles) == 1:
             words -= set(tokenize(titles.pop()))
-        return {t for t in words if counts.get(t, 0) < max(2, len(candidates) / 2) or len(candidates) < 3}
+        if len(candidates) < 3:
+            return words
+        counts = {t: sum(t in self.tokens(c) for c in candidates) for t in words}
+        return {t for t in words if counts[t] < max(2, len(candidates) / 2)}
 
     def supported(self, q: Query, hit: Hit, candidates: list[Chunk]) -> bool:
         """Whether a passage found without an exact code is close enough to count as the answer.
@@ -73,7 +79,7 @@ class Selector:
         offered as the code for a situation must share one, or be near-identical in meaning.
         """
         terms = self.discriminative(q, candidates)
-        if terms & set(tokenize(embed_text(hit.chunk))):
+        if terms & self.tokens(hit.chunk):
             return hit.dense >= self.settings.min_dense
         need = self.settings.min_dense_row if hit.chunk.kind == "row" else self.settings.min_dense_no_overlap
         return hit.dense >= need
@@ -126,7 +132,7 @@ class Selector:
         for (n, _), sim in zip(cells, sims, strict=True):
             best_cell[n] = max(best_cell[n], float(sim))
         terms = self.discriminative(q, rows)
-        scored = [(best_cell[n] + self.settings.term_weight * len(terms & set(tokenize(embed_text(h.chunk)))), n)
+        scored = [(best_cell[n] + self.settings.term_weight * len(terms & self.tokens(h.chunk)), n)
                   for n, h in enumerate(hits)]
         _, n = max(scored)
         h = hits[n]
