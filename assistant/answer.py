@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .ingest import sentences
-from .models import Answer, Chunk, Citation, CodeWarning, Hit
+from .models import Answer, Chunk, Citation, Hit
 from .query import Query
 
 NOT_COVERED = "The report doesn't cover that."
@@ -54,7 +54,7 @@ def _report_prefix(chunk: Chunk, many: bool) -> str:
     return f"*{chunk.doc_code} report:* " if many else ""
 
 
-def row_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning], note: str = "") -> Answer:
+def row_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
     """One row (or the same code in several reports): code — description — guidance, each cited."""
     cites = _Cites()
     many = len({h.chunk.doc_code for h in hits}) > 1
@@ -66,11 +66,11 @@ def row_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning], n
         head = f"**{c.columns[0]} {c.cells[0]} — {desc.rstrip('.')}.**" if desc else f"**{c.columns[0]} {c.cells[0]}**"
         lines.append(f"{_report_prefix(c, many)}{head} {_extra_cells(c)} [{n}]".replace("  ", " "))
     text = "\n\n".join([*lines, note] if note else lines)
-    return Answer(question=query.original, text=text, answered=True, citations=cites.items,
-                  warnings=warnings, intent=query.intent, resolved=query.retrieval_text)
+    return Answer(question=query.original, text=text, answered=True, citations=cites.items, intent=query.intent,
+                  resolved=query.retrieval_text)
 
 
-def list_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning], detail: bool,
+def list_answer(query: Query, hits: Sequence[Hit], detail: bool,
                 note: str = "") -> Answer:
     """One line per row; with ``detail`` the guidance cells follow the description."""
     cites = _Cites()
@@ -83,13 +83,13 @@ def list_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning], 
         lines.append(f"- {_report_prefix(c, many)}**{c.cells[0]}** — {c.description}{extra} [{n}]")
     body = "\n".join(lines)
     return Answer(question=query.original, text=f"{body}\n\n{note}" if note else body, answered=True,
-                  citations=cites.items, warnings=warnings, intent="list", resolved=query.retrieval_text)
+                  citations=cites.items, intent="list", resolved=query.retrieval_text)
 
 
-def compare_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning], note: str = "") -> Answer:
+def compare_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
     """Rows side by side in one table when they share columns; else one line each."""
     if len({h.chunk.columns for h in hits}) != 1:
-        return list_answer(query, hits, warnings, detail=True, note=note)
+        return list_answer(query, hits, detail=True, note=note)
     cites = _Cites()
     many = len({h.chunk.doc_code for h in hits}) > 1
     cols = (["Report"] if many else []) + list(hits[0].chunk.columns) + [""]
@@ -100,11 +100,11 @@ def compare_answer(query: Query, hits: Sequence[Hit], warnings: list[CodeWarning
         cells = ([c.doc_code] if many else []) + [x.replace("|", "\\|") for x in c.cells] + [f"[{n}]"]
         rows.append("| " + " | ".join(cells) + " |")
     text = "\n".join(rows) + (f"\n\n{note}" if note else "")
-    return Answer(question=query.original, text=text, answered=True, citations=cites.items,
-                  warnings=warnings, intent="compare", resolved=query.retrieval_text)
+    return Answer(question=query.original, text=text, answered=True, citations=cites.items, intent="compare",
+                  resolved=query.retrieval_text)
 
 
-def prose_answer(query: Query, hit: Hit, quotes: list[str], warnings: list[CodeWarning],
+def prose_answer(query: Query, hit: Hit, quotes: list[str],
                  also: Sequence[str] = ()) -> Answer:
     """One to three sentences of a prose chunk, quoted verbatim, with the section path. ``also``
     names other reports with the same section, so one report's wording is never taken for all."""
@@ -123,7 +123,7 @@ def prose_answer(query: Query, hit: Hit, quotes: list[str], warnings: list[CodeW
         many = len(also) > 1
         body += (f"\n\nThe {', '.join(also)} report{'s' * many} also {'have' if many else 'has'} a "
                  f"“{chunk.section[-1]}” section: add the code to the question to see {'theirs' if many else 'its'}.")
-    return Answer(question=query.original, text=body, answered=True, citations=cites.items, warnings=warnings,
+    return Answer(question=query.original, text=body, answered=True, citations=cites.items,
                   intent=query.intent, resolved=query.retrieval_text)
 
 

@@ -11,7 +11,7 @@ from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
 from .ingest import load_corpus
-from .models import Answer, Chunk, CodeWarning, Document, Hit, IngestIssue
+from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Catalog, Query, parse
 from .retrieve import Retriever
 from .select import Selector
@@ -95,9 +95,7 @@ class Assistant:
                 if not scope or self.index.chunks[i].doc_code in scope]
 
     def _answer(self, q: Query, scope: set[str]) -> Answer:
-        warnings: list[CodeWarning] = []
-        in_scope = [c for c in self.index.chunks if not scope or c.doc_code in scope]
-        if not in_scope:
+        if scope and not any(d.code in scope for d in self.docs):
             named = ", ".join(c for c in sorted(scope) if re.fullmatch(r"[0-9A-Z]{4,10}", c))
             return tpl.abstain(q, f"No report for {named} is in the corpus." if named else
                                "No report with that code is in the corpus; `assistant docs` lists them.")
@@ -107,19 +105,19 @@ class Assistant:
         if not rows:
             if q.unknown or missing:
                 return tpl.abstain(q, note)
-        topic = self._uncovered_topic(q, in_scope)
+        topic = self._uncovered_topic(q, scope)
         if topic:
             return tpl.abstain(q, topic)
         if rows:
             hits = [Hit(chunk=r, score=1.0, exact=True) for _, r in rows]
             if q.intent == "compare" and len(hits) >= 2:
-                return tpl.compare_answer(q, hits, warnings, note)
+                return tpl.compare_answer(q, hits, note)
             if len(q.codes) >= 2:
-                return tpl.list_answer(q, hits, warnings, detail=True, note=note)
-            return tpl.row_answer(q, hits, warnings, note)
+                return tpl.list_answer(q, hits, detail=True, note=note)
+            return tpl.row_answer(q, hits, note)
         if q.intent == "list" and q.target:
-            return self._list(q, scope, warnings)
-        return self._search(q, scope, warnings)
+            return self._list(q, scope)
+        return self._search(q, scope)
 
     def _not_listed(self, refs, scope: set[str]) -> str:
         """Say which codes the report(s) don't list, what they list instead, and who has them."""
@@ -141,21 +139,23 @@ class Assistant:
                 lines.append(f"The {where} doesn't mention {ref.raw.upper()}.")
         return "\n\n".join(lines)
 
-    def _uncovered_topic(self, q: Query, chunks: list[Chunk]) -> str | None:
+    def _uncovered_topic(self, q: Query, scope: set[str]) -> str | None:
         """A question about a fact the reports do not state (RVUs, payment, edits…) is not answered."""
         from .query import TOPICS
 
+        if not q.topics and not q.payers:
+            return None
+        chunks = [c for c in self.index.chunks if not scope or c.doc_code in scope]
         for name in q.topics:
             evidence = TOPICS[name][1]
             if not any(evidence.search(c.text) for c in chunks):
                 return f"{tpl.NOT_COVERED} It does not give {name}."
-        text = " ".join(c.text.lower() for c in chunks)
-        absent = [p for p in q.payers if p not in text]
+        absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]
         if absent:
             return f"{tpl.NOT_COVERED} It does not mention {absent[0].title()}."
         return None
 
-    def _list(self, q: Query, scope: set[str], warnings: list[CodeWarning]) -> Answer:
+    def _list(self, q: Query, scope: set[str]) -> Answer:
         keep = self.select.keep(scope, kind="row", code_type=q.target)
         candidates = [c for c in self.index.chunks if keep(c)]
         if not candidates:
@@ -163,7 +163,7 @@ class Assistant:
         terms = self.select.discriminative(q, candidates)
         if not terms:
             hits = [Hit(chunk=c, score=1.0, exact=True) for c in candidates]
-            return tpl.list_answer(q, hits, warnings, detail=False)
+            return tpl.list_answer(q, hits, detail=False)
         hits = self.retriever.search(q.retrieval_text, keep, k=len(candidates))
         if not hits or not self.select.supported(q, hits[0], candidates):
             return tpl.abstain(q, tpl.NOT_COVERED)
@@ -172,9 +172,9 @@ class Assistant:
         known = terms & vocab
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
                   or (known and known <= self.select.tokens(h.chunk))][: self.settings.list_max]
-        return tpl.list_answer(q, chosen, warnings, detail=True)
+        return tpl.list_answer(q, chosen, detail=True)
 
-    def _search(self, q: Query, scope: set[str], warnings: list[CodeWarning]) -> Answer:
+    def _search(self, q: Query, scope: set[str]) -> Answer:
         """No code named: find the row or the sentences that answer the question, or abstain."""
         row: Hit | None = None
         if q.target or q.intent in ("reverse", "prose"):
@@ -184,7 +184,7 @@ class Assistant:
             if best and self.select.supported(q, best, rows):
                 row = best
             if q.target or q.intent == "reverse":
-                return tpl.row_answer(q, [row], warnings) if row else tpl.abstain(q, tpl.NOT_COVERED)
+                return tpl.row_answer(q, [row]) if row else tpl.abstain(q, tpl.NOT_COVERED)
         prose = self.select.best_sentences(q, scope)
         # A sentence whose label the question names ("service type" → "Service type: …") is a field
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
@@ -192,9 +192,9 @@ class Assistant:
             chunk = prose[0].chunk
             also = [] if scope else sorted({c.doc_code for c in self.index.chunks if c.kind == "prose"
                                             and c.section == chunk.section and c.doc_code != chunk.doc_code})
-            return tpl.prose_answer(q, prose[0], prose[1], warnings, also)
+            return tpl.prose_answer(q, prose[0], prose[1], also)
         if row is not None:
-            return tpl.row_answer(q, [row], warnings)
+            return tpl.row_answer(q, [row])
         return tpl.abstain(q, tpl.NOT_COVERED)
 
     def documents(self) -> list[Document]:
