@@ -66,7 +66,18 @@ def scale(plan: Plan, t: Table, res: dict):
     t.add(s, f"full `assistant build`, fresh process ({n_chunks:,} chunks)", spread([r["wall"] for r in runs], " s", 1))
     t.add(s, "chunks/s (n_chunks / manifest build_seconds)", spread([r["n"] / r["build_seconds"] for r in runs], "", 1))
     t.add(s, "peak RSS of the build process", spread([r["rss"] for r in runs], " MB", 0))
-    t.add(s, "index folder on disk · index type in manifest", f"{human_bytes(runs[0]['bytes'])} · {runs[0]['type']}")
+    if reuse:
+        # The library may choose another index type than when the figures were taken: say what is live now.
+        m = manifest(index)
+        t.add(
+            s,
+            "live index now: folder on disk · index type in manifest",
+            f"{human_bytes(folder_bytes(live_folder(index)))} · {m['index_type']}",
+        )
+    else:
+        t.add(
+            s, "index folder on disk · index type in manifest", f"{human_bytes(runs[0]['bytes'])} · {runs[0]['type']}"
+        )
 
     qs = synth.questions(corpus, plan.scale_questions)
     code_q = next(q for q, g in qs if g == "code+report")
