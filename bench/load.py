@@ -36,6 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+# Imported by path from tests/test_load.py too, so the bench folder may not be on sys.path yet.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stats import pct  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 # Keep the client and the server off the network: no analytics, no hub telemetry, no model download.
@@ -99,17 +103,6 @@ class Report:
             "first_errors": self.errors[:5],
             "first_mismatches": self.mismatches[:5],
         }
-
-
-def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100), linear interpolation between closest ranks."""
-    if not values:
-        return float("nan")
-    xs = sorted(values)
-    pos = (len(xs) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def require_loopback(url: str) -> None:
