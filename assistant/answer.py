@@ -127,6 +127,15 @@ def prose_answer(query: Query, hit: Hit, quotes: list[str],
                   intent=query.intent, resolved=query.retrieval_text)
 
 
+def abstain_citing(query: Query, message: str, hit: Hit, quote: str) -> Answer:
+    """Not an answer, but the passage that says why (it names the asked-about thing to rule it out)."""
+    cites = _Cites()
+    n = cites.add(hit.chunk, quote, hit.score)
+    text = f"{message}\n\n*{hit.chunk.doc_code} report* › *{hit.chunk.section_path}:* “{quote}” [{n}]"
+    return Answer(question=query.original, text=text, answered=False, citations=cites.items, intent=query.intent,
+                  resolved=query.retrieval_text)
+
+
 def abstain(query: Query, message: str) -> Answer:
     return Answer(question=query.original, text=message, answered=False, intent=query.intent,
                   resolved=query.retrieval_text)

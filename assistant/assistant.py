@@ -105,6 +105,9 @@ class Assistant:
         if not rows:
             if q.unknown or missing:
                 return tpl.abstain(q, note)
+        if q.writing_request and not rows:
+            return tpl.abstain(q, "I answer questions about what the reports say, quoting them; I don't write "
+                                  "new text.")
         topic = self._uncovered_topic(q, scope)
         if topic:
             return tpl.abstain(q, topic)
@@ -177,7 +180,7 @@ class Assistant:
     def _search(self, q: Query, scope: set[str]) -> Answer:
         """No code named: find the row or the sentences that answer the question, or abstain."""
         row: Hit | None = None
-        if q.target or q.intent in ("reverse", "prose"):
+        if q.target or q.intent == "reverse" or (q.intent == "prose" and not q.fact_question):
             keep = self.select.keep(scope, kind="row", code_type=q.target)
             rows = [c for c in self.index.chunks if keep(c)]
             best = self.select.best_row(q, keep, rows)
@@ -190,6 +193,9 @@ class Assistant:
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
         if prose and (row is None or prose[0].exact or prose[0].score > row.dense):
             chunk = prose[0].chunk
+            if (q.asks_code or q.intent == "reverse") and self.select.excluded(q, prose[1][0]):
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out ("
+                                          f"“{self.select.excluded(q, prose[1][0])}”):", prose[0], prose[1][0])
             also = [] if scope else sorted({c.doc_code for c in self.index.chunks if c.kind == "prose"
                                             and c.section == chunk.section and c.doc_code != chunk.doc_code})
             return tpl.prose_answer(q, prose[0], prose[1], also)

@@ -39,5 +39,7 @@ class Settings(BaseModel):
     # Sentence score bonuses: per distinctive question word it contains; when the question names its
     # label (a bullet's "Typical site of service:" or its section's heading).
     term_weight: float = 0.02
+    # Sentence score bonus for holding the question's distinctive words (idf-weighted share, 0–1).
+    coverage_weight: float = 0.2
     label_weight: float = 0.25
     self_reference_penalty: float = 0.15

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -95,7 +96,7 @@ TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                         re.compile(r"\$\s?\d|\b(paid at|reimbursed at|payment rate|allowable of)\b", re.I)),
     "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?)\b"),
                    re.compile(r"\b(NCCI|PTP edit)", re.I)),
-    "MUEs": (re.compile(r"\b(mues?|medically unlikely|max(imum)? units|units? of service)\b"),
+    "MUEs": (re.compile(r"\b(mues?|medically unlikely|max(imum)? units|units? of service|how many (units|times))\b"),
              re.compile(r"\b(MUE|medically unlikely)", re.I)),
     "global days": (re.compile(r"\bglobal days?\b|\bhow (long|many)\b.*\bglobal\b|"
                                r"\b(what|whats|what's) (is )?the global\b|"
@@ -144,6 +145,13 @@ class Query(BaseModel):
     topics: tuple[str, ...] = ()
     expansions: tuple[str, ...] = ()
     payers: tuple[str, ...] = ()
+    # "how does it work", "is it an office procedure": a question about the procedure, which prose
+    # answers; a table row answers only a question that asks for a code or describes a situation.
+    fact_question: bool = False
+    # "laser ablation of liver code": the question wants a code (a prose sentence alone doesn't give one).
+    asks_code: bool = False
+    # "write me a poem": a request for new text, not a question about a report.
+    writing_request: bool = False
 
     @property
     def retrieval_text(self) -> str:
@@ -152,17 +160,32 @@ class Query(BaseModel):
                         if p)
 
 
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
 def tokenize(text: str) -> list[str]:
-    """Lexical tokens for BM25 and term checks: lower case, codes without dots, light plural folding."""
+    """Lexical tokens for BM25 and term checks: lower case, codes without dots, Snowball stems.
+
+    Stemming lets "placed" meet "placement"'s sentence and "nationally" meet "national"; a hyphenated
+    word counts as its parts ("follow-up" is asked as "follow up"), a code keeps its digits whole.
+    """
     out = []
     for tok in WORD_RE.findall(text.lower()):
         tok = tok.replace(".", "")
-        if tok in STOPWORDS:
-            continue
-        if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss") and tok.isalpha():
-            tok = tok[:-1]
-        out.append(tok)
-    return out
+        parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]
+        out.extend(p for p in parts if p and p not in STOPWORDS)
+    stem = _stemmer().stemWord
+    return [stem(t) if t.isalpha() else t for t in out]
+
+
+@lru_cache(maxsize=64)
+def stems(words: frozenset[str]) -> frozenset[str]:
+    """A fixed word list as ``tokenize`` sees it, to compare with the tokens of a text."""
+    return frozenset(tokenize(" ".join(words)))
 
 
 class Catalog:
@@ -193,7 +216,7 @@ class Catalog:
 
     def is_content(self, token: str) -> bool:
         """A word that narrows a search: not a type or column name, not in most passages."""
-        if token in TYPE_WORDS or token in self.field_words or token in FOLLOWUP_GLUE:
+        if token in stems(frozenset(TYPE_WORDS)) or token in self.field_words or token in stems(FOLLOWUP_GLUE):
             return False
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
 
@@ -305,6 +328,13 @@ PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagno
 FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
                          r"what of|then)\b|^(\S+\s*){1,2}$")
+FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|explain|describe|tell me about)\b|"
+                              r"^(when|where) (would|is|are|does|do)\b|^what (happens|is|are|does|did)\b")
+SETTING_RE = re.compile(r"\b(office|clinic|home|bedside|surgery center|in-office|operating room)\b")
+CODE_ASK_RE = re.compile(r"\b(codes?|coding|coded|(bill|report)(ed|ing)? (it|that|this|for|with)|append\w*|"
+                         r"modifiers?|mods?)\b")
+WRITING_RE = re.compile(r"^(please |can you |could you )?(write|compose|draft|generate|create|rewrite|summari[sz]e "
+                        r"(it )?(as|in) (a )?(poem|song|story))\b|\b(poem|song|haiku|limerick|joke|story|essay)\b")
 PRONOUN_RE = re.compile(r"\b(it|that|this|those|them|these|they|the same|same one)\b")
 
 
@@ -365,7 +395,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
                  context=context, corrections=corrections, expansions=expansions,
                  topics=tuple(name for name, (ask, _) in TOPICS.items() if ask.search(low)),
-                 payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)))
+                 payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)),
+                 fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low),
+                 asks_code=bool(target or CODE_ASK_RE.search(low)), writing_request=bool(WRITING_RE.search(low)))
 
 
 def _code_type(q: Query) -> CodeType | None:
@@ -381,6 +413,8 @@ def _has_content(low: str, catalog: Catalog) -> bool:
 
 def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: CodeType | None) -> Intent:
     matched = {name for name, rx in INTENT_PATTERNS if rx.search(low)}
+    if FACT_QUESTION_RE.search(low) and SETTING_RE.search(low):
+        matched.add("site_of_service")  # "is it an office procedure" asks for the setting, not a visit code
     n = len(codes) + len(unknown)
     if n >= 2 and "compare" in matched:
         return "compare"

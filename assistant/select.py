@@ -16,9 +16,12 @@ from .embed import Embedder, embed_text
 from .index import Index
 from .ingest import code_key, sentences
 from .models import Chunk, Document, Hit
-from .query import Catalog, Query, tokenize
+from .query import Catalog, Query, stems, tokenize
 from .retrieve import Retriever
 
+# "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
+EXCLUSION = re.compile(r"\b(other than|except(?: for)?|excluding|not including|rather than|instead of|without|not)\b"
+                       r"[^.;:,()]*", re.I)
 SELF_REFERENCE = re.compile(r"\b(this|the) (report|publication|analysis|document)\b|\breaders\b", re.I)
 
 
@@ -41,6 +44,7 @@ class Selector:
         self.settings, self.docs, self.index, self.catalog = settings, docs, index, catalog
         self.retriever, self.embedder = retriever, embedder
         self._tokens: dict[str, frozenset[str]] = {}
+        self._vocab: dict[frozenset[str], frozenset[str]] = {}
 
     def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
         def keep(c: Chunk) -> bool:
@@ -54,12 +58,20 @@ class Selector:
             found = self._tokens[chunk.id] = frozenset(tokenize(embed_text(chunk)))
         return found
 
+    def vocabulary(self, scope: set[str]) -> frozenset[str]:
+        """Every token the reports in ``scope`` (all when empty) use, computed once per scope."""
+        key = frozenset(scope)
+        if key not in self._vocab:
+            self._vocab[key] = frozenset().union(*(self.tokens(c) for c in self.index.chunks
+                                                   if not scope or c.doc_code in scope))
+        return self._vocab[key]
+
     def discriminative(self, q: Query, candidates: list[Chunk], keep_reports: bool = False) -> set[str]:
         """The question's words that tell candidates apart: in fewer than half of them, not type words."""
         from .query import TYPE_WORDS
 
-        words = set(tokenize(q.retrieval_text)) - {t.rstrip("s") for t in TYPE_WORDS} - set(TYPE_WORDS)
-        words -= {"list", "all", "every", "related"}
+        words = set(tokenize(q.retrieval_text)) - stems(frozenset(TYPE_WORDS))
+        words -= stems(frozenset({"list", "all", "every", "related"}))
         if not keep_reports:
             words -= {code_key(r).lower() for r in q.reports}
         # A report's title names what all of its passages are about: within one report its words tell
@@ -84,10 +96,21 @@ class Selector:
         need = self.settings.min_dense_row if hit.chunk.kind == "row" else self.settings.min_dense_no_overlap
         return hit.dense >= need
 
-    def idf_overlap(self, terms: set[str], text: str) -> float:
-        """Shared distinctive words, each weighted by how rare it is in the corpus (log N/df)."""
+    def idf(self, term: str) -> float:
         n = len(self.index.chunks)
-        return sum(math.log((n + 1) / (self.catalog.df.get(t, 0) + 1)) for t in terms & set(tokenize(text)))
+        return math.log((n + 1) / (self.catalog.df.get(term, 0) + 1))
+
+    def coverage(self, terms: set[str], text: str) -> float:
+        """How much of the question's distinctive vocabulary a text holds: the idf-weighted share of
+        ``terms`` it contains. Stems sharing a five-letter prefix count ("scrutin" in "scrutini")."""
+        if not terms:
+            return 0.0
+        have = set(tokenize(text))
+        total = sum(self.idf(t) for t in terms)
+        found = sum(self.idf(t) for t in terms
+                    if t in have or (len(t) >= 5 and any(h[:5] == t[:5] and (h.startswith(t) or t.startswith(h))
+                                                         for h in have)))
+        return found / total if total else 0.0
 
     def section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
         """For "give me the clinical example" with nothing more specific, the section's first sentences:
@@ -97,9 +120,10 @@ class Selector:
         if q.intent != "clinical_context" or not label_match(hit.chunk, "", asked):
             return None
         # Words of the report titles describe every passage of their report: they don't narrow the question.
-        generic = set(tokenize(INTENT_HINTS[q.intent])) | {"example", "scenario", "vignette", "case", "sample"}
+        generic = set(tokenize(INTENT_HINTS[q.intent])) | stems(frozenset({"example", "scenario", "vignette", "case",
+                                                                           "sample"}))
         generic |= {t for d in self.docs for t in tokenize(d.title)}
-        generic |= {abbr for abbr, full in ABBREVIATIONS.items() if set(tokenize(full)) <= generic}
+        generic |= {t for abbr, full in ABBREVIATIONS.items() if set(tokenize(full)) <= generic for t in tokenize(abbr)}
         if set(tokenize(q.text)) - generic - {code_key(r).lower() for r in q.reports}:
             return None
         first = next(c for c in self.index.chunks if c.kind == "prose" and c.doc_code == hit.chunk.doc_code
@@ -110,7 +134,7 @@ class Selector:
         """For "what is 0600T" and nothing more: the report's first sentence that names its code."""
         if q.intent != "definition" or len(q.reports) != 1:
             return None
-        generic = DEFINITION_WORDS | {code_key(q.reports[0]).lower()}
+        generic = stems(DEFINITION_WORDS) | {code_key(q.reports[0]).lower()}
         if set(tokenize(q.text)) - generic:
             return None
         for chunk in candidates:
@@ -118,6 +142,15 @@ class Selector:
                 if re.search(rf"\b{re.escape(q.reports[0])}\b", sentence, re.I):
                     return Hit(chunk=chunk, score=1.0, dense=1.0, exact=True), [sentence]
         return None
+
+    def excluded(self, q: Query, sentence: str) -> str | None:
+        """The exclusion phrase of ``sentence`` ("other than the liver or prostate") when a distinctive
+        question word occurs in it only there: the passage rules the asked-about thing out."""
+        candidates = [c for c in self.index.chunks if c.kind == "prose"]
+        terms = self.discriminative(q, candidates) - {code_key(r).lower() for r in q.reports}
+        spans = [m.group(0) for m in EXCLUSION.finditer(sentence)]
+        ruled_out = terms & {t for s in spans for t in tokenize(s)} - set(tokenize(EXCLUSION.sub(" ", sentence)))
+        return next((s for s in spans if ruled_out & set(tokenize(s))), None)
 
     def best_row(self, q: Query, keep, rows: list[Chunk]) -> Hit | None:
         """The row closest to a described situation. Candidates come from hybrid search; each is then
@@ -167,7 +200,7 @@ class Selector:
         # A sentence where the report describes itself ("Readers will learn…") lists topics without
         # saying anything about them: it answers only questions about the report itself.
         about_report = SELF_REFERENCE.search(q.text) is not None
-        scored = sorted(((float(sim) + self.settings.term_weight * self.idf_overlap(ranking_terms, pairs[i][1])
+        scored = sorted(((float(sim) + self.settings.coverage_weight * self.coverage(ranking_terms, pairs[i][1])
                           + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
                           - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
                              else self.settings.self_reference_penalty), i)
@@ -177,7 +210,10 @@ class Selector:
         opening = self.section_opening(q, hit, asked) or self.definition(q, candidates)
         if opening is not None:
             return opening
-        overlap = bool(terms & set(tokenize(sentence)))
+        # The report's code is a free overlap with every passage of its report; it stops counting when the
+        # question's other words are ones the report never uses ("is 0600t a category iii code").
+        free = terms if ranking_terms <= self.vocabulary(scope) else ranking_terms
+        overlap = bool(free & set(tokenize(sentence)))
         dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in
         labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
         # A field the question names by its label is the answer however its value is worded.
