@@ -62,7 +62,7 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("site_of_service", re.compile(r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\bwhere\b|\binpatient\b|"
                                    r"\boutpatient\b|\basc\b|\bfacility\b|\bhospital\b")),
     ("clinical_context", re.compile(r"\b(clinical (example|scenario|context|vignette|case)|example|scenario|"
-                                    r"vignette|typical patient|sample case|case study|walk me through)\b")),
+                                    r"vignette|typical patient|sample case|case study|walk me through|(in|from) the (\w+ )?case)\b")),
     ("payer", re.compile(r"\b(payers?|payors?|insurers?|insurance|health plans?)\b")),
     ("definition", re.compile(r"^(what is|what's|whats|what does|define|definition|meaning|describe|explain|"
                               r"tell me about|overview)\b|\b(mean|means|stand for|describes?)\b")),
@@ -75,7 +75,9 @@ ABBREVIATIONS = {
     "pos": "place of service", "e/m": "evaluation and management visit", "em": "evaluation and management visit",
     "np": "nurse practitioner", "pa": "physician assistant", "cns": "clinical nurse specialist",
     "mets": "metastatic secondary", "rfa": "radiofrequency ablation",
-    "pt": "patient", "dx": "diagnosis",
+    "pt": "patient", "dx": "diagnosis", "reqs": "requirements", "req": "requirement", "f/u": "follow-up",
+    "b4": "before", "w/o": "without", "bx": "biopsy", "hx": "history", "tx": "treatment",
+    "fx": "fracture", "bilat": "bilateral",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.
@@ -152,6 +154,11 @@ class Query(BaseModel):
     asks_code: bool = False
     # "write me a poem": a request for new text, not a question about a report.
     writing_request: bool = False
+
+    @property
+    def asked_text(self) -> str:
+        """The words the user asked with (the question, its follow-up context, spelled-out shorthand)."""
+        return " ".join(p for p in (self.context, self.text, *self.expansions) if p)
 
     @property
     def retrieval_text(self) -> str:
@@ -328,7 +335,8 @@ PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagno
 FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
                          r"what of|then)\b|^(\S+\s*){1,2}$")
-FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|explain|describe|tell me about)\b|"
+FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|can|could|explain|describe|"
+                              r"tell me about)\b|"
                               r"^(when|where) (would|is|are|does|do)\b|^what (happens|is|are|does|did)\b")
 SETTING_RE = re.compile(r"\b(office|clinic|home|bedside|surgery center|in-office|operating room)\b")
 CODE_ASK_RE = re.compile(r"\b(codes?|coding|coded|(bill|report)(ed|ing)? (it|that|this|for|with)|append\w*|"

@@ -22,7 +22,10 @@ from .retrieve import Retriever
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
 EXCLUSION = re.compile(r"\b(other than|except(?: for)?|excluding|not including|rather than|instead of|without|not)\b"
                        r"[^.;:,()]*", re.I)
-SELF_REFERENCE = re.compile(r"\b(this|the) (report|publication|analysis|document)\b|\breaders\b", re.I)
+# A sentence whose subject is the report itself ("The publication outlines…", "Readers will learn…");
+# "payers covered in this analysis" is about payers, so only the sentence's opening counts.
+SELF_REFERENCE = re.compile(r"^((this|the) (report|publication|analysis|document)\b|readers\b)", re.I)
+QUESTION_ABOUT_REPORT = re.compile(r"\b(this|the) (report|publication|analysis|document)\b|\breaders\b", re.I)
 
 
 def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
@@ -100,14 +103,13 @@ class Selector:
         n = len(self.index.chunks)
         return math.log((n + 1) / (self.catalog.df.get(term, 0) + 1))
 
-    def coverage(self, terms: set[str], text: str) -> float:
-        """How much of the question's distinctive vocabulary a text holds: the idf-weighted share of
-        ``terms`` it contains. Stems sharing a five-letter prefix count ("scrutin" in "scrutini")."""
-        if not terms:
-            return 0.0
+    def coverage(self, terms: dict[str, float], text: str) -> float:
+        """How much of the question's distinctive vocabulary a text holds: the share of ``terms`` (each
+        weighted by its idf times the given weight) it contains. Stems sharing a five-letter prefix
+        count ("scrutin" in "scrutini")."""
         have = set(tokenize(text))
-        total = sum(self.idf(t) for t in terms)
-        found = sum(self.idf(t) for t in terms
+        total = sum(self.idf(t) * w for t, w in terms.items())
+        found = sum(self.idf(t) * w for t, w in terms.items()
                     if t in have or (len(t) >= 5 and any(h[:5] == t[:5] and (h.startswith(t) or t.startswith(h))
                                                          for h in have)))
         return found / total if total else 0.0
@@ -185,7 +187,11 @@ class Selector:
         # The report's own code scopes the question; it counts as a shared word for the similarity bar
         # ("what is 0600t") but does not rank sentences, or every sentence naming the code would win.
         terms = self.discriminative(q, candidates, keep_reports=True)
+        # Ranked by the words the user typed first: an intent's cue words ("key payers") find the section
+        # and count half, or they would favour the sentence that repeats them over the one that answers.
         ranking_terms = terms - {code_key(r).lower() for r in q.reports}
+        typed = set(tokenize(q.asked_text))
+        weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms}
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)]
         # Within the named report its code says nothing, yet a short sentence that repeats it looks
         # close to any question that names it: compare meaning without it.
@@ -199,8 +205,8 @@ class Selector:
         asked = set(tokenize(q.retrieval_text))
         # A sentence where the report describes itself ("Readers will learn…") lists topics without
         # saying anything about them: it answers only questions about the report itself.
-        about_report = SELF_REFERENCE.search(q.text) is not None
-        scored = sorted(((float(sim) + self.settings.coverage_weight * self.coverage(ranking_terms, pairs[i][1])
+        about_report = QUESTION_ABOUT_REPORT.search(q.text) is not None
+        scored = sorted(((float(sim) + self.settings.coverage_weight * self.coverage(weights, pairs[i][1])
                           + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
                           - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
                              else self.settings.self_reference_penalty), i)
@@ -212,7 +218,8 @@ class Selector:
             return opening
         # The report's code is a free overlap with every passage of its report; it stops counting when the
         # question's other words are ones the report never uses ("is 0600t a category iii code").
-        free = terms if ranking_terms <= self.vocabulary(scope) else ranking_terms
+        codes = {code_key(r).lower() for r in q.reports}
+        free = terms if (ranking_terms & typed) <= self.vocabulary(scope) else terms - codes
         overlap = bool(free & set(tokenize(sentence)))
         dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in
         labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
