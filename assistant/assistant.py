@@ -10,7 +10,7 @@ from . import index as idx
 from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
-from .ingest import load_corpus
+from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Catalog, Query, parse
 from .retrieve import Retriever
@@ -186,12 +186,22 @@ class Assistant:
             best = self.select.best_row(q, keep, rows)
             if best and self.select.supported(q, best, rows):
                 row = best
-            if q.target or q.intent == "reverse":
+            # A report's own code is a CPT (or HCPCS) code too: "cryoablation breast tumor cpt" may be
+            # answered by the sentence that defines it, when that is closer than any related-code row.
+            if q.target and q.target not in ("cpt", "hcpcs"):
                 return tpl.row_answer(q, [row]) if row else tpl.abstain(q, tpl.NOT_COVERED)
-        prose = self.select.best_sentences(q, scope)
+        # A question that asks for a code is answered by a row or by a sentence that names one.
+        named = None
+        if q.target:
+            named = {code_key(d.code).lower() for d in self.docs}
+        elif q.asks_code:
+            named = {code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
+        prose = self.select.best_sentences(q, scope, naming=named)
+        if prose and q.target and not self.select.names_all(q, prose[0].chunk, prose[1][0]):
+            prose = None
         # A sentence whose label the question names ("service type" → "Service type: …") is a field
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
-        if prose and (row is None or prose[0].exact or prose[0].score > row.dense):
+        if prose and (row is None or prose[0].exact or prose[0].dense > row.dense):
             chunk = prose[0].chunk
             if (q.asks_code or q.intent == "reverse") and self.select.excluded(q, prose[1][0]):
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out ("

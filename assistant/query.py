@@ -25,7 +25,7 @@ being do does did done i me my we our you your it its this that these those ther
 when where which who whom why how can could should would will shall may might must i'd im i'm use used
 using usage about any some please tell give show need needs needed get got have has had than then so
 such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
-report reports pls plz u ur instead like usually typically typical one""".split())
+report reports pls plz u ur instead like usually typically typical one after before up""".split())
 
 TYPE_WORDS: dict[str, CodeType] = {
     "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",
@@ -62,7 +62,8 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("site_of_service", re.compile(r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\bwhere\b|\binpatient\b|"
                                    r"\boutpatient\b|\basc\b|\bfacility\b|\bhospital\b")),
     ("clinical_context", re.compile(r"\b(clinical (example|scenario|context|vignette|case)|example|scenario|"
-                                    r"vignette|typical patient|sample case|case study|walk me through|(in|from) the (\w+ )?case)\b")),
+                                    r"vignette|typical patient|sample case|case study|walk me through|"
+                                    r"(in|from) the (\w+ )?case)\b")),
     ("payer", re.compile(r"\b(payers?|payors?|insurers?|insurance|health plans?)\b")),
     ("definition", re.compile(r"^(what is|what's|whats|what does|define|definition|meaning|describe|explain|"
                               r"tell me about|overview)\b|\b(mean|means|stand for|describes?)\b")),
@@ -77,7 +78,8 @@ ABBREVIATIONS = {
     "mets": "metastatic secondary", "rfa": "radiofrequency ablation",
     "pt": "patient", "dx": "diagnosis", "reqs": "requirements", "req": "requirement", "f/u": "follow-up",
     "b4": "before", "w/o": "without", "bx": "biopsy", "hx": "history", "tx": "treatment",
-    "fx": "fracture", "bilat": "bilateral",
+    "fx": "fracture", "bilat": "bilateral", "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
+    "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.
@@ -184,7 +186,7 @@ def tokenize(text: str) -> list[str]:
     for tok in WORD_RE.findall(text.lower()):
         tok = tok.replace(".", "")
         parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]
-        out.extend(p for p in parts if p and p not in STOPWORDS)
+        out.extend(p for p in parts if p and p not in STOPWORDS and (len(p) > 1 or p.isdigit()))
     stem = _stemmer().stemWord
     return [stem(t) if t.isalpha() else t for t in out]
 

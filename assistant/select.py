@@ -16,7 +16,7 @@ from .embed import Embedder, embed_text
 from .index import Index
 from .ingest import code_key, sentences
 from .models import Chunk, Document, Hit
-from .query import Catalog, Query, stems, tokenize
+from .query import ABBREVIATIONS, Catalog, Query, stems, tokenize
 from .retrieve import Retriever
 
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
@@ -75,6 +75,8 @@ class Selector:
 
         words = set(tokenize(q.retrieval_text)) - stems(frozenset(TYPE_WORDS))
         words -= stems(frozenset({"list", "all", "every", "related"}))
+        # Shorthand the question spelled out ("reqs" → "requirements") is represented by its expansion.
+        words -= {t for abbr, full in ABBREVIATIONS.items() if full in q.expansions for t in tokenize(abbr)}
         if not keep_reports:
             words -= {code_key(r).lower() for r in q.reports}
         # A report's title names what all of its passages are about: within one report its words tell
@@ -117,7 +119,7 @@ class Selector:
     def section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
         """For "give me the clinical example" with nothing more specific, the section's first sentences:
         a vignette read from its start, not the one sentence that happens to score best."""
-        from .query import ABBREVIATIONS, INTENT_HINTS
+        from .query import INTENT_HINTS
 
         if q.intent != "clinical_context" or not label_match(hit.chunk, "", asked):
             return None
@@ -154,6 +156,13 @@ class Selector:
         ruled_out = terms & {t for s in spans for t in tokenize(s)} - set(tokenize(EXCLUSION.sub(" ", sentence)))
         return next((s for s in spans if ruled_out & set(tokenize(s))), None)
 
+    def names_all(self, q: Query, chunk: Chunk, sentence: str) -> bool:
+        """Whether ``sentence`` with its report's title holds every distinctive word the user typed: the
+        bar for answering "<procedure> cpt" with the report's own code rather than a related row."""
+        candidates = [c for c in self.index.chunks if c.kind == "prose"]
+        typed = self.discriminative(q, candidates) & set(tokenize(q.asked_text))
+        return self.coverage({t: 1.0 for t in typed}, f"{chunk.doc_title} {sentence}") >= 1.0 if typed else False
+
     def best_row(self, q: Query, keep, rows: list[Chunk]) -> Hit | None:
         """The row closest to a described situation. Candidates come from hybrid search; each is then
         scored by its closest cell too (a "When to Use" cell alone matches a situation better than
@@ -173,7 +182,8 @@ class Selector:
         h = hits[n]
         return Hit(chunk=h.chunk, score=h.score, dense=best_cell[n], lexical=h.lexical)
 
-    def best_sentences(self, q: Query, scope: set[str]) -> tuple[Hit, list[str]] | None:
+    def best_sentences(self, q: Query, scope: set[str],
+                       naming: set[str] | None = None) -> tuple[Hit, list[str]] | None:
         """The prose passage and its one to three sentences closest to the question, if close enough.
 
         Passages are found by hybrid search; their sentences are then scored one by one, so a
@@ -192,7 +202,10 @@ class Selector:
         ranking_terms = terms - {code_key(r).lower() for r in q.reports}
         typed = set(tokenize(q.asked_text))
         weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms}
-        pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)]
+        pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)
+                 if naming is None or naming & set(tokenize(s))]
+        if not pairs:
+            return None
         # Within the named report its code says nothing, yet a short sentence that repeats it looks
         # close to any question that names it: compare meaning without it.
         unscoped = q.retrieval_text
