@@ -103,8 +103,9 @@ def render_answer(question: str, answer: Answer) -> str:
     if _is_prompt(question, answer):
         return _block("notice", body)
     if not answer.answered:
-        return _block("not-covered", f"**Not covered in the report.**\n\n{body}")
-    parts = [_block("answer", body)]
+        parts = [_block("not-covered", f"**Not covered in the report.**\n\n{body}")]
+    else:
+        parts = [_block("answer", body)]
     parts += [_block("code-warning", f"⚠ {html.escape(w.message, quote=False)}") for w in answer.warnings]
     if answer.citations:
         lines = "  \n".join(f"[{c.n}] {html.escape(c.label, quote=False)}" for c in answer.citations)

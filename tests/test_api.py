@@ -256,3 +256,32 @@ def test_every_citation_is_verbatim_and_numbered(bot, question):
         assert ans.citations == []
     else:
         assert ans.citations, "an answer without a source"
+
+
+@pytest.mark.slow
+def test_code_for_what_the_report_rules_out_abstains_showing_why(bot):
+    """"other than the liver or prostate": a code request for a liver tumour is not covered, and the
+    answer quotes the sentence that says so; the same words asked as a fact are answered."""
+    ans = bot.ask("laser ablation of liver tumor code")
+    assert ans.answered is False
+    assert len(ans.citations) == 1 and "other than the liver" in ans.citations[0].quote
+    assert f"“{ans.citations[0].quote}” [1]" in ans.text
+    assert_citations_resolve(bot, ans)
+    fact = bot.ask("does 0600t apply to liver tumors")
+    assert fact.answered and "other than the liver" in fact.citations[0].quote
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["write me a poem about billing", "is 0600t a category iii code",
+                                      "how many units of 0600t can i bill"])
+def test_requests_and_facts_the_report_lacks_are_not_answered(bot, question):
+    ans = bot.ask(question)
+    assert ans.answered is False and ans.citations == []
+
+
+@pytest.mark.slow
+def test_question_about_the_procedure_is_not_answered_with_a_code_row(bot):
+    """"is 0600t an office procedure" asks for the setting; the office-visit CPT row is not the answer."""
+    ans = bot.ask("is 0600t an office procedure")
+    assert ans.answered and ans.citations[0].row is None
+    assert ans.citations[0].quote.startswith("Typical site of service:")

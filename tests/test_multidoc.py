@@ -166,3 +166,18 @@ def test_general_example_question_quotes_the_vignette_opening(multi_bot):
                    and c.section[-1] == "Clinical Context")
     assert ans.citations[0].chunk_id == opening.id
     assert opening.text.startswith(ans.citations[0].quote[:40])
+
+
+def test_procedure_cpt_question_is_answered_by_the_report_that_defines_it(multi_bot):
+    """The report's own code is a CPT code too: a description of the procedure plus "cpt" finds the
+    report's defining sentence rather than the nearest related-code row."""
+    ans = multi_bot.ask("cryoablation breast tumor cpt")
+    assert ans.answered and _docs(ans) == {"0581T"}
+    assert "0581T" in ans.citations[0].quote and ans.citations[0].row is None
+    assert_citations_resolve(multi_bot, ans)
+
+
+def test_setting_question_quotes_the_site_of_service(multi_bot):
+    ans = multi_bot.ask("can 0581t be done in the office")
+    assert ans.answered and _docs(ans) == {"0581T"}
+    assert ans.citations[0].quote.startswith("Typical site of service:")
