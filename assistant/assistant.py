@@ -150,6 +150,8 @@ class Assistant:
             return None
         chunks = [c for c in self.index.chunks if not scope or c.doc_code in scope]
         for name in q.topics:
+            if name == "payer coverage decisions" and q.target and not q.codes:
+                continue  # "the claim will be denied, which modifier": a situation a row may answer (GA, GZ)
             evidence = TOPICS[name][1]
             if not any(evidence.search(c.text) for c in chunks):
                 return f"{tpl.NOT_COVERED} It does not give {name}."
@@ -201,7 +203,8 @@ class Assistant:
             prose = None
         # A sentence whose label the question names ("service type" → "Service type: …") is a field
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
-        if prose and (row is None or prose[0].exact or prose[0].dense > row.dense):
+        if prose and (row is None or prose[0].exact or self.select.strength(q, prose[0], prose[1][0], scope)
+                      > self.select.strength(q, row, row.chunk.text, scope)):
             chunk = prose[0].chunk
             if (q.asks_code or q.intent == "reverse") and self.select.excluded(q, prose[1][0]):
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out ("

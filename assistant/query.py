@@ -80,6 +80,7 @@ ABBREVIATIONS = {
     "b4": "before", "w/o": "without", "bx": "biopsy", "hx": "history", "tx": "treatment",
     "fx": "fracture", "bilat": "bilateral", "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
+    "pm&r": "physical medicine rehabilitation", "pmr": "physical medicine rehabilitation",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.
@@ -96,7 +97,8 @@ TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "RVUs": (re.compile(r"\b(w?rvus?|relative value)"), re.compile(r"\b(rvus?|relative value unit)", re.I)),
     "APC payment": (re.compile(r"\bapcs?\b|\bopps\b"), re.compile(r"\bAPC\b")),
     "payment amounts": (re.compile(r"\b(pay|pays|paid|payment|reimburs\w*|allowables?|allowed amounts?|fee schedule|"
-                                   r"rates?|prices?|costs?|how much|dollars?)\b|\$"),
+                                   r"rates?|prices?|costs?|dollars?)\b|\$|"
+                                   r"\bhow much (is|does|do|would|will|can|for|to)\b"),
                         re.compile(r"\$\s?\d|\b(paid at|reimbursed at|payment rate|allowable of)\b", re.I)),
     "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?)\b"),
                    re.compile(r"\b(NCCI|PTP edit)", re.I)),
@@ -252,7 +254,8 @@ class Catalog:
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             low = word.lower()
-            if len(low) < 5 or low in self.vocab or low in STOPWORDS:
+            # Another form of a word the corpus uses ("cover" beside "covered") is not a misspelling.
+            if len(low) < 5 or low in self.vocab or low in STOPWORDS or _stemmer().stemWord(low) in self.df:
                 return word
             best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
             if best is None:

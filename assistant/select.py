@@ -8,6 +8,7 @@ an answer at all.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable
 
@@ -33,6 +34,21 @@ def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
     label = sentence.split(":", 1)[0] if ":" in sentence[:60] else chunk.section[-1]
     words = set(tokenize(label))
     return bool(words) and words <= asked
+
+
+def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
+    """The ``terms`` found among ``tokens``, counting stems of one word family as one: "scrutin" and
+    "scrutini", "neurosurgeri" and "neurosurgeon" (a common prefix of six letters, at most two short)."""
+    found = set(terms) & set(tokens)
+    for t in set(terms) - found:
+        if len(t) < 6 or not t.isalpha():
+            continue
+        for h in tokens:
+            n = len(os.path.commonprefix((t, h)))
+            if n >= 6 and n >= min(len(t), len(h)) - 2:
+                found.add(t)
+                break
+    return found
 
 
 DEFINITION_WORDS = frozenset({"cpt", "hcpcs", "mean", "cover", "describe", "define", "definition", "meaning",
@@ -96,7 +112,7 @@ class Selector:
         offered as the code for a situation must share one, or be near-identical in meaning.
         """
         terms = self.discriminative(q, candidates)
-        if terms & self.tokens(hit.chunk):
+        if shared(terms, self.tokens(hit.chunk)):
             return hit.dense >= self.settings.min_dense
         need = self.settings.min_dense_row if hit.chunk.kind == "row" else self.settings.min_dense_no_overlap
         return hit.dense >= need
@@ -107,13 +123,10 @@ class Selector:
 
     def coverage(self, terms: dict[str, float], text: str) -> float:
         """How much of the question's distinctive vocabulary a text holds: the share of ``terms`` (each
-        weighted by its idf times the given weight) it contains. Stems sharing a five-letter prefix
-        count ("scrutin" in "scrutini")."""
-        have = set(tokenize(text))
+        weighted by its idf times the given weight) it contains, word families counted as one (``shared``)."""
+        found_terms = shared(set(terms), set(tokenize(text)))
         total = sum(self.idf(t) * w for t, w in terms.items())
-        found = sum(self.idf(t) * w for t, w in terms.items()
-                    if t in have or (len(t) >= 5 and any(h[:5] == t[:5] and (h.startswith(t) or t.startswith(h))
-                                                         for h in have)))
+        found = sum(self.idf(t) * w for t, w in terms.items() if t in found_terms)
         return found / total if total else 0.0
 
     def section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
@@ -156,6 +169,13 @@ class Selector:
         ruled_out = terms & {t for s in spans for t in tokenize(s)} - set(tokenize(EXCLUSION.sub(" ", sentence)))
         return next((s for s in spans if ruled_out & set(tokenize(s))), None)
 
+    def strength(self, q: Query, hit: Hit, text: str, scope: set[str]) -> float:
+        """Similarity plus the share of the question's typed distinctive words ``text`` holds: one scale
+        for a row (its closest cell) and a sentence, so the closer of the two answers."""
+        pool = [c for c in self.index.chunks if not scope or c.doc_code in scope]
+        typed = self.discriminative(q, pool) & set(tokenize(q.asked_text))
+        return hit.dense + self.settings.coverage_weight * self.coverage({t: 1.0 for t in typed}, text)
+
     def names_all(self, q: Query, chunk: Chunk, sentence: str) -> bool:
         """Whether ``sentence`` with its report's title holds every distinctive word the user typed: the
         bar for answering "<procedure> cpt" with the report's own code rather than a related row."""
@@ -176,7 +196,7 @@ class Selector:
         for (n, _), sim in zip(cells, sims, strict=True):
             best_cell[n] = max(best_cell[n], float(sim))
         terms = self.discriminative(q, rows)
-        scored = [(best_cell[n] + self.settings.term_weight * len(terms & self.tokens(h.chunk)), n)
+        scored = [(best_cell[n] + self.settings.term_weight * len(shared(terms, self.tokens(h.chunk))), n)
                   for n, h in enumerate(hits)]
         _, n = max(scored)
         h = hits[n]
@@ -233,7 +253,7 @@ class Selector:
         # question's other words are ones the report never uses ("is 0600t a category iii code").
         codes = {code_key(r).lower() for r in q.reports}
         free = terms if (ranking_terms & typed) <= self.vocabulary(scope) else terms - codes
-        overlap = bool(free & set(tokenize(sentence)))
+        overlap = bool(shared(free, set(tokenize(sentence))))
         dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in
         labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
         # A field the question names by its label is the answer however its value is worded.
