@@ -115,8 +115,12 @@ TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                                             rf"\b(payers?|insurance|insurers?|plans?|{_PAYERS})\b.*\b(covers?|covered|coverage)\b"
                                             r"(?!.*\b(report|analysis|document)\b)|"
                                             rf"\b(covers?|covered|coverage)\b.*\b({_PAYERS})\b"),
-                                 re.compile(r"\b(is|are) (not )?covered\b|\bnon-?covered\b|\bcovers (CPT|the)", re.I)),
+                                 re.compile(r"\b(is|are) (not )?covered\b|\bnon-?covered\b|\bcovers (CPT|the)|"
+                                            r"\b(experimental|investigational|unproven)\b|\b(claims|service) (is|are) "
+                                            r"(frequently |often |usually )?denied\b", re.I)),
 }
+# How reports word a topic they do state, added to what retrieval searches for when it is asked.
+TOPIC_WORDS = {"payer coverage decisions": "covered investigational experimental denied"}
 
 # Words of the format's own sections that answer an intent, added to what retrieval searches for.
 INTENT_HINTS: dict[str, str] = {
@@ -362,6 +366,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     low = text.lower()
     expansions = tuple(full for abbr, full in ABBREVIATIONS.items()
                        if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
+    expansions += tuple(TOPIC_WORDS[name] for name, (ask, _) in TOPICS.items() if name in TOPIC_WORDS
+                        and ask.search(low))
     target = _target(low)
     # A follow-up leans on the earlier turn: it opens with "and…"/"what about…", points back ("it",
     # "that"), or is a short question naming no code, kind of code or report of its own.
