@@ -405,7 +405,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             intent = "reverse" if re.search(r"\b(which|what|the) one\b", low) else prev.intent
         elif not codes and not unknown and intent == "prose" and not target:
             intent = prev.intent if prev.intent not in ("lookup", "compare") else "prose"
-        if not _has_content(low, catalog) and not codes:
+        # "is that per level?" points back at the earlier answer's subject: it keeps the earlier question.
+        points_back = PRONOUN_RE.search(low) is not None and not codes and not unknown
+        if (not _has_content(low, catalog) or points_back) and not codes:
             context = prev.text if not prev.followup else f"{prev.context} {prev.text}"
         else:
             # New content leads; the earlier turn only lends its report and its kind of code.

@@ -7,6 +7,7 @@ an answer at all.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -136,12 +137,19 @@ class Selector:
 
         if q.intent != "clinical_context" or not label_match(hit.chunk, "", asked):
             return None
-        # Words of the report titles describe every passage of their report: they don't narrow the question.
         generic = set(tokenize(INTENT_HINTS[q.intent])) | stems(frozenset({"example", "scenario", "vignette", "case",
                                                                            "sample"}))
-        generic |= {t for d in self.docs for t in tokenize(d.title)}
-        generic |= {t for abbr, full in ABBREVIATIONS.items() if set(tokenize(full)) <= generic for t in tokenize(abbr)}
-        if set(tokenize(q.text)) - generic - {code_key(r).lower() for r in q.reports}:
+        # A report's title, named ("…for irreversible electroporation"), says which vignette, not what in it;
+        # its words asked one by one ("what level was injected") do narrow the question.
+        words = tokenize(q.text)
+        title_pairs = {pair for d in self.docs for pair in itertools.pairwise(tokenize(d.title))}
+        named = {t for pair in itertools.pairwise(words) if pair in title_pairs for t in pair}
+        named |= {t for abbr, full in ABBREVIATIONS.items() for d in self.docs
+                  if set(tokenize(full)) <= set(tokenize(d.title)) for t in tokenize(abbr)}
+        # Words the report never uses ("how big", "pt age") can't pick a sentence: the vignette's opening,
+        # which introduces the patient and the finding, is the best the report offers.
+        known = self.vocabulary({hit.chunk.doc_code})
+        if {t for t in words if t in known} - generic - named - {code_key(r).lower() for r in q.reports}:
             return None
         first = next(c for c in self.index.chunks if c.kind == "prose" and c.doc_code == hit.chunk.doc_code
                      and c.section == hit.chunk.section)
@@ -254,6 +262,8 @@ class Selector:
         codes = {code_key(r).lower() for r in q.reports}
         free = terms if (ranking_terms & typed) <= self.vocabulary(scope) else terms - codes
         overlap = bool(shared(free, set(tokenize(sentence))))
+        # A question about the clinical example, answered from that section, is on topic by construction.
+        overlap = overlap or (q.intent == "clinical_context" and label_match(hit.chunk, "", asked))
         dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in
         labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
         # A field the question names by its label is the answer however its value is worded.
