@@ -40,6 +40,6 @@ class Settings(BaseModel):
     # label (a bullet's "Typical site of service:" or its section's heading).
     term_weight: float = 0.02
     # Sentence score bonus for holding the question's distinctive words (idf-weighted share, 0–1).
-    coverage_weight: float = 0.2
+    coverage_weight: float = 0.4
     label_weight: float = 0.25
     self_reference_penalty: float = 0.15
