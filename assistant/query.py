@@ -197,6 +197,25 @@ def tokenize(text: str) -> list[str]:
     return [stem(t) if t.isalpha() else t for t in out]
 
 
+def long_form(before: str, abbr: str) -> str | None:
+    """The words an abbreviation in parentheses stands for, if the text before it spells it (Schwartz &
+    Hearst's rule: its letters in order, the first one starting a word, no more than 2n words)."""
+    words = before.split()[-min(len(abbr) + 5, 2 * len(abbr)):]
+    text = " ".join(words).lower()
+    i = len(text) - 1
+    letters = [ch for ch in abbr.lower() if ch.isalnum()]
+    for n, ch in enumerate(reversed(letters)):
+        first = n == len(letters) - 1
+        while i >= 0 and (text[i] != ch or (first and i > 0 and text[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+    start = text.rfind(" ", 0, i + 1) + 1
+    long = " ".join(words)[start:].strip(" ,;:(")
+    return long if len(long.split()) >= 2 else None
+
+
 @lru_cache(maxsize=64)
 def stems(words: frozenset[str]) -> frozenset[str]:
     """A fixed word list as ``tokenize`` sees it, to compare with the tokens of a text."""
@@ -222,6 +241,26 @@ class Catalog:
                 if len(word) >= 3:
                     self.vocab.add(word)
         self._vocab_list = sorted(self.vocab)
+        # Abbreviations a report defines ("irreversible electroporation (IRE)") and, among them, those
+        # that name a report's own procedure (their long form is in its title).
+        self.aliases: dict[str, str] = {}
+        self.names: dict[str, set[str]] = defaultdict(set)
+        titles = {c.doc_code: set(tokenize(c.doc_title)) for c in self.chunks}
+        for c in self.chunks:
+            for m in re.finditer(r"\(([A-Za-z][A-Za-z0-9&/-]{1,7})\)", c.text):
+                long = long_form(c.text[: m.start()], m.group(1))
+                if long and not m.group(1).isdigit() and code_key(m.group(1)) not in self.by_key:
+                    self.aliases.setdefault(m.group(1).lower(), long)
+                    if set(tokenize(long)) <= titles[c.doc_code]:
+                        self.names[m.group(1).lower()].add(c.doc_code)
+        # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
+        self.phrases: set[str] = set()
+        for c in self.chunks:
+            labels = [*c.section, *c.columns] + [s.split(":", 1)[0] for s in c.text.split("\n") if ":" in s[:60]]
+            for label in labels:
+                words = re.findall(r"[a-z]+", label.lower())
+                self.phrases.update(" ".join(words[i:j]) for i in range(len(words))
+                                    for j in range(i + 2, len(words) + 1))
         self.df: dict[str, int] = defaultdict(int)
         self.field_words: set[str] = set()
         for c in self.chunks:
@@ -267,7 +306,28 @@ class Catalog:
             fixes.append((word, best[0]))
             return best[0]
 
-        return re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text), tuple(fixes)
+        text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
+        return self._fix_phrases(text, fixes), tuple(fixes)
+
+    def _fix_phrases(self, text: str, fixes: list[tuple[str, str]]) -> str:
+        """Repair a label misspelled as other real words ("sight of service" → "site of service"): a run of
+        words close to a label, one of them unknown to the corpus and each like the word it replaces."""
+        from rapidfuzz import fuzz, process
+
+        words = text.split()
+        for n in (4, 3, 2):
+            for i in range(len(words) - n + 1):
+                window = [w.strip(",.?!;:").lower() for w in words[i:i + n]]
+                joined = " ".join(window)
+                if all(w in self.vocab or w in STOPWORDS for w in window) or joined in self.phrases:
+                    continue
+                best = process.extractOne(joined, self.phrases, scorer=fuzz.ratio, score_cutoff=88)
+                if best is None or len(best[0].split()) != n:
+                    continue
+                if all(fuzz.ratio(a, b) >= 60 for a, b in zip(window, best[0].split(), strict=True)):
+                    fixes.append((" ".join(words[i:i + n]), best[0]))
+                    words[i:i + n] = best[0].split()
+        return " ".join(words)
 
 
 def _find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple[list[CodeRef], list[CodeRef]]:
@@ -366,6 +426,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     low = text.lower()
     expansions = tuple(full for abbr, full in ABBREVIATIONS.items()
                        if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
+    defined = [a for a in catalog.aliases if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low)]
     expansions += tuple(TOPIC_WORDS[name] for name, (ask, _) in TOPICS.items() if name in TOPIC_WORDS
                         and ask.search(low))
     target = _target(low)
@@ -379,6 +440,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     codes, unknown = _find_codes(text, catalog, hint)
     reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
     codes = [c for c in codes if c.key not in catalog.reports]
+    named = {d for a in defined for d in catalog.names.get(a, ())}
+    if not reports and len(named) == 1:
+        reports = tuple(named)  # "modifier 53 for ire": the report whose procedure IRE names
     if target in ("cpt", "hcpcs") and reports and not codes and not unknown and re.search(
             rf"\b(cpt|hcpcs)\s+(code\s+)?({'|'.join(r.lower() for r in reports)})\b", low):
         target = None  # "cpt 0600t": the word names the report's own code, not its related-CPT table

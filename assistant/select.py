@@ -101,6 +101,7 @@ class Selector:
         titles = {c.doc_title for c in candidates}
         if len(titles) == 1:
             words -= set(tokenize(titles.pop()))
+            words -= {a for a, docs in self.catalog.names.items() if {c.doc_code for c in candidates} <= docs}
         if len(candidates) < 3:
             return words
         counts = {t: sum(t in self.tokens(c) for c in candidates) for t in words}
