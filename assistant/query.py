@@ -70,6 +70,8 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 
+INTENT_PATTERNS_BY_NAME = dict(INTENT_PATTERNS)
+
 # Billing shorthand staff type, spelled out the way reports write it (kept beside the abbreviation).
 ABBREVIATIONS = {
     "asc": "ambulatory surgical center", "hopd": "hospital outpatient department", "opd": "outpatient department",
@@ -452,6 +454,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         if len(earlier) == 1 and (elliptical and not codes or codes and catalog.reports_holding(codes) >= earlier):
             reports = tuple(earlier)
     intent = _intent(low, codes, unknown, target)
+    if intent == "clinical_context" and INTENT_PATTERNS_BY_NAME["site_of_service"].search(low):
+        expansions += (INTENT_HINTS["site_of_service"],)  # "where was the example pt treated": its setting
     followup = False
     context = ""
     if prev is not None and elliptical:
@@ -500,6 +504,8 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
     matched = {name for name, rx in INTENT_PATTERNS if rx.search(low)}
     if FACT_QUESTION_RE.search(low) and SETTING_RE.search(low):
         matched.add("site_of_service")  # "is it an office procedure" asks for the setting, not a visit code
+    if "clinical_context" in matched and not re.search(r"\b(site|place) of service\b|\bpos\b|\bsetting\b", low):
+        matched.discard("site_of_service")  # "where in the kidney was the tumor in the example"
     n = len(codes) + len(unknown)
     if n >= 2 and "compare" in matched:
         return "compare"
