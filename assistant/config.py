@@ -38,7 +38,7 @@ class Settings(BaseModel):
     sentence_margin: float = 0.04
     # Sentence score bonuses: per distinctive question word it contains; when the question names its
     # label (a bullet's "Typical site of service:" or its section's heading).
-    term_weight: float = 0.02
+    row_coverage_weight: float = 0.1
     # Sentence score bonus for holding the question's distinctive words (idf-weighted share, 0–1).
     coverage_weight: float = 0.4
     label_weight: float = 0.25

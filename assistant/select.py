@@ -204,8 +204,9 @@ class Selector:
         best_cell = [h.dense for h in hits]
         for (n, _), sim in zip(cells, sims, strict=True):
             best_cell[n] = max(best_cell[n], float(sim))
-        terms = self.discriminative(q, rows)
-        scored = [(best_cell[n] + self.settings.term_weight * len(shared(terms, self.tokens(h.chunk))), n)
+        typed = set(tokenize(q.asked_text))
+        weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
+        scored = [(best_cell[n] + self.settings.row_coverage_weight * self.coverage(weights, embed_text(h.chunk)), n)
                   for n, h in enumerate(hits)]
         _, n = max(scored)
         h = hits[n]
