@@ -215,7 +215,12 @@ def long_form(before: str, abbr: str) -> str | None:
         i -= 1
     start = text.rfind(" ", 0, i + 1) + 1
     long = " ".join(words)[start:].strip(" ,;:(")
-    return long if len(long.split()) >= 2 else None
+    # Each of its longer words starts with one of the abbreviation's letters ("hospital outpatient
+    # department"), which rules out a clause that merely contains them in order.
+    if not 2 <= len(long.split()) <= len(letters) + 1 or any(
+            w[0].lower() not in letters for w in long.split() if len(w) > 3):
+        return None
+    return long
 
 
 @lru_cache(maxsize=64)

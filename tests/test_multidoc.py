@@ -181,3 +181,13 @@ def test_setting_question_quotes_the_site_of_service(multi_bot):
     ans = multi_bot.ask("can 0581t be done in the office")
     assert ans.answered and _docs(ans) == {"0581T"}
     assert ans.citations[0].quote.startswith("Typical site of service:")
+
+
+def test_abbreviation_a_report_defines_scopes_the_question(multi_bot):
+    """IRE is defined by the 0600T report ("irreversible electroporation (IRE)"): a question that uses it
+    is about that report, and within it "ire" tells no row apart."""
+    ans = multi_bot.ask("modifier 53 for ire")
+    assert _docs(ans) == {"0600T"}
+    listed = multi_bot.ask("which specialties perform ire")
+    assert _docs(listed) == {"0600T"}
+    assert len(listed.citations) == len(multi_bot.catalog.codes_of("taxonomy", ["0600T"]))

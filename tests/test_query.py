@@ -1,0 +1,87 @@
+"""Question understanding on the real reports' catalog (no model needed): stems, abbreviations a
+report defines, misspelled labels, what a question asks for."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import MULTI_FILES
+
+from assistant.ingest import parse as parse_report
+from assistant.ingest import read_text
+from assistant.query import Catalog, long_form, parse, tokenize
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    chunks = [c for path in MULTI_FILES for c in parse_report(read_text(path), path.name).chunks]
+    return Catalog(chunks)
+
+
+def test_tokens_are_stems_and_word_parts():
+    assert tokenize("placed placement") == ["place", "placement"]
+    assert tokenize("Follow-up imaging") == tokenize("follow up images")
+    assert tokenize("C18.9 and 0600T") == ["c189", "0600t"]
+
+
+@pytest.mark.parametrize(("before", "abbr", "expected"), [
+    ("percutaneous irreversible electroporation", "IRE", "irreversible electroporation"),
+    ("a hospital outpatient department", "HOPD", "hospital outpatient department"),
+    ("with an advance beneficiary notice", "ABN", "advance beneficiary notice"),
+    ("is given under general anesthesia", "IRE", None),
+    ("a single word", "X", None),
+])
+def test_long_form_follows_the_letters_of_the_abbreviation(before, abbr, expected):
+    assert long_form(before, abbr) == expected
+
+
+def test_a_report_defined_abbreviation_names_its_report(catalog):
+    assert catalog.aliases["ire"] == "irreversible electroporation"
+    assert catalog.names["ire"] == {"0600T"}
+    assert parse("modifier 53 for ire", catalog).reports == ("0600T",)
+    assert parse("modifier 53", catalog).reports == ()
+
+
+def test_misspelled_label_is_repaired_as_a_phrase(catalog):
+    q = parse("sight of service for 0600t", catalog)
+    assert "site of service" in q.text and ("sight of service", "site of service") in q.corrections
+    # Real words that are not a misspelling of the label stay as typed.
+    assert "type of service" in parse("type of service for 0600t", catalog).text
+
+
+def test_another_form_of_a_corpus_word_is_not_a_typo(catalog):
+    q = parse("what does 0441t cover", catalog)
+    assert q.corrections == () and "cover" in q.text
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("how does ire work", True),
+    ("is 0600t an office procedure", True),
+    ("can 0581t be done in the office", True),
+    ("what is the code for ct guidance", False),
+    ("pt needed general anesthesia for something normally done under local", False),
+])
+def test_fact_questions_are_told_from_code_requests(catalog, question, fact):
+    assert parse(question, catalog).fact_question is fact
+
+
+def test_setting_and_example_intents(catalog):
+    assert parse("is 0600t an office procedure", catalog).intent == "site_of_service"
+    assert parse("pt comes to the office for planning, which e/m", catalog).intent != "site_of_service"
+    assert parse("where in the kidney was the tumor in the example", catalog).intent == "clinical_context"
+    assert parse("what did the block show in the 0441t case", catalog).intent == "clinical_context"
+
+
+@pytest.mark.parametrize("question", ["write me a poem about billing", "compose a haiku on modifiers"])
+def test_writing_requests_are_recognised(catalog, question):
+    assert parse(question, catalog).writing_request
+
+
+def test_quantity_question_is_not_a_payment_question(catalog):
+    assert "payment amounts" not in parse("how much product was injected in the example", catalog).topics
+    assert "payment amounts" in parse("how much does medicare pay for 0600t", catalog).topics
+    assert "MUEs" in parse("how many units of 0600t can i bill", catalog).topics
+
+
+def test_pointing_back_keeps_the_earlier_question(catalog):
+    q = parse("is that per level?", catalog, ["whats the add-on code for 0441T"])
+    assert q.followup and "add-on code" in q.context
