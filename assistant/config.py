@@ -23,6 +23,8 @@ class Settings(BaseModel):
     mode: Mode = "hybrid"
     # Below this cosine similarity a passage found for a question without a code is not an answer.
     min_dense: float = 0.28
+    # ...and when it holds every distinctive word the user typed.
+    min_dense_all_words: float = 0.15
     # Needed by a labelled field ("Typical site of service: …") whose label the question names.
     min_dense_label: float = 0.05
     # Needed when none of the question's distinctive words occur in the passage.

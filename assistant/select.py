@@ -114,7 +114,12 @@ class Selector:
         offered as the code for a situation must share one, or be near-identical in meaning.
         """
         terms = self.discriminative(q, candidates)
-        if shared(terms, self.tokens(hit.chunk)):
+        found = shared(terms, self.tokens(hit.chunk))
+        typed = terms & set(tokenize(q.asked_text))
+        if typed and typed <= found:
+            # Every distinctive word the user typed is in the passage ("which one is the primary").
+            return hit.dense >= self.settings.min_dense_all_words
+        if found:
             return hit.dense >= self.settings.min_dense
         need = self.settings.min_dense_row if hit.chunk.kind == "row" else self.settings.min_dense_no_overlap
         return hit.dense >= need
@@ -269,7 +274,10 @@ class Selector:
         dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in
         labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
         # A field the question names by its label is the answer however its value is worded.
+        typed_terms = ranking_terms & typed
+        every_word = bool(typed_terms) and typed_terms <= shared(typed_terms, set(tokenize(sentence)))
         need = (self.settings.min_dense_label if labelled else
+                self.settings.min_dense_all_words if every_word else
                 self.settings.min_dense if overlap else self.settings.min_dense_no_overlap)
         if dense < need:
             return None
