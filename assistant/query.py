@@ -413,7 +413,8 @@ FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same
                          r"what of|then)\b|^(\S+\s*){1,2}$")
 FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|can|could|explain|describe|"
                               r"tell me about)\b|"
-                              r"^(when|where) (would|is|are|does|do)\b|^what (happens|is|are|does|did)\b")
+                              r"^(when|where) (would|is|are|does|do)\b|^what (happens|is|are|does|did)\b|"
+                              r"^(what|which|how much|how many) \w+ (is|are|was|were|does|do|did|gets?)\b")
 SETTING_RE = re.compile(r"\b(office|clinic|home|bedside|surgery center|in-office|operating room)\b")
 CODE_ASK_RE = re.compile(r"\b(codes?|coding|coded|(bill|report)(ed|ing)? (it|that|this|for|with)|append\w*|"
                          r"modifiers?|mods?)\b")
@@ -490,7 +491,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  context=context, corrections=corrections, expansions=expansions,
                  topics=tuple(name for name, (ask, _) in TOPICS.items() if ask.search(low)),
                  payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)),
-                 fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low),
+                 fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low) and not target,
                  asks_code=bool(target or CODE_ASK_RE.search(low)), writing_request=bool(WRITING_RE.search(low)))
 
 
