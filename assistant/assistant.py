@@ -182,7 +182,7 @@ class Assistant:
     def _search(self, q: Query, scope: set[str]) -> Answer:
         """No code named: find the row or the sentences that answer the question, or abstain."""
         row: Hit | None = None
-        if q.target or q.intent == "reverse" or (q.intent == "prose" and not q.fact_question):
+        if q.target or q.intent == "reverse" or (q.intent in ("prose", "payer") and not q.fact_question):
             keep = self.select.keep(scope, kind="row", code_type=q.target)
             rows = [c for c in self.index.chunks if keep(c)]
             best = self.select.best_row(q, keep, rows)
