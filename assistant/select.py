@@ -274,8 +274,12 @@ class Selector:
         dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in
         labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
         # A field the question names by its label is the answer however its value is worded.
+        # Every distinctive word the user typed that the report uses at all is in the sentence, and those
+        # outnumber the words it never uses ("does ire damage the surrounding structures").
         typed_terms = ranking_terms & typed
-        every_word = bool(typed_terms) and typed_terms <= shared(typed_terms, set(tokenize(sentence)))
+        known = typed_terms & self.vocabulary(scope)
+        every_word = (bool(known) and len(known) > len(typed_terms - known)
+                      and known <= shared(known, set(tokenize(sentence))))
         need = (self.settings.min_dense_label if labelled else
                 self.settings.min_dense_all_words if every_word else
                 self.settings.min_dense if overlap else self.settings.min_dense_no_overlap)
