@@ -203,8 +203,10 @@ class Assistant:
             prose = None
         # A sentence whose label the question names ("service type" → "Service type: …") is a field
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
+        # A row must be clearly closer to answer a question that doesn't ask for a code.
+        margin = 0.0 if q.asks_code else self.settings.row_margin
         if prose and (row is None or prose[0].exact or self.select.strength(q, prose[0], prose[1][0], scope)
-                      > self.select.strength(q, row, row.chunk.text, scope)):
+                      + margin > self.select.strength(q, row, row.chunk.text, scope)):
             chunk = prose[0].chunk
             if (q.asks_code or q.intent == "reverse") and self.select.excluded(q, prose[1][0]):
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out ("

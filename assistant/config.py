@@ -33,6 +33,8 @@ class Settings(BaseModel):
     min_dense_row: float = 0.70
     # A filtered list keeps rows whose similarity is within this margin of the best row.
     list_margin: float = 0.06
+    # How much closer than the best sentence a row must be to answer a question that asks for no code.
+    row_margin: float = 0.1
     list_max: int = 8
     # Prose passages whose sentences are scored, and how close a second sentence must be to be quoted too.
     prose_passages: int = 8
