@@ -12,9 +12,10 @@ from .embed import Embedder
 from .errors import IndexFileError
 from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
-from .query import Catalog, Query, parse
+from .query import Query, parse
 from .retrieve import Retriever
 from .select import Selector
+from .vocab import Catalog
 
 __all__ = ["Assistant", "Settings"]
 

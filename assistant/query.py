@@ -7,40 +7,17 @@ rules serve every report of the format.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from .ingest import code_key
-from .models import Chunk, CodeType
+from .models import CodeType
+from .vocab import ENGLISH_TWO_LETTER, TYPE_WORDS, Catalog, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
                  "clinical_context", "payer", "prose"]
 
-STOPWORDS = frozenset("""a an the and or but if of to in on at by for with w from as is are was were be been
-being do does did done i me my we our you your it its this that these those there here what whats what's
-when where which who whom why how can could should would will shall may might must i'd im i'm use used
-using usage about any some please tell give show need needs needed get got have has had than then so
-such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
-report reports pls plz u ur instead like usually typically typical one after before up""".split())
-
-TYPE_WORDS: dict[str, CodeType] = {
-    "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",
-    "taxonomy": "taxonomy", "taxonomies": "taxonomy", "specialty": "taxonomy", "specialties": "taxonomy",
-    "provider": "taxonomy", "providers": "taxonomy",
-    "icd": "icd10", "icd10": "icd10", "icd-10": "icd10", "diagnosis": "icd10", "diagnoses": "icd10",
-    "dx": "icd10", "diag": "icd10",
-    "cpt": "cpt", "cpts": "cpt", "hcpcs": "hcpcs", "icds": "icd10", "dxs": "icd10",
-}
-# Words a user types to ask about the format itself; repaired toward, never away from.
-QUERY_VOCAB = frozenset([*TYPE_WORDS, "which", "list", "all", "compare", "difference", "between", "versus",
-                         "example", "scenario", "payer", "payers", "covered", "coverage", "site", "service",
-                         "place", "setting", "describe", "define", "definition", "meaning", "explain",
-                         "assistant", "surgeon", "surgeons", "when", "what", "where"])
-ENGLISH_TWO_LETTER = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
 
 TAXONOMY_RE = re.compile(r"\b(\d{3}[0-9a-z]{6}x)\b", re.I)
 ICD_RE = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9ab])(?:\s*\.\s*([0-9a-z]{1,4})|([0-9][0-9a-z]{0,3}))?(?![\w])", re.I)
@@ -51,7 +28,6 @@ MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*"
 MOD_AFTER_RE = re.compile(r"(?<![\w-])([0-9a-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
 MOD_DASH_RE = re.compile(r"(?:^|(?<=\s))-([0-9a-z]{2})\b", re.I)
 TWO_CHAR_RE = re.compile(r"(?<![\w.-])([0-9a-z]{2})(?![\w.])", re.I)
-WORD_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
 
 INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("compare", re.compile(r"\b(vs\.?|versus|compare[ds]?|comparison|difference|differ|or)\b")),
@@ -177,166 +153,6 @@ class Query(BaseModel):
                         if p)
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lexical tokens for BM25 and term checks: lower case, codes without dots, Snowball stems.
-
-    Stemming lets "placed" meet "placement"'s sentence and "nationally" meet "national"; a hyphenated
-    word counts as its parts ("follow-up" is asked as "follow up"), a code keeps its digits whole.
-    """
-    out = []
-    for tok in WORD_RE.findall(text.lower()):
-        tok = tok.replace(".", "")
-        parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]
-        out.extend(p for p in parts if p and p not in STOPWORDS and (len(p) > 1 or p.isdigit()))
-    stem = _stemmer().stemWord
-    return [stem(t) if t.isalpha() else t for t in out]
-
-
-def long_form(before: str, abbr: str) -> str | None:
-    """The words an abbreviation in parentheses stands for, if the text before it spells it (Schwartz &
-    Hearst's rule: its letters in order, the first one starting a word, no more than 2n words)."""
-    words = before.split()[-min(len(abbr) + 5, 2 * len(abbr)):]
-    text = " ".join(words).lower()
-    i = len(text) - 1
-    letters = [ch for ch in abbr.lower() if ch.isalnum()]
-    for n, ch in enumerate(reversed(letters)):
-        first = n == len(letters) - 1
-        while i >= 0 and (text[i] != ch or (first and i > 0 and text[i - 1].isalnum())):
-            i -= 1
-        if i < 0:
-            return None
-        i -= 1
-    start = text.rfind(" ", 0, i + 1) + 1
-    long = " ".join(words)[start:].strip(" ,;:(")
-    # Each of its longer words starts with one of the abbreviation's letters ("hospital outpatient
-    # department"), which rules out a clause that merely contains them in order.
-    if not 2 <= len(long.split()) <= len(letters) + 1 or any(
-            w[0].lower() not in letters for w in long.split() if len(w) > 3):
-        return None
-    return long
-
-
-@lru_cache(maxsize=64)
-def stems(words: frozenset[str]) -> frozenset[str]:
-    """A fixed word list as ``tokenize`` sees it, to compare with the tokens of a text."""
-    return frozenset(tokenize(" ".join(words)))
-
-
-class Catalog:
-    """What the corpus holds that questions are matched against: codes, report codes, vocabulary."""
-
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
-        self.chunks = list(chunks)
-        self.by_key: dict[str, list[int]] = defaultdict(list)
-        self.types: dict[str, set[CodeType]] = defaultdict(set)
-        self.reports: dict[str, str] = {}
-        self.vocab: set[str] = set(QUERY_VOCAB)
-        for i, c in enumerate(self.chunks):
-            self.reports[code_key(c.doc_code)] = c.doc_code
-            if c.kind == "row" and c.code:
-                self.by_key[code_key(c.code)].append(i)
-                if c.code_type:
-                    self.types[code_key(c.code)].add(c.code_type)
-            for word in re.findall(r"[a-z]+", " ".join((c.text, *c.section, *c.columns)).lower()):
-                if len(word) >= 3:
-                    self.vocab.add(word)
-        self._vocab_list = sorted(self.vocab)
-        # Abbreviations a report defines ("irreversible electroporation (IRE)") and, among them, those
-        # that name a report's own procedure (their long form is in its title).
-        self.aliases: dict[str, str] = {}
-        self.names: dict[str, set[str]] = defaultdict(set)
-        titles = {c.doc_code: set(tokenize(c.doc_title)) for c in self.chunks}
-        for c in self.chunks:
-            for m in re.finditer(r"\(([A-Za-z][A-Za-z0-9&/-]{1,7})\)", c.text):
-                long = long_form(c.text[: m.start()], m.group(1))
-                if long and not m.group(1).isdigit() and code_key(m.group(1)) not in self.by_key:
-                    self.aliases.setdefault(m.group(1).lower(), long)
-                    if set(tokenize(long)) <= titles[c.doc_code]:
-                        self.names[m.group(1).lower()].add(c.doc_code)
-        # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
-        self.phrases: set[str] = set()
-        for c in self.chunks:
-            labels = [*c.section, *c.columns] + [s.split(":", 1)[0] for s in c.text.split("\n") if ":" in s[:60]]
-            for label in labels:
-                words = re.findall(r"[a-z]+", label.lower())
-                self.phrases.update(" ".join(words[i:j]) for i in range(len(words))
-                                    for j in range(i + 2, len(words) + 1))
-        self.df: dict[str, int] = defaultdict(int)
-        self.field_words: set[str] = set()
-        for c in self.chunks:
-            for t in set(tokenize(" ".join((c.text, *c.section)))):
-                self.df[t] += 1
-            self.field_words.update(tokenize(" ".join(c.columns[1:])))
-
-    def is_content(self, token: str) -> bool:
-        """A word that narrows a search: not a type or column name, not in most passages."""
-        if token in stems(frozenset(TYPE_WORDS)) or token in self.field_words or token in stems(FOLLOWUP_GLUE):
-            return False
-        return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
-
-    def reports_holding(self, codes: Iterable[CodeRef]) -> set[str]:
-        """The reports that list every one of ``codes`` (empty when none are given)."""
-        held = [{self.chunks[i].doc_code for i in self.by_key.get(c.key, [])} for c in codes]
-        return set.intersection(*held) if held else set()
-
-    def codes_of(self, code_type: CodeType, docs: Iterable[str] | None = None) -> list[str]:
-        """The codes of one type the corpus (or the given reports) lists, in document order."""
-        wanted = set(docs) if docs else None
-        seen: dict[str, None] = {}
-        for c in self.chunks:
-            if c.code_type == code_type and c.code and (wanted is None or c.doc_code in wanted):
-                seen.setdefault(c.code)
-        return list(seen)
-
-    def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """Repair misspelled words against the corpus vocabulary (rapidfuzz, conservative cut-off)."""
-        from rapidfuzz import fuzz, process
-
-        fixes: list[tuple[str, str]] = []
-
-        def fix(m: re.Match[str]) -> str:
-            word = m.group(0)
-            low = word.lower()
-            # Another form of a word the corpus uses ("cover" beside "covered") is not a misspelling.
-            if len(low) < 5 or low in self.vocab or low in STOPWORDS or _stemmer().stemWord(low) in self.df:
-                return word
-            best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
-            if best is None:
-                return word
-            fixes.append((word, best[0]))
-            return best[0]
-
-        text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
-        return self._fix_phrases(text, fixes), tuple(fixes)
-
-    def _fix_phrases(self, text: str, fixes: list[tuple[str, str]]) -> str:
-        """Repair a label misspelled as other real words ("sight of service" → "site of service"): a run of
-        words close to a label, one of them unknown to the corpus and each like the word it replaces."""
-        from rapidfuzz import fuzz, process
-
-        words = text.split()
-        for n in (4, 3, 2):
-            for i in range(len(words) - n + 1):
-                window = [w.strip(",.?!;:").lower() for w in words[i:i + n]]
-                joined = " ".join(window)
-                if all(w in self.vocab or w in STOPWORDS for w in window) or joined in self.phrases:
-                    continue
-                best = process.extractOne(joined, self.phrases, scorer=fuzz.ratio, score_cutoff=88)
-                if best is None or len(best[0].split()) != n:
-                    continue
-                if all(fuzz.ratio(a, b) >= 60 for a, b in zip(window, best[0].split(), strict=True)):
-                    fixes.append((" ".join(words[i:i + n]), best[0]))
-                    words[i:i + n] = best[0].split()
-        return " ".join(words)
-
-
 def _find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple[list[CodeRef], list[CodeRef]]:
     """Codes named in ``text``: (those the corpus lists, code-shaped ones it does not)."""
     found: dict[str, CodeRef] = {}
@@ -408,7 +224,6 @@ def _target(text: str) -> CodeType | None:
 
 PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagnoses|dxs|icds|icd codes|icd-10 codes|"
                             r"dx codes|cpts|cpt codes|specialties|diagnosis codes)\b")
-FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
                          r"what of|then)\b|^(\S+\s*){1,2}$")
 FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|can|could|explain|describe|"
@@ -456,8 +271,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         target = None  # "cpt 0600t": the word names the report's own code, not its related-CPT table
     if prev is not None and not reports:
         # The chat has been about one report: a code it lists, or a follow-up, stays in that report.
-        earlier = set(prev.reports) or catalog.reports_holding(prev.codes)
-        if len(earlier) == 1 and (elliptical and not codes or codes and catalog.reports_holding(codes) >= earlier):
+        earlier = set(prev.reports) or catalog.reports_holding(c.key for c in prev.codes)
+        held = catalog.reports_holding(c.key for c in codes)
+        if len(earlier) == 1 and (elliptical and not codes or codes and held >= earlier):
             reports = tuple(earlier)
     intent = _intent(low, codes, unknown, target)
     if intent == "clinical_context" and INTENT_PATTERNS_BY_NAME["site_of_service"].search(low):

@@ -11,7 +11,7 @@ import numpy as np
 from .embed import Embedder, embed_text
 from .index import Index
 from .models import Chunk, Hit
-from .query import tokenize
+from .vocab import tokenize
 
 Mode = Literal["hybrid", "dense", "bm25"]
 RRF_K = 60

@@ -18,8 +18,9 @@ from .embed import Embedder, embed_text
 from .index import Index
 from .ingest import code_key, sentences
 from .models import Chunk, Document, Hit
-from .query import ABBREVIATIONS, Catalog, Query, stems, tokenize
+from .query import ABBREVIATIONS, Query
 from .retrieve import Retriever
+from .vocab import TYPE_WORDS, Catalog, stems, tokenize
 
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
 EXCLUSION = re.compile(r"\b(other than|except(?: for)?|excluding|not including|rather than|instead of|without|not)\b"
@@ -88,7 +89,6 @@ class Selector:
 
     def discriminative(self, q: Query, candidates: list[Chunk], keep_reports: bool = False) -> set[str]:
         """The question's words that tell candidates apart: in fewer than half of them, not type words."""
-        from .query import TYPE_WORDS
 
         words = set(tokenize(q.retrieval_text)) - stems(frozenset(TYPE_WORDS))
         words -= stems(frozenset({"list", "all", "every", "related"}))

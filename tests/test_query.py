@@ -8,7 +8,8 @@ from conftest import MULTI_FILES
 
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
-from assistant.query import Catalog, long_form, parse, tokenize
+from assistant.query import parse
+from assistant.vocab import Catalog, long_form, tokenize
 
 
 @pytest.fixture(scope="module")
