@@ -38,6 +38,9 @@ DATA = Path(__file__).resolve().parent / "data"
 REPORTS = DATA / "reports"
 BAD = DATA / "bad"
 MULTI_FILES = (CORPUS / "0600T.txt", REPORTS / "0441T.txt", REPORTS / "0581T.txt")
+# A fourth report and its questions, written by someone who had not seen the pipeline (eval/heldout/).
+HELDOUT = ROOT / "eval" / "heldout"
+HELDOUT_FILES = (*MULTI_FILES, *sorted((HELDOUT / "reports").glob("*.txt")))
 
 
 class NetworkBlocked(RuntimeError):
@@ -145,6 +148,13 @@ def bot(embedder, tmp_path_factory):
 def multi_bot(embedder, tmp_path_factory):
     base = tmp_path_factory.mktemp("multi")
     corpus = copy_corpus(MULTI_FILES, base / "corpus")
+    return make_bot(corpus, base / "index", embedder)
+
+
+@pytest.fixture(scope="session")
+def heldout_bot(embedder, tmp_path_factory):
+    base = tmp_path_factory.mktemp("heldout")
+    corpus = copy_corpus(HELDOUT_FILES, base / "corpus")
     return make_bot(corpus, base / "index", embedder)
 
 
