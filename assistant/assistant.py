@@ -14,7 +14,7 @@ from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .retrieve import Retriever
-from .select import Selector
+from .select import Selector, contradicts
 from .vocab import Catalog
 
 __all__ = ["Assistant", "Settings"]
@@ -209,6 +209,10 @@ class Assistant:
         if prose and (row is None or prose[0].exact or self.select.strength(q, prose[0], prose[1][0], scope)
                       + margin > self.select.strength(q, row, row.chunk.text, scope)):
             chunk = prose[0].chunk
+            conflict = contradicts(q.asked_text, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
+            if conflict:
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The code it describes is for “{conflict[1]}”, "
+                                          f"not “{conflict[0]}”:", prose[0], prose[1][0])
             if (q.asks_code or q.intent == "reverse") and self.select.excluded(q, prose[1][0]):
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out ("
                                           f"“{self.select.excluded(q, prose[1][0])}”):", prose[0], prose[1][0])

@@ -38,6 +38,25 @@ def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
     return bool(words) and words <= asked
 
 
+# Words of one axis where a code differs by the value ("left" vs "right" kidney, "lumbar" vs "cervical"
+# disc): a row that states another value than the one asked is another code, however close it reads.
+CONTRASTS = (frozenset({"left", "right"}), frozenset({"upper", "lower", "mid"}),
+             frozenset({"cervical", "thoracic", "lumbar", "sacral"}), frozenset({"primary", "secondary"}),
+             frozenset({"unilateral", "bilateral"}), frozenset({"benign", "malignant"}),
+             frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}))
+
+
+def contradicts(asked: str, text: str) -> tuple[str, str] | None:
+    """(asked value, stated value) when ``text`` states a value of an axis the question also names,
+    but not the asked one; None otherwise."""
+    said = set(re.findall(r"[a-z]+", asked.lower()))
+    held = set(re.findall(r"[a-z]+", text.lower()))
+    for axis in CONTRASTS:
+        if (said & axis) and (held & axis) and not (said & held & axis):
+            return min(said & axis), min(held & axis)
+    return None
+
+
 def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
     """The ``terms`` found among ``tokens``, counting stems of one word family as one: "scrutin" and
     "scrutini", "neurosurgeri" and "neurosurgeon" (a common prefix of six letters, at most two short)."""
@@ -201,7 +220,8 @@ class Selector:
         """The row closest to a described situation. Candidates come from hybrid search; each is then
         scored by its closest cell too (a "When to Use" cell alone matches a situation better than
         the whole row with its code and column names)."""
-        hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.row_candidates)
+        hits = [h for h in self.retriever.search(q.retrieval_text, keep, k=self.settings.row_candidates)
+                if not contradicts(q.asked_text, embed_text(h.chunk))]
         if not hits:
             return None
         cells = [(n, cell) for n, h in enumerate(hits) for cell in h.chunk.cells[1:] if cell]

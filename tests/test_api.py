@@ -285,3 +285,11 @@ def test_question_about_the_procedure_is_not_answered_with_a_code_row(bot):
     ans = bot.ask("is 0600t an office procedure")
     assert ans.answered and ans.citations[0].row is None
     assert ans.citations[0].quote.startswith("Typical site of service:")
+
+
+@pytest.mark.slow
+def test_row_stating_the_other_side_is_not_the_answer(bot):
+    """The report lists C64.1/C64.2 for the right kidney only: "left" is another code, not a near match."""
+    assert not bot.ask("lower pole left kidney icd").answered
+    right = bot.ask("lower pole right kidney icd")
+    assert right.answered and right.citations[0].row == "icd-10 code table, row C64.2"
