@@ -58,7 +58,7 @@ ABBREVIATIONS = {
     "b4": "before", "w/o": "without", "bx": "biopsy", "hx": "history", "tx": "treatment",
     "fx": "fracture", "bilat": "bilateral", "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
-    "pm&r": "physical medicine rehabilitation", "pmr": "physical medicine rehabilitation",
+    "pm&r": "physical medicine rehabilitation", "diff": "different", "pmr": "physical medicine rehabilitation",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.
@@ -215,9 +215,15 @@ def taken_span(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(s < b and a < e for a, b in spans)
 
 
+# Words that name a kind of code only in a question about codes: "which specialties perform it" asks
+# for taxonomy codes, "two surgeons from different specialties did…" describes a situation.
+WEAK_TYPE_WORDS = frozenset({"specialty", "specialties", "provider", "providers"})
+ASKING_RE = re.compile(r"^(which|what|who|list|all|any|show|give)\b|\b(codes?|taxonom\w*)\b|\?$")
+
+
 def _target(text: str) -> CodeType | None:
     for word in re.findall(r"[a-z0-9-]+", text.lower()):
-        if word in TYPE_WORDS:
+        if word in TYPE_WORDS and (word not in WEAK_TYPE_WORDS or ASKING_RE.search(text.lower().strip())):
             return TYPE_WORDS[word]
     return None
 
