@@ -14,7 +14,7 @@ from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .retrieve import Retriever
-from .select import Selector, contradicts
+from .select import Selector, contradicts, shared
 from .vocab import Catalog
 
 __all__ = ["Assistant", "Settings"]
@@ -177,7 +177,7 @@ class Assistant:
         vocab = {t for c in candidates for t in self.select.tokens(c)}
         known = terms & vocab
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
-                  or (known and known <= self.select.tokens(h.chunk))][: self.settings.list_max]
+                  or (known and known <= shared(known, self.select.tokens(h.chunk)))][: self.settings.list_max]
         return tpl.list_answer(q, chosen, detail=True)
 
     def _search(self, q: Query, scope: set[str]) -> Answer:

@@ -59,14 +59,14 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
 
 def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
     """The ``terms`` found among ``tokens``, counting stems of one word family as one: "scrutin" and
-    "scrutini", "neurosurgeri" and "neurosurgeon" (a common prefix of six letters, at most two short)."""
+    "scrutini", "surgeri" and "surgeon" (a common prefix of five letters or more, at most two short)."""
     found = set(terms) & set(tokens)
     for t in set(terms) - found:
         if len(t) < 6 or not t.isalpha():
             continue
         for h in tokens:
             n = len(os.path.commonprefix((t, h)))
-            if n >= 6 and n >= min(len(t), len(h)) - 2:
+            if n >= 5 and n >= min(len(t), len(h)) - 2:
                 found.add(t)
                 break
     return found
