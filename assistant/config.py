@@ -46,4 +46,6 @@ class Settings(BaseModel):
     # Sentence score bonus for holding the question's distinctive words (idf-weighted share, 0–1).
     coverage_weight: float = 0.4
     label_weight: float = 0.25
+    # ...when it holds the kind of phrase the question word asks for ("who" → a team, "how many" → a number).
+    answer_type_weight: float = 0.1
     self_reference_penalty: float = 0.15

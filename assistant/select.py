@@ -46,6 +46,28 @@ CONTRASTS = (frozenset({"left", "right"}), frozenset({"upper", "lower", "mid"}),
              frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}))
 
 
+# What kind of phrase answers a question, by its question word ("who" → a person or team, "how many" →
+# a number): a sentence holding one is likelier the answer than one merely on the same topic.
+ANSWER_TYPES = (
+    (re.compile(r"^(who|which (team|doctor|physician|provider|specialist))\b"),
+     re.compile(r"\b(team|physicians?|surgeons?|radiologists?|providers?|specialists?|nurses?|clinicians?|staff|"
+                r"anesthesiologists?|doctors?|board)\b", re.I)),
+    (re.compile(r"\bhow (many|much|big|large|long|old|often)\b|\bwhat (size|dose|volume|age)\b"),
+     re.compile(r"\d|\b(one|two|three|four|five|six|single|multiple|several|once)\b", re.I)),
+    (re.compile(r"^why\b|\bwhy (was|were|is|are|did|do|does)\b"),
+     re.compile(r"\b(because|due to|since|so that|contraindicated|comorbid\w*|high[- ]risk|to avoid|referred|"
+                r"candidate|unable|failed)\b", re.I)),
+    (re.compile(r"^when\b|\bhow soon\b"),
+     re.compile(r"\b(days?|weeks?|months?|years?|hours?|minutes?|same day|overnight|before|after|during)\b",
+                re.I)),
+)
+
+
+def answer_type(question: str) -> re.Pattern[str] | None:
+    low = question.lower().strip()
+    return next((answer for ask, answer in ANSWER_TYPES if ask.search(low)), None)
+
+
 def contradicts(asked: str, text: str) -> tuple[str, str] | None:
     """(asked value, stated value) when ``text`` states a value of an axis the question also names,
     but not the asked one; None otherwise."""
@@ -274,7 +296,9 @@ class Selector:
         # A sentence where the report describes itself ("Readers will learn…") lists topics without
         # saying anything about them: it answers only questions about the report itself.
         about_report = QUESTION_ABOUT_REPORT.search(q.text) is not None
+        expects = answer_type(q.text)
         scored = sorted(((float(sim) + self.settings.coverage_weight * self.coverage(weights, pairs[i][1])
+                          + self.settings.answer_type_weight * bool(expects and expects.search(pairs[i][1]))
                           + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
                           - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
                              else self.settings.self_reference_penalty), i)

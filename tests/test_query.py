@@ -9,6 +9,7 @@ from conftest import MULTI_FILES
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
 from assistant.query import parse
+from assistant.select import answer_type
 from assistant.vocab import Catalog, long_form, tokenize
 
 
@@ -86,3 +87,15 @@ def test_quantity_question_is_not_a_payment_question(catalog):
 def test_pointing_back_keeps_the_earlier_question(catalog):
     q = parse("is that per level?", catalog, ["whats the add-on code for 0441T"])
     assert q.followup and "add-on code" in q.context
+
+
+@pytest.mark.parametrize(("question", "answer", "other"), [
+    ("who does the procedure in the example", "the interventional radiology team schedules", "the lesion is localized"),
+    ("how many probes get placed", "one or more probes", "probes bracket the tumor"),
+    ("why was the pt not a surgery candidate", "has severe heart failure that makes anesthesia high risk",
+     "the board recommends cryoablation"),
+])
+def test_question_word_expects_a_kind_of_answer(question, answer, other):
+    expects = answer_type(question)
+    assert expects is not None and expects.search(answer) and not expects.search(other)
+    assert answer_type("modifier 53") is None
