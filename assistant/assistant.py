@@ -166,7 +166,8 @@ class Assistant:
         candidates = [c for c in self.index.chunks if keep(c)]
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target} table.")
-        terms = self.select.discriminative(q, candidates)
+        # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list.
+        terms = self.select.discriminative(q, candidates) & self.select.vocabulary(scope)
         if not terms:
             hits = [Hit(chunk=c, score=1.0, exact=True) for c in candidates]
             return tpl.list_answer(q, hits, detail=False)

@@ -47,6 +47,8 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 
 
 INTENT_PATTERNS_BY_NAME = dict(INTENT_PATTERNS)
+SPINE_LEVEL_RE = re.compile(r"(?<![\w.])([ctls])([1-9]|1[0-2])(?:\s*-\s*[ctls]?([1-9]|1[0-2]))?(?![\w.])")
+SPINE_REGIONS = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacral"}
 
 # Billing shorthand staff type, spelled out the way reports write it (kept beside the abbreviation).
 ABBREVIATIONS = {
@@ -56,7 +58,8 @@ ABBREVIATIONS = {
     "mets": "metastatic secondary", "rfa": "radiofrequency ablation",
     "pt": "patient", "dx": "diagnosis", "reqs": "requirements", "req": "requirement", "f/u": "follow-up",
     "b4": "before", "w/o": "without", "bx": "biopsy", "hx": "history", "tx": "treatment",
-    "fx": "fracture", "bilat": "bilateral", "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
+    "fx": "fracture", "bilat": "bilateral", "both sides": "bilateral", "tf": "transforaminal",
+    "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
     "pm&r": "physical medicine rehabilitation", "diff": "different", "pmr": "physical medicine rehabilitation",
 }
@@ -90,8 +93,8 @@ TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                             re.compile(r"\b(prior authori[sz]ation|precertification)", re.I)),
     "payer coverage decisions": (re.compile(r"\b(covered by|coverage (decision|determination|policy|policies)|denied|"
                                             r"denials?|deny|medical necessity|lcd|ncd)\b|"
-                                            rf"\b(payers?|insurance|insurers?|plans?|{_PAYERS})\b.*\b(covers?|covered|coverage)\b"
-                                            r"(?!.*\b(report|analysis|document)\b)|"
+                                            rf"^(?!.*\b(report|analysis|document)\b).*"
+                                            rf"\b(payers?|insurance|insurers?|plans?|{_PAYERS})\b.*\b(covers?|covered|coverage)\b|"
                                             rf"\b(covers?|covered|coverage)\b.*\b({_PAYERS})\b"),
                                  re.compile(r"\b(is|are) (not )?covered\b|\bnon-?covered\b|\bcovers (CPT|the)|"
                                             r"\b(experimental|investigational|unproven)\b|\b(claims|service) (is|are) "
@@ -149,8 +152,9 @@ class Query(BaseModel):
     @property
     def retrieval_text(self) -> str:
         """What retrieval searches for: the question, its follow-up context and its intent's cue words."""
-        return " ".join(p for p in (self.context, self.text, *self.expansions, INTENT_HINTS.get(self.intent, ""))
-                        if p)
+        # "key payers" finds the list of payers; a question naming a payer asks what is said about it.
+        hint = "" if self.intent == "payer" and self.payers else INTENT_HINTS.get(self.intent, "")
+        return " ".join(p for p in (self.context, self.text, *self.expansions, hint) if p)
 
 
 def _find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple[list[CodeRef], list[CodeRef]]:
@@ -256,6 +260,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     expansions = tuple(full for abbr, full in ABBREVIATIONS.items()
                        if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
     defined = [a for a in catalog.aliases if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low)]
+    # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
+    expansions += tuple(dict.fromkeys(SPINE_REGIONS[m.group(1)] for m in SPINE_LEVEL_RE.finditer(low)))
     expansions += tuple(TOPIC_WORDS[name] for name, (ask, _) in TOPICS.items() if name in TOPIC_WORDS
                         and ask.search(low))
     target = _target(low)

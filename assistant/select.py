@@ -95,7 +95,8 @@ def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
 
 
 DEFINITION_WORDS = frozenset({"cpt", "hcpcs", "mean", "cover", "describe", "define", "definition", "meaning",
-                              "explain", "stand", "overview", "about", "tell", "report"})
+                              "explain", "stand", "overview", "about", "tell", "report", "description",
+                              "descriptor", "summary", "summarize"})
 
 
 class Selector:
