@@ -143,6 +143,8 @@ class Query(BaseModel):
     asks_code: bool = False
     # "write me a poem": a request for new text, not a question about a report.
     writing_request: bool = False
+    # Codes the question names only to rule them out ("…instead of 59").
+    ruled_out: tuple[CodeRef, ...] = ()
 
     @property
     def asked_text(self) -> str:
@@ -275,6 +277,15 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     codes, unknown = _find_codes(text, catalog, hint)
     reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
     codes = [c for c in codes if c.key not in catalog.reports]
+    # "the x one instead of 59": a code named to rule it out is not asked about; its kind of code is.
+    ruled_out = tuple(c for c in codes if re.search(
+        rf"\b(instead of|other than|besides|rather than|except|not)\s+(?:(?:mod|modifier|code)\s+)?-?"
+        rf"{re.escape(c.raw)}\b", text, re.I))
+    if ruled_out and len(ruled_out) == len(codes):
+        codes = []
+        target = target or ruled_out[0].type
+    else:
+        ruled_out = ()
     named = {d for a in defined for d in catalog.names.get(a, ())}
     if not reports and len(named) == 1:
         reports = tuple(named)  # "modifier 53 for ire": the report whose procedure IRE names
@@ -320,7 +331,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  topics=tuple(name for name, (ask, _) in TOPICS.items() if ask.search(low)),
                  payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)),
                  fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low) and not target,
-                 asks_code=bool(target or CODE_ASK_RE.search(low)), writing_request=bool(WRITING_RE.search(low)))
+                 asks_code=bool(target or CODE_ASK_RE.search(low)), ruled_out=ruled_out,
+                 writing_request=bool(WRITING_RE.search(low)))
 
 
 def _code_type(q: Query) -> CodeType | None:

@@ -243,8 +243,9 @@ class Selector:
         """The row closest to a described situation. Candidates come from hybrid search; each is then
         scored by its closest cell too (a "When to Use" cell alone matches a situation better than
         the whole row with its code and column names)."""
+        skip = {r.key for r in q.ruled_out}
         hits = [h for h in self.retriever.search(q.retrieval_text, keep, k=self.settings.row_candidates)
-                if not contradicts(q.asked_text, embed_text(h.chunk))]
+                if not contradicts(q.asked_text, embed_text(h.chunk)) and code_key(h.chunk.code or "") not in skip]
         if not hits:
             return None
         cells = [(n, cell) for n, h in enumerate(hits) for cell in h.chunk.cells[1:] if cell]

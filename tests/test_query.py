@@ -99,3 +99,15 @@ def test_question_word_expects_a_kind_of_answer(question, answer, other):
     expects = answer_type(question)
     assert expects is not None and expects.search(answer) and not expects.search(other)
     assert answer_type("modifier 53") is None
+
+
+def test_code_named_to_rule_it_out_is_not_looked_up(catalog):
+    q = parse("modifier for a separate structure, the x one instead of 59", catalog)
+    assert q.codes == () and [c.key for c in q.ruled_out] == ["59"] and q.target == "modifier"
+    assert [c.key for c in parse("mod 59 vs 51", catalog).codes] == ["59", "51"]
+
+
+def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
+    assert "cervical" in parse("tf epidural at c6-7 w/ fluoro code", catalog).expansions
+    assert "lumbar" in parse("l4-l5 injection", catalog).expansions
+    assert "bilateral" in parse("did both sides in one session, which mod", catalog).expansions
