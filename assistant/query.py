@@ -42,7 +42,8 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
                                     r"(in|from) the (\w+ )?case)\b")),
     ("payer", re.compile(r"\b(payers?|payors?|insurers?|insurance|health plans?)\b")),
     ("definition", re.compile(r"^(what is|what's|whats|what does|define|definition|meaning|describe|explain|"
-                              r"tell me about|overview)\b|\b(mean|means|stand for|describes?)\b")),
+                              r"tell me about|overview)\b|"
+                              r"\b(mean|means|stand for|describes?|description|descriptor)\b")),
 ]
 
 

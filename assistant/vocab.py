@@ -111,7 +111,7 @@ class Catalog:
                     self.vocab.add(word)
         self._vocab_list = sorted(self.vocab)
         # Abbreviations a report defines ("irreversible electroporation (IRE)") and, among them, those
-        # that name a report's own procedure (their long form is in its title).
+        # that name a report's own procedure (their long form is mostly in its title).
         self.aliases: dict[str, str] = {}
         self.names: dict[str, set[str]] = defaultdict(set)
         titles = {c.doc_code: set(tokenize(c.doc_title)) for c in self.chunks}
@@ -120,7 +120,8 @@ class Catalog:
                 long = long_form(c.text[: m.start()], m.group(1))
                 if long and not m.group(1).isdigit() and code_key(m.group(1)) not in self.by_key:
                     self.aliases.setdefault(m.group(1).lower(), long)
-                    if set(tokenize(long)) <= titles[c.doc_code]:
+                    words = set(tokenize(long))
+                    if len(words & titles[c.doc_code]) >= max(2, 2 * len(words) / 3):
                         self.names[m.group(1).lower()].add(c.doc_code)
         # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
         self.phrases: set[str] = set()
