@@ -62,7 +62,7 @@ ABBREVIATIONS = {
     "fx": "fracture", "bilat": "bilateral", "both sides": "bilateral", "tf": "transforaminal",
     "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
-    "pm&r": "physical medicine rehabilitation", "diff": "different", "pmr": "physical medicine rehabilitation",
+    "pm&r": "physical medicine rehabilitation", "diff": "different", "radic": "radiculopathy", "pmr": "physical medicine rehabilitation",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.
@@ -248,7 +248,7 @@ CODE_ASK_RE = re.compile(r"\b(codes?|coding|coded|(bill|report)(ed|ing)? (it|tha
                          r"modifiers?|mods?)\b")
 WRITING_RE = re.compile(r"^(please |can you |could you )?(write|compose|draft|generate|create|rewrite|summari[sz]e "
                         r"(it )?(as|in) (a )?(poem|song|story))\b|\b(poem|song|haiku|limerick|joke|story|essay)\b")
-PRONOUN_RE = re.compile(r"\b(it|that|this|those|them|these|they|the same|same one)\b")
+PRONOUN_RE = re.compile(r"\b(it|that|this|those|them|these|they|the same|same one|which one|which of)\b")
 
 
 def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> Query:
