@@ -38,9 +38,12 @@ DATA = Path(__file__).resolve().parent / "data"
 REPORTS = DATA / "reports"
 BAD = DATA / "bad"
 MULTI_FILES = (CORPUS / "0600T.txt", REPORTS / "0441T.txt", REPORTS / "0581T.txt")
-# A fourth report and its questions, written by someone who had not seen the pipeline (eval/heldout/).
+# Two more reports and their questions, each written by someone who had not seen the pipeline
+# (eval/heldout/, eval/heldout2/); both sets run on the five-report corpus.
 HELDOUT = ROOT / "eval" / "heldout"
-HELDOUT_FILES = (*MULTI_FILES, *sorted((HELDOUT / "reports").glob("*.txt")))
+HELDOUT2 = ROOT / "eval" / "heldout2"
+HELDOUT_FILES = (*MULTI_FILES, *sorted((HELDOUT / "reports").glob("*.txt")),
+                 *sorted((HELDOUT2 / "reports").glob("*.txt")))
 
 
 class NetworkBlocked(RuntimeError):

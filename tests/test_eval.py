@@ -6,7 +6,7 @@ import collections
 import json
 
 import pytest
-from conftest import CORPUS, HELDOUT, HELDOUT_FILES, MULTI_FILES, ROOT, assert_citations_resolve
+from conftest import CORPUS, HELDOUT, HELDOUT2, HELDOUT_FILES, MULTI_FILES, ROOT, assert_citations_resolve
 
 from assistant import evaluate
 from assistant.audit import audit_chunks
@@ -134,10 +134,11 @@ def test_held_out_multi_report_eval_meets_its_floor(multi_bot):
 
 
 @pytest.mark.slow
-def test_heldout_report_eval_meets_its_floor(heldout_bot):
-    """eval/heldout/: a fourth report (0627T) and 70 questions on it, written without sight of the
-    pipeline; run against the four-report corpus and gated on its own floor."""
-    items = evaluate.load_items(HELDOUT / "questions.jsonl")
+@pytest.mark.parametrize(("folder", "floor"), [(HELDOUT, "floor_heldout.json"), (HELDOUT2, "floor_heldout2.json")])
+def test_heldout_report_eval_meets_its_floor(heldout_bot, folder, floor):
+    """eval/heldout*/: two more reports (0627T, 64483) and 70 questions on each, written without sight of
+    the pipeline; run against the five-report corpus and gated on their own floors."""
+    items = evaluate.load_items(folder / "questions.jsonl")
     assert len(items) >= 60
     results = evaluate.run(heldout_bot, items)
     summary = evaluate.summarize(results)
@@ -145,13 +146,14 @@ def test_heldout_report_eval_meets_its_floor(heldout_bot):
     print(report)
     for r in results:
         assert_citations_resolve(heldout_bot, r.answer)
-    fails = evaluate.gate(summary, evaluate.load_floor(evaluate.FLOOR_FILE.parent / "floor_heldout.json"))
+    fails = evaluate.gate(summary, evaluate.load_floor(evaluate.FLOOR_FILE.parent / floor))
     assert fails == [], "held-out report eval below its floor: " + "; ".join(fails) + "\n" + report
 
 
 @pytest.mark.parametrize(("questions", "files"), [("questions.jsonl", (CORPUS / "0600T.txt",)),
                                                   ("questions_multi.jsonl", MULTI_FILES),
-                                                  ("heldout/questions.jsonl", HELDOUT_FILES)])
+                                                  ("heldout/questions.jsonl", HELDOUT_FILES),
+                                                  ("heldout2/questions.jsonl", HELDOUT_FILES)])
 def test_expected_strings_are_in_the_reports(questions, files):
     """An expectation the reports can't satisfy would make an item unpassable by quoting: every
     must/must_any string occurs in the corpus it runs on, and unanswerable items expect nothing."""
