@@ -195,7 +195,7 @@ def test_abbreviation_a_report_defines_scopes_the_question(multi_bot):
 
 def test_code_request_for_another_spinal_region_abstains_quoting_the_definition(heldout_bot):
     """0627T is for a lumbar disc: asked for a cervical one, the answer says so and shows where."""
-    ans = heldout_bot.ask("cervical disc cell injection code")
+    ans = heldout_bot.ask("cervical disc cell injection code for 0627t")
     assert not ans.answered
     assert "“lumbar”" in ans.text and "0627T" in ans.citations[0].quote
     assert_citations_resolve(heldout_bot, ans)
