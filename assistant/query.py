@@ -62,7 +62,8 @@ ABBREVIATIONS = {
     "fx": "fracture", "bilat": "bilateral", "both sides": "bilateral", "tf": "transforaminal",
     "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
-    "pm&r": "physical medicine rehabilitation", "diff": "different", "radic": "radiculopathy", "pmr": "physical medicine rehabilitation",
+    "pm&r": "physical medicine rehabilitation", "pmr": "physical medicine rehabilitation", "diff": "different",
+    "radic": "radiculopathy",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.

@@ -281,6 +281,10 @@ class Selector:
         ranking_terms = terms - {code_key(r).lower() for r in q.reports}
         typed = set(tokenize(q.asked_text))
         weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms}
+        # "percutaneous or open": the alternatives are what is asked, however common the words are.
+        choices = {t for m in re.finditer(r"(\w+)\s+or\s+(\w+)", q.text.lower()) for t in tokenize(m.group(0))}
+        choices -= {code_key(r).lower() for r in q.reports}
+        weights.update({t: 1.0 for t in choices})
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)
                  if naming is None or naming & set(tokenize(s))]
         if not pairs:
@@ -314,7 +318,7 @@ class Selector:
         # question's other words are ones the report never uses ("is 0600t a category iii code").
         codes = {code_key(r).lower() for r in q.reports}
         free = terms if (ranking_terms & typed) <= self.vocabulary(scope) else terms - codes
-        overlap = bool(shared(free, set(tokenize(sentence))))
+        overlap = bool(shared(free | choices, set(tokenize(sentence))))
         # A question about the clinical example, answered from that section, is on topic by construction.
         overlap = overlap or (q.intent == "clinical_context" and label_match(hit.chunk, "", asked))
         dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in

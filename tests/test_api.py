@@ -293,3 +293,10 @@ def test_row_stating_the_other_side_is_not_the_answer(bot):
     assert not bot.ask("lower pole left kidney icd").answered
     right = bot.ask("lower pole right kidney icd")
     assert right.answered and right.citations[0].row == "icd-10 code table, row C64.2"
+
+
+@pytest.mark.slow
+def test_either_or_question_is_answered_by_a_sentence_naming_an_alternative(bot):
+    ans = bot.ask("is 0600t percutaneous or open")
+    assert ans.answered and "percutaneous" in ans.citations[0].quote.lower()
+    assert_citations_resolve(bot, ans)
