@@ -149,7 +149,7 @@ class Assistant:
 
         if not q.topics and not q.payers:
             return None
-        chunks = [c for c in self.index.chunks if not scope or c.doc_code in scope]
+        chunks = self.select.chunks(scope)
         for name in q.topics:
             if name == "payer coverage decisions" and q.target and not q.codes:
                 continue  # "the claim will be denied, which modifier": a situation a row may answer (GA, GZ)
@@ -163,7 +163,7 @@ class Assistant:
 
     def _list(self, q: Query, scope: set[str]) -> Answer:
         keep = self.select.keep(scope, kind="row", code_type=q.target)
-        candidates = [c for c in self.index.chunks if keep(c)]
+        candidates = [self.index.chunks[i] for i in self.retriever.positions(keep)]
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target} table.")
         # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list.
@@ -186,7 +186,7 @@ class Assistant:
         row: Hit | None = None
         if q.target or q.intent == "reverse" or (q.intent in ("prose", "payer") and not q.fact_question):
             keep = self.select.keep(scope, kind="row", code_type=q.target)
-            rows = [c for c in self.index.chunks if keep(c)]
+            rows = [self.index.chunks[i] for i in self.retriever.positions(keep)]
             best = self.select.best_row(q, keep, rows)
             if best and self.select.supported(q, best, rows):
                 row = best

@@ -25,6 +25,7 @@ class Retriever:
     def __init__(self, index: Index, embedder: Embedder, mode: Mode = "hybrid") -> None:
         self.index, self.embedder, self.mode = index, embedder, mode
         self._bm25 = None
+        self._columns: dict[str, np.ndarray] = {}
 
     def warm_up(self) -> None:
         import bm25s
@@ -39,7 +40,24 @@ class Retriever:
         self.embedder.warm_up()
 
     def positions(self, keep: Filter) -> np.ndarray:
-        return np.fromiter((i for i, c in enumerate(self.index.chunks) if keep(c)), dtype=np.int64)
+        """Positions of the chunks ``keep`` passes: by numpy masks when it carries a ``spec`` (reports,
+        fields), else by calling it on every chunk."""
+        spec = getattr(keep, "spec", None)
+        if spec is None:
+            return np.fromiter((i for i, c in enumerate(self.index.chunks) if keep(c)), dtype=np.int64)
+        scope, want = spec
+        mask = np.ones(len(self.index.chunks), dtype=bool)
+        if scope:
+            mask &= np.isin(self._column("doc_code"), sorted(scope))
+        for field, value in want:
+            mask &= self._column(field) == value
+        return np.flatnonzero(mask)
+
+    def _column(self, field: str) -> np.ndarray:
+        """One chunk field for every chunk, as an array (built once per field)."""
+        if field not in self._columns:
+            self._columns[field] = np.array([getattr(c, field) or "" for c in self.index.chunks], dtype=object)
+        return self._columns[field]
 
     def dense(self, text: str, subset: np.ndarray | None, k: int) -> dict[int, float]:
         """Cosine similarity of the question to each chunk (top-k, or every chunk of ``subset``)."""

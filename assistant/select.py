@@ -7,6 +7,7 @@ an answer at all.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -86,7 +87,10 @@ def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
     for t in set(terms) - found:
         if len(t) < 6 or not t.isalpha():
             continue
+        head = t[:5]
         for h in tokens:
+            if not h.startswith(head):
+                continue
             n = len(os.path.commonprefix((t, h)))
             if n >= 5 and n >= min(len(t), len(h)) - 2:
                 found.add(t)
@@ -108,11 +112,30 @@ class Selector:
         self.retriever, self.embedder = retriever, embedder
         self._tokens: dict[str, frozenset[str]] = {}
         self._vocab: dict[frozenset[str], frozenset[str]] = {}
+        self._postings: dict[str, set[int]] | None = None
+        self._doc_vocab: dict[str, set[str]] | None = None
+        self._position = {c.id: i for i, c in enumerate(index.chunks)}
 
     def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
         def keep(c: Chunk) -> bool:
             return (not scope or c.doc_code in scope) and all(getattr(c, k) == v for k, v in want.items() if v)
+        keep.spec = (frozenset(scope), tuple((k, v) for k, v in want.items() if v))  # type: ignore[attr-defined]
         return keep
+
+    def chunks(self, scope: set[str], **want) -> list[Chunk]:
+        """The chunks of the reports in ``scope`` (all when empty) with the given fields (numpy masks)."""
+        return [self.index.chunks[i] for i in self.retriever.positions(self.keep(scope, **want))]
+
+    def _index_tokens(self) -> None:
+        """Token → chunk positions, and each report's vocabulary: one pass, on first use."""
+        postings: dict[str, set[int]] = {}
+        doc_vocab: dict[str, set[str]] = {}
+        for i, c in enumerate(self.index.chunks):
+            toks = self.tokens(c)
+            doc_vocab.setdefault(c.doc_code, set()).update(toks)
+            for t in toks:
+                postings.setdefault(t, set()).add(i)
+        self._postings, self._doc_vocab = postings, doc_vocab
 
     def tokens(self, chunk: Chunk) -> frozenset[str]:
         """A chunk's lexical tokens (as BM25 sees them), computed once per chunk."""
@@ -125,8 +148,10 @@ class Selector:
         """Every token the reports in ``scope`` (all when empty) use, computed once per scope."""
         key = frozenset(scope)
         if key not in self._vocab:
-            self._vocab[key] = frozenset().union(*(self.tokens(c) for c in self.index.chunks
-                                                   if not scope or c.doc_code in scope))
+            if self._doc_vocab is None:
+                self._index_tokens()
+            docs = self._doc_vocab or {}
+            self._vocab[key] = frozenset().union(*(v for d, v in docs.items() if not scope or d in scope))
         return self._vocab[key]
 
     def discriminative(self, q: Query, candidates: list[Chunk], keep_reports: bool = False) -> set[str]:
@@ -146,8 +171,12 @@ class Selector:
             words -= {a for a, docs in self.catalog.names.items() if {c.doc_code for c in candidates} <= docs}
         if len(candidates) < 3:
             return words
-        counts = {t: sum(t in self.tokens(c) for c in candidates) for t in words}
-        return {t for t in words if counts[t] < max(2, len(candidates) / 2)}
+        if self._postings is None:
+            self._index_tokens()
+        postings = self._postings or {}
+        chosen = {self._position[c.id] for c in candidates}
+        limit = max(2, len(candidates) / 2)
+        return {t for t in words if len(postings.get(t, set()) & chosen) < limit}
 
     def supported(self, q: Query, hit: Hit, candidates: list[Chunk]) -> bool:
         """Whether a passage found without an exact code is close enough to count as the answer.
@@ -178,6 +207,15 @@ class Selector:
         found = sum(self.idf(t) * w for t, w in terms.items() if t in found_terms)
         return found / total if total else 0.0
 
+    @functools.cache  # noqa: B019 (one Selector per loaded index; the cache lives as long as it)
+    def _title_words(self) -> tuple[set[tuple[str, str]], set[str]]:
+        """Word pairs of every report title, and shorthand spelling out a title's words ("ire")."""
+        titles = [set(tokenize(d.title)) for d in self.docs]
+        pairs = {pair for d in self.docs for pair in itertools.pairwise(tokenize(d.title))}
+        abbrs = {t for abbr, full in ABBREVIATIONS.items() if any(set(tokenize(full)) <= t for t in titles)
+                 for t in tokenize(abbr)}
+        return pairs, abbrs
+
     def section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
         """For "give me the clinical example" with nothing more specific, the section's first sentences:
         a vignette read from its start, not the one sentence that happens to score best."""
@@ -190,10 +228,8 @@ class Selector:
         # A report's title, named ("…for irreversible electroporation"), says which vignette, not what in it;
         # its words asked one by one ("what level was injected") do narrow the question.
         words = tokenize(q.text)
-        title_pairs = {pair for d in self.docs for pair in itertools.pairwise(tokenize(d.title))}
-        named = {t for pair in itertools.pairwise(words) if pair in title_pairs for t in pair}
-        named |= {t for abbr, full in ABBREVIATIONS.items() for d in self.docs
-                  if set(tokenize(full)) <= set(tokenize(d.title)) for t in tokenize(abbr)}
+        title_pairs, title_abbrs = self._title_words()
+        named = {t for pair in itertools.pairwise(words) if pair in title_pairs for t in pair} | title_abbrs
         # Words the report never uses ("how big", "pt age") can't pick a sentence: the vignette's opening,
         # which introduces the patient and the finding, is the best the report offers.
         known = self.vocabulary({hit.chunk.doc_code})
@@ -219,7 +255,7 @@ class Selector:
     def excluded(self, q: Query, sentence: str) -> str | None:
         """The exclusion phrase of ``sentence`` ("other than the liver or prostate") when a distinctive
         question word occurs in it only there: the passage rules the asked-about thing out."""
-        candidates = [c for c in self.index.chunks if c.kind == "prose"]
+        candidates = self.chunks(set(), kind="prose")
         terms = self.discriminative(q, candidates) - {code_key(r).lower() for r in q.reports}
         spans = [m.group(0) for m in EXCLUSION.finditer(sentence)]
         ruled_out = terms & {t for s in spans for t in tokenize(s)} - set(tokenize(EXCLUSION.sub(" ", sentence)))
@@ -228,14 +264,14 @@ class Selector:
     def strength(self, q: Query, hit: Hit, text: str, scope: set[str]) -> float:
         """Similarity plus the share of the question's typed distinctive words ``text`` holds: one scale
         for a row (its closest cell) and a sentence, so the closer of the two answers."""
-        pool = [c for c in self.index.chunks if not scope or c.doc_code in scope]
+        pool = self.chunks(scope)
         typed = self.discriminative(q, pool) & set(tokenize(q.asked_text))
         return hit.dense + self.settings.coverage_weight * self.coverage({t: 1.0 for t in typed}, text)
 
     def names_all(self, q: Query, chunk: Chunk, sentence: str) -> bool:
         """Whether ``sentence`` with its report's title holds every distinctive word the user typed: the
         bar for answering "<procedure> cpt" with the report's own code rather than a related row."""
-        candidates = [c for c in self.index.chunks if c.kind == "prose"]
+        candidates = self.chunks(set(), kind="prose")
         typed = self.discriminative(q, candidates) & set(tokenize(q.asked_text))
         return self.coverage({t: 1.0 for t in typed}, f"{chunk.doc_title} {sentence}") >= 1.0 if typed else False
 
@@ -272,7 +308,7 @@ class Selector:
         hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
         if not hits:
             return None
-        candidates = [c for c in self.index.chunks if keep(c)]
+        candidates = [self.index.chunks[i] for i in self.retriever.positions(keep)]
         # The report's own code scopes the question; it counts as a shared word for the similarity bar
         # ("what is 0600t") but does not rank sentences, or every sentence naming the code would win.
         terms = self.discriminative(q, candidates, keep_reports=True)

@@ -114,7 +114,7 @@ class Catalog:
         # that name a report's own procedure (their long form is mostly in its title).
         self.aliases: dict[str, str] = {}
         self.names: dict[str, set[str]] = defaultdict(set)
-        titles = {c.doc_code: set(tokenize(c.doc_title)) for c in self.chunks}
+        titles = {code: set(tokenize(title)) for code, title in {c.doc_code: c.doc_title for c in self.chunks}.items()}
         for c in self.chunks:
             for m in re.finditer(r"\(([A-Za-z][A-Za-z0-9&/-]{1,7})\)", c.text):
                 long = long_form(c.text[: m.start()], m.group(1))
@@ -124,19 +124,20 @@ class Catalog:
                     if len(words & titles[c.doc_code]) >= max(2, 2 * len(words) / 3):
                         self.names[m.group(1).lower()].add(c.doc_code)
         # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
+        labels = {label for c in self.chunks for label in (*c.section, *c.columns)}
+        labels |= {s.split(":", 1)[0] for c in self.chunks if c.kind == "prose"
+                   for s in c.text.split("\n") if ":" in s[:60]}
         self.phrases: set[str] = set()
-        for c in self.chunks:
-            labels = [*c.section, *c.columns] + [s.split(":", 1)[0] for s in c.text.split("\n") if ":" in s[:60]]
-            for label in labels:
-                words = re.findall(r"[a-z]+", label.lower())
-                self.phrases.update(" ".join(words[i:j]) for i in range(len(words))
-                                    for j in range(i + 2, len(words) + 1))
+        for label in labels:
+            words = re.findall(r"[a-z]+", label.lower())
+            self.phrases.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1))
         self.df: dict[str, int] = defaultdict(int)
         self.field_words: set[str] = set()
         for c in self.chunks:
             for t in set(tokenize(" ".join((c.text, *c.section)))):
                 self.df[t] += 1
-            self.field_words.update(tokenize(" ".join(c.columns[1:])))
+        for columns in {c.columns[1:] for c in self.chunks}:
+            self.field_words.update(tokenize(" ".join(columns)))
 
     def is_content(self, token: str) -> bool:
         """A word that narrows a search: not a type or column name, not in most passages."""
