@@ -19,7 +19,7 @@ from .embed import Embedder, embed_text
 from .index import Index
 from .ingest import code_key, sentences
 from .models import Chunk, Document, Hit
-from .query import ABBREVIATIONS, Query
+from .query import ABBREVIATIONS, PAYER_NAMES, Query
 from .retrieve import Retriever
 from .vocab import TYPE_WORDS, Catalog, stems, tokenize
 
@@ -62,6 +62,15 @@ ANSWER_TYPES = (
      re.compile(r"\b(days?|weeks?|months?|years?|hours?|minutes?|same day|overnight|before|after|during)\b",
                 re.I)),
 )
+
+
+PRESENCE = re.compile(r"\b(in (the|this) (report|analysis|list|payer list|publication)|includes?|included|mention\w*|"
+                      r"listed|covered in|part of|among)\b|\bis \w+( \w+)? in\b", re.I)
+
+
+def enumerates_payers(sentence: str) -> bool:
+    low = sentence.lower()
+    return sum(re.search(rf"\b{p}\b", low) is not None for p in PAYER_NAMES) >= 3
 
 
 def answer_type(question: str) -> re.Pattern[str] | None:
@@ -339,8 +348,12 @@ class Selector:
         # saying anything about them: it answers only questions about the report itself.
         about_report = QUESTION_ABOUT_REPORT.search(q.text) is not None
         expects = answer_type(q.text)
+        # A sentence that only enumerates payers ("Key payers … include Aetna, …, Medicare") answers whether
+        # a payer is in the report, not what the report says about it.
+        about_payer = bool(q.payers) and not PRESENCE.search(q.text)
         scored = sorted(((float(sim) + self.settings.coverage_weight * self.coverage(weights, pairs[i][1])
                           + self.settings.answer_type_weight * bool(expects and expects.search(pairs[i][1]))
+                          - self.settings.self_reference_penalty * (about_payer and enumerates_payers(pairs[i][1]))
                           + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
                           - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
                              else self.settings.self_reference_penalty), i)

@@ -9,7 +9,7 @@ from conftest import MULTI_FILES
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
 from assistant.query import parse
-from assistant.select import answer_type
+from assistant.select import PRESENCE, answer_type, enumerates_payers
 from assistant.vocab import Catalog, long_form, tokenize
 
 
@@ -111,3 +111,11 @@ def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
     assert "cervical" in parse("tf epidural at c6-7 w/ fluoro code", catalog).expansions
     assert "lumbar" in parse("l4-l5 injection", catalog).expansions
     assert "bilateral" in parse("did both sides in one session, which mod", catalog).expansions
+
+
+def test_enumerating_sentence_answers_presence_not_content():
+    listing = "Key payers covered in this analysis include Aetna, Blue Cross Blue Shield, Cigna Health, and Medicare."
+    assert enumerates_payers(listing)
+    assert not enumerates_payers("Medicare local coverage determinations generally require four weeks of care.")
+    assert PRESENCE.search("is bcbs in the report") and PRESENCE.search("medicare mentioned for 0600t")
+    assert not PRESENCE.search("what does the report say about medicare")
