@@ -68,6 +68,9 @@ PRESENCE = re.compile(r"\b(in (the|this) (report|analysis|list|payer list|public
                       r"listed|covered in|part of|among)\b|\bis \w+( \w+)? in\b", re.I)
 
 
+NAMES_EXAMPLE = re.compile(r"\b(example|vignette|scenario|case|clinical context)\b", re.I)
+
+
 def enumerates_payers(sentence: str) -> bool:
     low = sentence.lower()
     return sum(re.search(rf"\b{p}\b", low) is not None for p in PAYER_NAMES) >= 3
@@ -314,7 +317,13 @@ class Selector:
         question about one detail quotes that detail rather than its paragraph's first line.
         """
         keep = self.keep(scope, kind="prose")
-        hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
+        hits = []
+        # "…in the 64483 vignette": the user named where to look; other sections don't answer.
+        if q.intent == "clinical_context" and NAMES_EXAMPLE.search(q.text):
+            asked_words = set(tokenize(q.retrieval_text))
+            hits = self.retriever.search(q.retrieval_text, lambda c: keep(c) and label_match(c, "", asked_words),
+                                         k=self.settings.prose_passages)
+        hits = hits or self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
         if not hits:
             return None
         candidates = [self.index.chunks[i] for i in self.retriever.positions(keep)]

@@ -199,3 +199,10 @@ def test_code_request_for_another_spinal_region_abstains_quoting_the_definition(
     assert not ans.answered
     assert "“lumbar”" in ans.text and "0627T" in ans.citations[0].quote
     assert_citations_resolve(heldout_bot, ans)
+
+
+def test_question_naming_the_example_is_answered_from_the_example(heldout_bot):
+    """"…in the 64483 vignette": the documentation sentence that also says "level and side" is not the answer."""
+    ans = heldout_bot.ask("what level and side was injected in the 64483 vignette")
+    assert ans.answered and ans.citations[0].section[-1] == "Clinical Context"
+    assert "L5-S1" in ans.citations[0].quote
