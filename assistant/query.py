@@ -300,6 +300,11 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         held = catalog.reports_holding(c.key for c in codes)
         if len(earlier) == 1 and (elliptical and not codes or codes and held >= earlier):
             reports = tuple(earlier)
+    if (prev is not None and elliptical and codes and len(prev.codes) == 1 and not unknown
+            and all(c.type != prev.codes[0].type for c in codes)
+            and re.search(rf"\b(on|for|with|to|w/)\s+-?{re.escape(codes[0].raw)}\b", text, re.I)):
+        # "what about on 64484" after "mod 51 on 64483": still modifier 51, now asked about with 64484.
+        codes = list(prev.codes)
     intent = _intent(low, codes, unknown, target)
     if intent == "clinical_context" and INTENT_PATTERNS_BY_NAME["site_of_service"].search(low):
         expansions += (INTENT_HINTS["site_of_service"],)  # "where was the example pt treated": its setting

@@ -119,3 +119,10 @@ def test_enumerating_sentence_answers_presence_not_content():
     assert not enumerates_payers("Medicare local coverage determinations generally require four weeks of care.")
     assert PRESENCE.search("is bcbs in the report") and PRESENCE.search("medicare mentioned for 0600t")
     assert not PRESENCE.search("what does the report say about medicare")
+
+
+def test_follow_up_naming_another_kind_of_code_keeps_the_subject(catalog):
+    """"what about on 77012" after a modifier question is still about the modifier."""
+    q = parse("what about on 77012", catalog, ["mod 51 on 0600t"])
+    assert [c.key for c in q.codes] == ["51"] and q.followup
+    assert [c.key for c in parse("and 81?", catalog, ["mod 80"]).codes] == ["81"]
