@@ -14,7 +14,8 @@ from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .retrieve import Retriever
-from .select import Selector, contradicts, shared
+from .select import Selector
+from .signals import contradicts, shared
 from .vocab import Catalog
 
 __all__ = ["Assistant", "Settings"]
@@ -214,9 +215,10 @@ class Assistant:
             if conflict:
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The code it describes is for “{conflict[1]}”, "
                                           f"not “{conflict[0]}”:", prose[0], prose[1][0])
-            if (q.asks_code or q.intent == "reverse") and self.select.excluded(q, prose[1][0]):
-                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out ("
-                                          f"“{self.select.excluded(q, prose[1][0])}”):", prose[0], prose[1][0])
+            ruled_out = self.select.excluded(q, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
+            if ruled_out:
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out (“{ruled_out}”):",
+                                          prose[0], prose[1][0])
             also = [] if scope else sorted({c.doc_code for c in self.index.chunks if c.kind == "prose"
                                             and c.section == chunk.section and c.doc_code != chunk.doc_code})
             return tpl.prose_answer(q, prose[0], prose[1], also)

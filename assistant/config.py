@@ -40,10 +40,11 @@ class Settings(BaseModel):
     prose_passages: int = 8
     row_candidates: int = 10
     sentence_margin: float = 0.04
-    # Sentence score bonuses: per distinctive question word it contains; when the question names its
-    # label (a bullet's "Typical site of service:" or its section's heading).
+    # Row score bonus (on its closest cell's similarity) for holding the question's distinctive words
+    # (idf-weighted share, 0–1).
     row_coverage_weight: float = 0.1
-    # Sentence score bonus for holding the question's distinctive words (idf-weighted share, 0–1).
+    # Sentence score bonuses: for holding the question's distinctive words (idf-weighted share, 0–1); when
+    # the question names its label (a bullet's "Typical site of service:" or its section's heading).
     coverage_weight: float = 0.4
     label_weight: float = 0.25
     # ...when it holds the kind of phrase the question word asks for ("who" → a team, "how many" → a number).

@@ -9,7 +9,7 @@ from conftest import MULTI_FILES
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
 from assistant.query import parse
-from assistant.select import PRESENCE, answer_type, enumerates_payers
+from assistant.signals import PRESENCE, answer_type, enumerates_payers
 from assistant.vocab import Catalog, long_form, tokenize
 
 

@@ -1,0 +1,106 @@
+"""Lexical signals evidence selection weighs beside similarity: word families, labels, the kind of
+phrase a question word asks for, exclusions, contrasting values (left/right…), enumerations."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .models import Chunk
+from .query import PAYER_NAMES
+from .vocab import tokenize
+
+# "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
+EXCLUSION = re.compile(r"\b(other than|except(?: for)?|excluding|not including|rather than|instead of|without|not)\b"
+                       r"[^.;:,()]*", re.I)
+# A sentence whose subject is the report itself ("The publication outlines…", "Readers will learn…");
+# "payers covered in this analysis" is about payers, so only the sentence's opening counts.
+SELF_REFERENCE = re.compile(r"^((this|the) (report|publication|analysis|document)\b|readers\b)", re.I)
+QUESTION_ABOUT_REPORT = re.compile(r"\b(this|the) (report|publication|analysis|document)\b|\breaders\b", re.I)
+
+
+def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
+    """Whether the question names what this sentence is: its bullet label or its section heading."""
+    label = sentence.split(":", 1)[0] if ":" in sentence[:60] else chunk.section[-1]
+    words = set(tokenize(label))
+    return bool(words) and words <= asked
+
+
+# Words of one axis where a code differs by the value ("left" vs "right" kidney, "lumbar" vs "cervical"
+# disc): a row that states another value than the one asked is another code, however close it reads.
+CONTRASTS = (frozenset({"left", "right"}), frozenset({"upper", "lower", "mid"}),
+             frozenset({"cervical", "thoracic", "lumbar", "sacral"}), frozenset({"primary", "secondary"}),
+             frozenset({"unilateral", "bilateral"}), frozenset({"benign", "malignant"}),
+             frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}))
+
+
+# What kind of phrase answers a question, by its question word ("who" → a person or team, "how many" →
+# a number): a sentence holding one is likelier the answer than one merely on the same topic.
+ANSWER_TYPES = (
+    (re.compile(r"^(who|which (team|doctor|physician|provider|specialist))\b"),
+     re.compile(r"\b(team|physicians?|surgeons?|radiologists?|providers?|specialists?|nurses?|clinicians?|staff|"
+                r"anesthesiologists?|doctors?|board)\b", re.I)),
+    (re.compile(r"\bhow (many|much|big|large|long|old|often)\b|\bwhat (size|dose|volume|age)\b"),
+     re.compile(r"\d|\b(one|two|three|four|five|six|single|multiple|several|once)\b", re.I)),
+    (re.compile(r"^why\b|\bwhy (was|were|is|are|did|do|does)\b"),
+     re.compile(r"\b(because|due to|since|so that|contraindicated|comorbid\w*|high[- ]risk|to avoid|referred|"
+                r"candidate|unable|failed)\b", re.I)),
+    (re.compile(r"^when\b|\bhow soon\b"),
+     re.compile(r"\b(days?|weeks?|months?|years?|hours?|minutes?|same day|overnight|before|after|during)\b",
+                re.I)),
+)
+
+
+# "is bcbs in the report", "medicare mentioned": asking whether something is there, not what is said of it.
+PRESENCE = re.compile(r"\b(in (the|this) (report|analysis|list|payer list|publication)|includes?|included|mention\w*|"
+                      r"listed|covered in|part of|among)\b|\bis \w+( \w+)? in\b", re.I)
+
+
+# The question says where to look: the report's clinical example.
+NAMES_EXAMPLE = re.compile(r"\b(example|vignette|scenario|case|clinical context)\b", re.I)
+
+
+def enumerates_payers(sentence: str) -> bool:
+    """Whether a sentence lists three or more payers (a list, not a statement about one)."""
+    low = sentence.lower()
+    return sum(re.search(rf"\b{p}\b", low) is not None for p in PAYER_NAMES) >= 3
+
+
+def answer_type(question: str) -> re.Pattern[str] | None:
+    """The pattern of phrase that would answer ``question`` by its question word, if it has one."""
+    low = question.lower().strip()
+    return next((answer for ask, answer in ANSWER_TYPES if ask.search(low)), None)
+
+
+def contradicts(asked: str, text: str) -> tuple[str, str] | None:
+    """(asked value, stated value) when ``text`` states a value of an axis the question also names,
+    but not the asked one; None otherwise."""
+    said = set(re.findall(r"[a-z]+", asked.lower()))
+    held = set(re.findall(r"[a-z]+", text.lower()))
+    for axis in CONTRASTS:
+        if (said & axis) and (held & axis) and not (said & held & axis):
+            return min(said & axis), min(held & axis)
+    return None
+
+
+def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
+    """The ``terms`` found among ``tokens``, counting stems of one word family as one: "scrutin" and
+    "scrutini", "surgeri" and "surgeon" (a common prefix of five letters or more, at most two short)."""
+    found = set(terms) & set(tokens)
+    for t in set(terms) - found:
+        if len(t) < 6 or not t.isalpha():
+            continue
+        head = t[:5]
+        for h in tokens:
+            if not h.startswith(head):
+                continue
+            n = len(os.path.commonprefix((t, h)))
+            if n >= 5 and n >= min(len(t), len(h)) - 2:
+                found.add(t)
+                break
+    return found
+
+
+DEFINITION_WORDS = frozenset({"cpt", "hcpcs", "mean", "cover", "describe", "define", "definition", "meaning",
+                              "explain", "stand", "overview", "about", "tell", "report", "description",
+                              "descriptor", "summary", "summarize"})
