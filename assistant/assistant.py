@@ -164,7 +164,7 @@ class Assistant:
 
     def _list(self, q: Query, scope: set[str]) -> Answer:
         keep = self.select.keep(scope, kind="row", code_type=q.target)
-        candidates = [self.index.chunks[i] for i in self.retriever.positions(keep)]
+        candidates = self.select.chunks(scope, kind="row", code_type=q.target)
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target} table.")
         # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list.
@@ -187,7 +187,7 @@ class Assistant:
         row: Hit | None = None
         if q.target or q.intent == "reverse" or (q.intent in ("prose", "payer") and not q.fact_question):
             keep = self.select.keep(scope, kind="row", code_type=q.target)
-            rows = [self.index.chunks[i] for i in self.retriever.positions(keep)]
+            rows = self.select.chunks(scope, kind="row", code_type=q.target)
             best = self.select.best_row(q, keep, rows)
             if best and self.select.supported(q, best, rows):
                 row = best
@@ -208,8 +208,7 @@ class Assistant:
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
         # A row must be clearly closer to answer a question that doesn't ask for a code.
         margin = 0.0 if q.asks_code else self.settings.row_margin
-        if prose and (row is None or prose[0].exact or self.select.strength(q, prose[0], prose[1][0], scope)
-                      + margin > self.select.strength(q, row, row.chunk.text, scope)):
+        if prose and (row is None or prose[0].exact or self._closer(q, scope, prose, row, margin)):
             chunk = prose[0].chunk
             conflict = contradicts(q.asked_text, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
             if conflict:
@@ -225,6 +224,11 @@ class Assistant:
         if row is not None:
             return tpl.row_answer(q, [row])
         return tpl.abstain(q, tpl.NOT_COVERED)
+
+    def _closer(self, q: Query, scope: set[str], prose: tuple[Hit, list[str]], row: Hit, margin: float) -> bool:
+        """Whether the best sentence beats the best row (by ``margin``) on one scale."""
+        sentence, cells = self.select.strength(q, scope, (prose[0], prose[1][0]), (row, row.chunk.text))
+        return sentence + margin > cells
 
     def documents(self) -> list[Document]:
         return list(self.docs)

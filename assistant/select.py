@@ -194,12 +194,12 @@ class Selector:
         ruled_out = terms & {t for s in spans for t in tokenize(s)} - set(tokenize(EXCLUSION.sub(" ", sentence)))
         return next((s for s in spans if ruled_out & set(tokenize(s))), None)
 
-    def strength(self, q: Query, hit: Hit, text: str, scope: set[str]) -> float:
-        """Similarity plus the share of the question's typed distinctive words ``text`` holds: one scale
+    def strength(self, q: Query, scope: set[str], *candidates: tuple[Hit, str]) -> list[float]:
+        """Similarity plus the share of the question's typed distinctive words each text holds: one scale
         for a row (its closest cell) and a sentence, so the closer of the two answers."""
-        pool = self.chunks(scope)
-        typed = self.discriminative(q, pool) & set(tokenize(q.asked_text))
-        return hit.dense + self.settings.coverage_weight * self.coverage({t: 1.0 for t in typed}, text)
+        typed = self.discriminative(q, self.chunks(scope)) & set(tokenize(q.asked_text))
+        weights = {t: 1.0 for t in typed}
+        return [hit.dense + self.settings.coverage_weight * self.coverage(weights, text) for hit, text in candidates]
 
     def names_all(self, q: Query, chunk: Chunk, sentence: str) -> bool:
         """Whether ``sentence`` with its report's title holds every distinctive word the user typed: the
@@ -247,7 +247,7 @@ class Selector:
         hits = hits or self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
         if not hits:
             return None
-        candidates = [self.index.chunks[i] for i in self.retriever.positions(keep)]
+        candidates = self.chunks(scope, kind="prose")
         # The report's own code scopes the question; it counts as a shared word for the similarity bar
         # ("what is 0600t") but does not rank sentences, or every sentence naming the code would win.
         terms = self.discriminative(q, candidates, keep_reports=True)
