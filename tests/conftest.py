@@ -5,10 +5,12 @@ The offline switches are set at import, before anything can import huggingface_h
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -103,6 +105,29 @@ def block_network() -> Iterator[None]:
         yield
     finally:
         mp.undo()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(bot) -> Iterator[tuple[str, object]]:
+    """(url, demo): ``app.py``'s UI over ``bot``, in-process, on a free loopback port; closed after."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import app
+
+    demo = app.build_ui(bot)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **app.launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/", demo
+    finally:
+        demo.close()
 
 
 def copy_corpus(files: tuple[Path, ...] | list[Path], dest: Path) -> Path:

@@ -10,12 +10,11 @@ import json
 import os
 import re
 import shutil
-import socket
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import serving
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,12 +30,6 @@ ARTIFACTS = ROOT / "artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 15_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +54,6 @@ def served(tmp_path_factory, feedback_file):
            "TRANSFORMERS_OFFLINE": "1", "ASSISTANT_FEEDBACK": str(feedback_file)}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import app
     from assistant import Assistant, Settings
 
     corpus = tmp_path_factory.mktemp("corpus")
@@ -71,14 +61,10 @@ def served(tmp_path_factory, feedback_file):
         if f.is_file():
             shutil.copy2(f, corpus / f.name)
     bot = Assistant.load(Settings(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("index")))
-    demo = app.build_ui(bot)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **app.launch_options())
     try:
-        yield f"http://127.0.0.1:{port}/", bot
+        with serving(bot) as (url, _):
+            yield url, bot
     finally:
-        demo.close()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -121,16 +121,21 @@ def test_eval_on_three_report_corpus_is_clean(multi_bot, items):
 def test_held_out_multi_report_eval_meets_its_floor(multi_bot):
     """eval/questions_multi.jsonl was written against the two fixture reports (and 0600T) and is not
     tuned on: it checks that answers generalise to reports the pipeline was not developed on."""
-    items = evaluate.load_items(evaluate.FLOOR_FILE.parent / "questions_multi.jsonl")
+    _assert_meets_floor(multi_bot, evaluate.FLOOR_FILE.parent / "questions_multi.jsonl", "floor_multi.json")
+
+
+def _assert_meets_floor(bot, questions, floor: str) -> None:
+    """Run a held-out set: at least 60 items, every citation resolves, accuracy at or above its floor."""
+    items = evaluate.load_items(questions)
     assert len(items) >= 60
-    results = evaluate.run(multi_bot, items)
+    results = evaluate.run(bot, items)
     summary = evaluate.summarize(results)
     report = evaluate.report(results, summary)
     print(report)
     for r in results:
-        assert_citations_resolve(multi_bot, r.answer)
-    fails = evaluate.gate(summary, evaluate.load_floor(evaluate.FLOOR_FILE.parent / "floor_multi.json"))
-    assert fails == [], "held-out eval below its floor: " + "; ".join(fails) + "\n" + report
+        assert_citations_resolve(bot, r.answer)
+    fails = evaluate.gate(summary, evaluate.load_floor(evaluate.FLOOR_FILE.parent / floor))
+    assert fails == [], f"{questions} below its floor: " + "; ".join(fails) + "\n" + report
 
 
 @pytest.mark.slow
@@ -138,16 +143,7 @@ def test_held_out_multi_report_eval_meets_its_floor(multi_bot):
 def test_heldout_report_eval_meets_its_floor(heldout_bot, folder, floor):
     """eval/heldout*/: two more reports (0627T, 64483) and 70 questions on each, written without sight of
     the pipeline; run against the five-report corpus and gated on their own floors."""
-    items = evaluate.load_items(folder / "questions.jsonl")
-    assert len(items) >= 60
-    results = evaluate.run(heldout_bot, items)
-    summary = evaluate.summarize(results)
-    report = evaluate.report(results, summary)
-    print(report)
-    for r in results:
-        assert_citations_resolve(heldout_bot, r.answer)
-    fails = evaluate.gate(summary, evaluate.load_floor(evaluate.FLOOR_FILE.parent / floor))
-    assert fails == [], "held-out report eval below its floor: " + "; ".join(fails) + "\n" + report
+    _assert_meets_floor(heldout_bot, folder / "questions.jsonl", floor)
 
 
 @pytest.mark.parametrize(("questions", "files"), [("questions.jsonl", (CORPUS / "0600T.txt",)),

@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import NetworkBlocked, _is_local
+from conftest import NetworkBlocked, _is_local, free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -229,12 +229,6 @@ def test_app_never_shares_publicly():
     assert not shares, f"app.py passes share= at lines {shares}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _listening(port: int) -> list[str]:
     """Local addresses of the TCP sockets listening on ``port``, from /proc/net/tcp{,6}."""
     out = []
@@ -260,7 +254,7 @@ def test_app_main_listens_on_loopback_only(bot, tmp_path):
     """``python app.py`` with no --host: every socket it listens on is a loopback address."""
     shutil.copytree(bot.settings.corpus_dir, tmp_path / "corpus")
     shutil.copytree(bot.settings.index_dir, tmp_path / "index")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
            "TRANSFORMERS_OFFLINE": "1", "ASSISTANT_FEEDBACK": str(tmp_path / "feedback.jsonl")}
     env.pop("GRADIO_SERVER_NAME", None)
@@ -336,18 +330,8 @@ def test_a_path_in_the_question_or_history_is_just_text(bot, path):
 @pytest.fixture(scope="module")
 def served(bot):
     """(url, demo): the app on the session bot, in-process, on a free loopback port."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import app
-
-    demo = app.build_ui(bot)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **app.launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/", demo
-    finally:
-        demo.close()
+    with serving(bot) as url_demo:
+        yield url_demo
 
 
 def _client(url: str):
@@ -522,7 +506,7 @@ def test_build_ask_and_app_work_offline(tmp_path):
         ans = bot.ask("when do I use modifier 53?")
         app = _app()
         demo = app.build_ui(bot)
-        port = _free_port()
+        port = free_port()
         demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                     **app.launch_options())
         try:
