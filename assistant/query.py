@@ -63,7 +63,7 @@ ABBREVIATIONS = {
     "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
     "pm&r": "physical medicine rehabilitation", "pmr": "physical medicine rehabilitation", "diff": "different",
-    "radic": "radiculopathy",
+    "radic": "radiculopathy", "sent for": "referred", "sent to": "referred",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.

@@ -21,8 +21,11 @@ from .models import Chunk, Document, Hit
 from .query import ABBREVIATIONS, Query
 from .retrieve import Retriever
 from .signals import (
+    ALTERNATIVE,
     DEFINITION_WORDS,
+    EXAMPLE_NAMES,
     EXCLUSION,
+    HOW_IT_WORKS,
     NAMES_EXAMPLE,
     PRESENCE,
     QUESTION_ABOUT_REPORT,
@@ -172,18 +175,28 @@ class Selector:
                      and c.section == hit.chunk.section)
         return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), sentences(first.text)[:2]
 
-    def definition(self, q: Query, candidates: list[Chunk]) -> tuple[Hit, list[str]] | None:
-        """For "what is 0600T" and nothing more: the report's first sentence that names its code."""
-        if q.intent != "definition" or len(q.reports) != 1:
+    def definition(self, q: Query, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
+        """For "what is 0600T" or "how does IRE work" and nothing more: the closest sentence that names the
+        report's code (its descriptor), with the sentence after it, which says what the procedure does."""
+        if len(q.reports) != 1 or not (q.intent == "definition" or HOW_IT_WORKS.search(q.text)):
             return None
-        generic = stems(DEFINITION_WORDS) | {code_key(q.reports[0]).lower()}
+        code = q.reports[0]
+        generic = stems(DEFINITION_WORDS) | {code_key(code).lower()}
+        generic |= {a for a, docs in self.catalog.names.items() if docs == {code}}
         if set(tokenize(q.text)) - generic:
             return None
-        for chunk in candidates:
-            for sentence in sentences(chunk.text):
-                if re.search(rf"\b{re.escape(q.reports[0])}\b", sentence, re.I):
-                    return Hit(chunk=chunk, score=1.0, dense=1.0, exact=True), [sentence]
-        return None
+        # A descriptor has the code as its subject ("CPT code 0441T reports…"); "As a Category III code,
+        # 0441T tracks…" names it in passing, and is the choice only when no sentence is a descriptor.
+        subject = re.compile(rf"^(?:(?:CPT|HCPCS)(?: code)?\s+)?{re.escape(code)}\b", re.I)
+        naming = re.compile(rf"\b{re.escape(code)}\b", re.I)
+        found = next((p for p in ranked if subject.search(p[1])), None) or next(
+            (p for p in ranked if naming.search(p[1])), None)
+        if found is None:
+            return None
+        hit, sentence = found
+        rest = sentences(hit.chunk.text)
+        follow = rest[rest.index(sentence) + 1:][:1]
+        return Hit(chunk=hit.chunk, score=1.0, dense=1.0, exact=True), [sentence, *follow]
 
     def excluded(self, q: Query, sentence: str) -> str | None:
         """The exclusion phrase of ``sentence`` ("other than the liver or prostate") when a distinctive
@@ -244,6 +257,7 @@ class Selector:
             asked_words = set(tokenize(q.retrieval_text))
             hits = self.retriever.search(q.retrieval_text, lambda c: keep(c) and label_match(c, "", asked_words),
                                          k=self.settings.prose_passages)
+        named_section = bool(hits)
         hits = hits or self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
         if not hits:
             return None
@@ -255,7 +269,8 @@ class Selector:
         # and count half, or they would favour the sentence that repeats them over the one that answers.
         ranking_terms = terms - {code_key(r).lower() for r in q.reports}
         typed = set(tokenize(q.asked_text))
-        weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms}
+        # Cue words find the section; when the question named the section (searched alone) they are spent.
+        weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms if t in typed or not named_section}
         # "percutaneous or open": the alternatives are what is asked, however common the words are.
         choices = {t for m in re.finditer(r"(\w+)\s+or\s+(\w+)", q.text.lower()) for t in tokenize(m.group(0))}
         choices -= {code_key(r).lower() for r in q.reports}
@@ -290,7 +305,7 @@ class Selector:
                          for i, sim in enumerate(sims)), reverse=True)
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
-        opening = self.section_opening(q, hit, asked) or self.definition(q, candidates)
+        opening = self.section_opening(q, hit, asked) or self.definition(q, [pairs[i] for _, i in scored])
         if opening is not None:
             return opening
         # The report's code is a free overlap with every passage of its report; it stops counting when the
@@ -305,7 +320,11 @@ class Selector:
         # A field the question names by its label is the answer however its value is worded.
         # Every distinctive word the user typed that the report uses at all is in the sentence, and those
         # outnumber the words it never uses ("does ire damage the surrounding structures").
-        typed_terms = ranking_terms & typed
+        # Words that name the section searched alone ("…in the example") are answered by being there; words
+        # the question rules out ("…instead of surgery") are the alternative, which the answer need not name.
+        spent = set(tokenize(" ".join(EXAMPLE_NAMES))) if named_section else set()
+        spent |= {t for m in ALTERNATIVE.finditer(q.text) for t in tokenize(m.group(1))}
+        typed_terms = ranking_terms & typed - spent
         known = typed_terms & self.vocabulary(scope)
         every_word = (bool(known) and len(known) > len(typed_terms - known)
                       and known <= shared(known, set(tokenize(sentence))))

@@ -13,6 +13,8 @@ from .vocab import tokenize
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
 EXCLUSION = re.compile(r"\b(other than|except(?: for)?|excluding|not including|rather than|instead of|without|not)\b"
                        r"[^.;:,()]*", re.I)
+# "why ire instead of surgery": the alternative not taken, which an answer need not name.
+ALTERNATIVE = re.compile(r"\b(?:instead of|rather than|as opposed to)\s+((?:\w+\s+){0,2}\w+)", re.I)
 # A sentence whose subject is the report itself ("The publication outlines…", "Readers will learn…");
 # "payers covered in this analysis" is about payers, so only the sentence's opening counts.
 SELF_REFERENCE = re.compile(r"^((this|the) (report|publication|analysis|document)\b|readers\b)", re.I)
@@ -40,7 +42,10 @@ ANSWER_TYPES = (
     (re.compile(r"^(who|which (team|doctor|physician|provider|specialist))\b"),
      re.compile(r"\b(team|physicians?|surgeons?|radiologists?|providers?|specialists?|nurses?|clinicians?|staff|"
                 r"anesthesiologists?|doctors?|board)\b", re.I)),
-    (re.compile(r"\bhow (many|much|big|large|long|old|often)\b|\bwhat (size|dose|volume|age)\b"),
+    (re.compile(r"\bhow (big|large|small|wide|deep)\b|\bwhat (size|volume)\b"),
+     re.compile(r"\d\s?(mm|cm|centimeters?|millimeters?|ml|cc)\b", re.I)),
+    (re.compile(r"\bhow old\b|\bwhat age\b"), re.compile(r"\d+[- ]years?[- ]old|\baged? \d", re.I)),
+    (re.compile(r"\bhow (many|much|long|often)\b|\bwhat dose\b"),
      re.compile(r"\d|\b(one|two|three|four|five|six|single|multiple|several|once)\b", re.I)),
     (re.compile(r"^why\b|\bwhy (was|were|is|are|did|do|does)\b"),
      re.compile(r"\b(because|due to|since|so that|contraindicated|comorbid\w*|high[- ]risk|to avoid|referred|"
@@ -57,7 +62,8 @@ PRESENCE = re.compile(r"\b(in (the|this) (report|analysis|list|payer list|public
 
 
 # The question says where to look: the report's clinical example.
-NAMES_EXAMPLE = re.compile(r"\b(example|vignette|scenario|case|clinical context)\b", re.I)
+EXAMPLE_NAMES = ("example", "vignette", "scenario", "case", "clinical context")
+NAMES_EXAMPLE = re.compile(rf"\b({'|'.join(EXAMPLE_NAMES)})\b", re.I)
 
 
 def enumerates_payers(sentence: str) -> bool:
@@ -103,4 +109,6 @@ def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
 
 DEFINITION_WORDS = frozenset({"cpt", "hcpcs", "mean", "cover", "describe", "define", "definition", "meaning",
                               "explain", "stand", "overview", "about", "tell", "report", "description",
-                              "descriptor", "summary", "summarize"})
+                              "descriptor", "summary", "summarize", "work", "done", "perform", "procedure"})
+# "how does IRE work", "how is 0600T done": what the procedure is, which its descriptor and the next sentence say.
+HOW_IT_WORKS = re.compile(r"\bhow (does|do|is|are) (\w+ ){1,3}(work|done|performed)\b", re.I)

@@ -300,3 +300,19 @@ def test_either_or_question_is_answered_by_a_sentence_naming_an_alternative(bot)
     ans = bot.ask("is 0600t percutaneous or open")
     assert ans.answered and "percutaneous" in ans.citations[0].quote.lower()
     assert_citations_resolve(bot, ans)
+
+
+@pytest.mark.slow
+def test_size_question_about_the_example_is_answered_by_a_measurement(bot):
+    """"how big" is answered by a size ("2.8 cm"), not by the sentence that merely counts probes ("one or more")."""
+    ans = bot.ask("how big was the tumor in the example")
+    assert ans.answered and "2.8 cm" in ans.citations[0].quote
+
+
+@pytest.mark.slow
+def test_alternative_not_taken_need_not_be_in_the_answer(bot):
+    """"…instead of surgery" names what was not done: the reason given for IRE answers it. A question
+    whose topic is the other option ("why not chemo") is still one the report doesn't answer."""
+    ans = bot.ask("why was the example pt sent for ire instead of surgery")
+    assert ans.answered and "comorbid cardiopulmonary disease" in ans.citations[0].quote
+    assert not bot.ask("why did the example pt not get chemo instead").answered

@@ -168,6 +168,19 @@ def test_general_example_question_quotes_the_vignette_opening(multi_bot):
     assert opening.text.startswith(ans.citations[0].quote[:40])
 
 
+@pytest.mark.parametrize(("question", "code"), [("how does ire work", "0600T"), ("what is 0441t", "0441T"),
+                                              ("how does 0581t work", "0581T")])
+def test_what_a_procedure_is_quotes_its_descriptor_and_the_sentence_after_it(multi_bot, question, code):
+    """The descriptor says what the code covers, the sentence after it how the procedure is done: "how
+    does ire work" (an abbreviation its report defines) gets both, not the descriptor alone."""
+    ans = multi_bot.ask(question)
+    assert ans.answered and _docs(ans) == {code}
+    (cit,) = ans.citations
+    assert cit.quote.startswith(f"CPT code {code} ")
+    assert len(re.findall(r"[.!?](?:\s|$)", cit.quote)) == 2
+    assert_citations_resolve(multi_bot, ans)
+
+
 def test_procedure_cpt_question_is_answered_by_the_report_that_defines_it(multi_bot):
     """The report's own code is a CPT code too: a description of the procedure plus "cpt" finds the
     report's defining sentence rather than the nearest related-code row."""
