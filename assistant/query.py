@@ -31,7 +31,7 @@ TWO_CHAR_RE = re.compile(r"(?<![\w.-])([0-9a-z]{2})(?![\w.])", re.I)
 
 INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("compare", re.compile(r"\b(vs\.?|versus|compare[ds]?|comparison|difference|differ|or)\b")),
-    ("reports", re.compile(r"\b(which|what) reports?\b|\breports? (list|have|has|mention|include)")),
+    ("reports", re.compile(r"\b(which|what) reports?\b|\breports? (list|have|has|mention(?! about)|include)")),
     ("list", re.compile(r"\b(which|list|all|every|what are the|what|any)\b.*\b(modifiers|taxonomies|taxonomy codes|"
                         r"diagnoses|diagnosis codes|icd codes|icd-10 codes|dx codes|dxs|cpt codes|codes|specialties|"
                         r"providers)\b|\b(list|all)\b")),
@@ -64,6 +64,7 @@ ABBREVIATIONS = {
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
     "pm&r": "physical medicine rehabilitation", "pmr": "physical medicine rehabilitation", "diff": "different",
     "radic": "radiculopathy", "sent for": "referred", "sent to": "referred",
+    "billed": "reported", "by itself": "alone", "on its own": "alone", "standalone": "alone",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.

@@ -176,9 +176,10 @@ class Selector:
         return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), sentences(first.text)[:2]
 
     def definition(self, q: Query, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
-        """For "what is 0600T" or "how does IRE work" and nothing more: the closest sentence that names the
-        report's code (its descriptor), with the sentence after it, which says what the procedure does."""
-        if len(q.reports) != 1 or not (q.intent == "definition" or HOW_IT_WORKS.search(q.text)):
+        """For "what is 0600T", "how does IRE work" or "which report covers IRE" and nothing more: the
+        closest sentence that names the report's code (its descriptor), with the sentence after it, which
+        says what the procedure does."""
+        if len(q.reports) != 1 or not (q.intent in ("definition", "reports") or HOW_IT_WORKS.search(q.text)):
             return None
         code = q.reports[0]
         generic = stems(DEFINITION_WORDS) | {code_key(code).lower()}
@@ -296,13 +297,17 @@ class Selector:
         # A sentence that only enumerates payers ("Key payers … include Aetna, …, Medicare") answers whether
         # a payer is in the report, not what the report says about it.
         about_payer = bool(q.payers) and not PRESENCE.search(q.text)
+        # When another sentence names that payer on its own ("For Medicare, coverage…"), it is the answer.
+        named_alone = [i for i, (_, s) in enumerate(pairs) if about_payer and not enumerates_payers(s)
+                       and any(re.search(rf"\b{re.escape(p)}\b", s, re.I) for p in q.payers)]
+        listing = {i for i, (_, s) in enumerate(pairs) if named_alone and enumerates_payers(s)}
         scored = sorted(((float(sim) + self.settings.coverage_weight * self.coverage(weights, pairs[i][1])
                           + self.settings.answer_type_weight * bool(expects and expects.search(pairs[i][1]))
                           - self.settings.self_reference_penalty * (about_payer and enumerates_payers(pairs[i][1]))
                           + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
                           - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
                              else self.settings.self_reference_penalty), i)
-                         for i, sim in enumerate(sims)), reverse=True)
+                         for i, sim in enumerate(sims) if i not in listing), reverse=True)
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
         opening = self.section_opening(q, hit, asked) or self.definition(q, [pairs[i] for _, i in scored])

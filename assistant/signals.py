@@ -29,11 +29,13 @@ def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
 
 
 # Words of one axis where a code differs by the value ("left" vs "right" kidney, "lumbar" vs "cervical"
-# disc): a row that states another value than the one asked is another code, however close it reads.
+# disc, an interlaminar vs a transforaminal epidural, a disc vs a facet injection): a row that states
+# another value than the one asked is another code, however close it reads.
 CONTRASTS = (frozenset({"left", "right"}), frozenset({"upper", "lower", "mid"}),
              frozenset({"cervical", "thoracic", "lumbar", "sacral"}), frozenset({"primary", "secondary"}),
              frozenset({"unilateral", "bilateral"}), frozenset({"benign", "malignant"}),
-             frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}))
+             frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}),
+             frozenset({"interlaminar", "transforaminal", "caudal"}), frozenset({"disc", "epidural", "facet"}))
 
 
 # What kind of phrase answers a question, by its question word ("who" → a person or team, "how many" →
@@ -56,9 +58,11 @@ ANSWER_TYPES = (
 )
 
 
-# "is bcbs in the report", "medicare mentioned": asking whether something is there, not what is said of it.
-PRESENCE = re.compile(r"\b(in (the|this) (report|analysis|list|payer list|publication)|includes?|included|mention\w*|"
-                      r"listed|covered in|part of|among)\b|\bis \w+( \w+)? in\b", re.I)
+# "is bcbs in the report", "medicare mentioned": asking whether something is there, not what is said of it
+# ("what does it mention about medicare").
+PRESENCE = re.compile(r"\b(in (the|this) (report|analysis|list|payer list|publication)|includes?|included|"
+                      r"mention\w*(?!\s+(about|regarding|on)\b)|listed|covered in|part of|among)\b|"
+                      r"\bis \w+( \w+)? in\b", re.I)
 
 
 # The question says where to look: the report's clinical example.

@@ -18,7 +18,8 @@ being do does did done i me my we our you your it its this that these those ther
 when where which who whom why how can could should would will shall may might must i'd im i'm use used
 using usage about any some please tell give show need needs needed get got have has had than then so
 such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
-report reports pls plz u ur instead like usually typically typical one after before up""".split())
+report reports pls plz u ur instead like usually typically typical one after before up say says said
+mention mentions mentioned talk talks discuss discusses ever""".split())
 
 TYPE_WORDS: dict[str, CodeType] = {
     "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",

@@ -219,3 +219,32 @@ def test_question_naming_the_example_is_answered_from_the_example(heldout_bot):
     ans = heldout_bot.ask("what level and side was injected in the 64483 vignette")
     assert ans.answered and ans.citations[0].section[-1] == "Clinical Context"
     assert "L5-S1" in ans.citations[0].quote
+
+
+def test_code_request_for_another_structure_or_approach_is_not_answered_with_a_near_row(heldout_bot):
+    """64480 is a cervical *transforaminal epidural* code: it shares "cervical" and "injection" with a
+    request for a cervical *disc* injection or an *interlaminar* one, but it is another procedure."""
+    for question in ("cervical disc cell injection code", "interlaminar epidural steroid injection cervical code"):
+        ans = heldout_bot.ask(question)
+        assert not ans.answered, question
+        assert all(c.row is None for c in ans.citations), question
+
+
+def test_question_about_one_payer_quotes_what_is_said_of_it(heldout_bot):
+    """The 64483 report has a sentence about Medicare itself; the list of payers only says it is there."""
+    ans = heldout_bot.ask("what does the 64483 report mention about medicare")
+    assert ans.answered and ans.citations[0].quote.startswith("For Medicare,")
+    listed = heldout_bot.ask("is medicare mentioned in the 64483 report")
+    assert listed.answered and "Medicare" in listed.citations[0].quote
+
+
+def test_billed_is_reported_in_a_follow_up(heldout_bot):
+    """Staff bill a code, reports report it: "billed by itself" finds "never reported alone"."""
+    ans = heldout_bot.ask("is it ever billed by itself", history=["what is 64484"])
+    assert ans.answered and "never reported alone" in ans.citations[0].quote
+
+
+def test_which_report_covers_an_abbreviation_quotes_that_reports_descriptor(heldout_bot):
+    ans = heldout_bot.ask("which report covers ire")
+    assert ans.answered and _docs(ans) == {"0600T"}
+    assert ans.citations[0].quote.startswith("CPT code 0600T ")
