@@ -63,7 +63,9 @@ ABBREVIATIONS = {
     "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
     "pm&r": "physical medicine rehabilitation", "pmr": "physical medicine rehabilitation", "diff": "different",
-    "radic": "radiculopathy", "sent for": "referred", "sent to": "referred",
+    "radic": "radiculopathy", "rt": "right", "lt": "left", "oa": "osteoarthritis", "gi": "gastrointestinal",
+    "us guided": "ultrasound guided", "us-guided": "ultrasound-guided", "us guidance": "ultrasound guidance",
+    "the us": "the ultrasound", "w/ us": "with ultrasound", "sent for": "referred", "sent to": "referred",
     "billed": "reported", "by itself": "alone", "on its own": "alone", "standalone": "alone",
 }
 
@@ -203,6 +205,10 @@ def _find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tupl
                 s = m.start(1) + tok.start()
                 if tok.group(0).lower() in ("or", "vs") or taken_span(spans, s, s + 2):
                     continue
+                # "what mod on the visit": a lowercase English word is a code only if the corpus has it.
+                if (tok.group(0).lower() in ENGLISH_TWO_LETTER and not tok.group(0).isupper()
+                        and "modifier" not in catalog.types.get(tok.group(0).upper(), set())):
+                    continue
                 add(tok.group(0).upper(), tok.group(0), "modifier", (s, s + 2), True)
     for m in TWO_CHAR_RE.finditer(text):
         tok = m.group(1)
@@ -211,6 +217,9 @@ def _find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tupl
         is_word = tok.isalpha() and tok.lower() in ENGLISH_TWO_LETTER and not tok.isupper()
         key = tok.upper()
         if is_word or (tok.isalpha() and not tok.isupper() and not mod_context and key not in catalog.by_key):
+            continue
+        # "dx for bursitis rt hip": in a question for another kind of code, "rt" is the side, not modifier RT.
+        if type_hint not in (None, "modifier") and tok.isalpha() and not tok.isupper():
             continue
         if "modifier" in catalog.types.get(key, set()):
             add(key, tok, "modifier", m.span(), True)

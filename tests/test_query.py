@@ -126,3 +126,22 @@ def test_follow_up_naming_another_kind_of_code_keeps_the_subject(catalog):
     q = parse("what about on 77012", catalog, ["mod 51 on 0600t"])
     assert [c.key for c in q.codes] == ["51"] and q.followup
     assert [c.key for c in parse("and 81?", catalog, ["mod 80"]).codes] == ["81"]
+
+
+def test_side_shorthand_is_a_side_unless_a_modifier_is_asked(catalog):
+    """0441T lists modifiers RT and LT: "rt" in a diagnosis question is the right side."""
+    q = parse("dx for plantar nerve lesion rt foot", catalog)
+    assert q.codes == () and q.target == "icd10" and "right" in q.expansions
+    assert [c.key for c in parse("mod rt for 0441t", catalog).codes] == ["RT"]
+    assert [c.key for c in parse("rt or lt", catalog, ["which modifiers for 0441t"]).codes] == ["RT", "LT"]
+
+
+def test_english_word_after_mod_is_not_a_code(catalog):
+    q = parse("pt seen same day for another problem, what mod on the visit", catalog)
+    assert q.codes == () and q.unknown == () and q.target == "modifier"
+    assert [c.key for c in parse("mod 59 on 0441t", catalog).codes] == ["59"]
+
+
+def test_what_a_report_says_about_a_payer_is_not_a_presence_question():
+    assert not PRESENCE.search("what does the 64483 report mention about medicare")
+    assert PRESENCE.search("is medicare mentioned")
