@@ -8,7 +8,7 @@ import re
 from . import answer as tpl
 from . import index as idx
 from .config import Settings
-from .embed import Embedder
+from .embed import Embedder, embed_text
 from .errors import IndexFileError
 from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
@@ -188,9 +188,15 @@ class Assistant:
         if q.target or q.intent == "reverse" or (q.intent in ("prose", "payer") and not q.fact_question):
             keep = self.select.keep(scope, kind="row", code_type=q.target)
             rows = self.select.chunks(scope, kind="row", code_type=q.target)
-            best = self.select.best_row(q, keep, rows)
+            best, other = self.select.best_row(q, keep, rows)
             if best and self.select.supported(q, best, rows):
                 row = best
+            elif other and (q.target or q.asks_code) and self.select.supported(q, other, rows):
+                # The closest code states another side, level or variant than asked ("with esophagitis").
+                asked, stated = contradicts(q.asked_text, embed_text(other.chunk)) or ("", "")
+                c = other.chunk
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {c.cells[0]}, is for "
+                                          f"“{stated}”, not “{asked}”:", other, c.description or c.text)
             # A report's own code is a CPT (or HCPCS) code too: "cryoablation breast tumor cpt" may be
             # answered by the sentence that defines it, when that is closer than any related-code row.
             if q.target and q.target not in ("cpt", "hcpcs"):

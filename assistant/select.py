@@ -25,6 +25,7 @@ from .signals import (
     DEFINITION_WORDS,
     EXAMPLE_NAMES,
     EXCLUSION,
+    EXCLUSION_MARKERS,
     HOW_IT_WORKS,
     NAMES_EXAMPLE,
     PRESENCE,
@@ -35,6 +36,7 @@ from .signals import (
     enumerates_payers,
     label_match,
     shared,
+    states,
 )
 from .vocab import TYPE_WORDS, Catalog, stems, tokenize
 
@@ -190,6 +192,10 @@ class Selector:
         # 0441T tracks…" names it in passing, and is the choice only when no sentence is a descriptor.
         subject = re.compile(rf"^(?:(?:CPT|HCPCS)(?: code)?\s+)?{re.escape(code)}\b", re.I)
         naming = re.compile(rf"\b{re.escape(code)}\b", re.I)
+        # "What is" is answered by the report's first descriptor (its summary opens with it); "how does it
+        # work" by the descriptor closest to the question, whose next sentence says how.
+        if not HOW_IT_WORKS.search(q.text):
+            ranked = sorted(ranked, key=lambda p: self._position[p[0].chunk.id])
         found = next((p for p in ranked if subject.search(p[1])), None) or next(
             (p for p in ranked if naming.search(p[1])), None)
         if found is None:
@@ -204,6 +210,10 @@ class Selector:
         question word occurs in it only there: the passage rules the asked-about thing out."""
         candidates = self.chunks(set(), kind="prose")
         terms = self.discriminative(q, candidates) - {code_key(r).lower() for r in q.reports}
+        # The question's own "without…" asks for the excluded case: what it puts under exclusion, and the
+        # marker words themselves, are not ruled out by the passage saying the same.
+        terms -= set(tokenize(EXCLUSION_MARKERS))
+        terms -= {t for m in EXCLUSION.finditer(q.text) for t in tokenize(m.group(0))}
         spans = [m.group(0) for m in EXCLUSION.finditer(sentence)]
         ruled_out = terms & {t for s in spans for t in tokenize(s)} - set(tokenize(EXCLUSION.sub(" ", sentence)))
         return next((s for s in spans if ruled_out & set(tokenize(s))), None)
@@ -219,18 +229,32 @@ class Selector:
         """Whether ``sentence`` with its report's title holds every distinctive word the user typed: the
         bar for answering "<procedure> cpt" with the report's own code rather than a related row."""
         candidates = self.chunks(set(), kind="prose")
-        typed = self.discriminative(q, candidates) & set(tokenize(q.asked_text))
+        asked = set(tokenize(q.asked_text))
+        # Words of the report's title or a name it defines ("egd w/ biopsy") tell its passages apart from
+        # nothing within it, but here they are what the question names.
+        named = set(tokenize(chunk.doc_title)) | {a for a, docs in self.catalog.names.items() if chunk.doc_code in docs}
+        typed = (self.discriminative(q, candidates) | named) & asked
         return self.coverage({t: 1.0 for t in typed}, f"{chunk.doc_title} {sentence}") >= 1.0 if typed else False
 
-    def best_row(self, q: Query, keep, rows: list[Chunk]) -> Hit | None:
-        """The row closest to a described situation. Candidates come from hybrid search; each is then
-        scored by its closest cell too (a "When to Use" cell alone matches a situation better than
-        the whole row with its code and column names)."""
+    def best_row(self, q: Query, keep, rows: list[Chunk]) -> tuple[Hit | None, Hit | None]:
+        """The row closest to a described situation, and the row closer still that states another value
+        than the one asked ("right" for "left kidney"), if the report has none stating the asked one.
+
+        Candidates come from hybrid search; each is then scored by its closest cell too (a "When to
+        Use" cell alone matches a situation better than the whole row with its code and column names).
+        """
         skip = {r.key for r in q.ruled_out}
         hits = [h for h in self.retriever.search(q.retrieval_text, keep, k=self.settings.row_candidates)
-                if not contradicts(q.asked_text, embed_text(h.chunk)) and code_key(h.chunk.code or "") not in skip]
+                if code_key(h.chunk.code or "") not in skip]
         if not hits:
-            return None
+            return None, None
+        if contradicts(q.asked_text, embed_text(hits[0].chunk)):
+            # The nearest rows state another value ("with ultrasound"): the ones stating the asked value
+            # ("without ultrasound guidance") are candidates too, however far down the ranking they are.
+            stating = {c.id for c in rows if states(q.asked_text, embed_text(c))
+                       and not contradicts(q.asked_text, embed_text(c))} - {h.chunk.id for h in hits}
+            if stating:
+                hits += self.retriever.search(q.retrieval_text, lambda c: c.id in stating, k=len(stating))
         cells = [(n, cell) for n, h in enumerate(hits) for cell in h.chunk.cells[1:] if cell]
         sims = self.embedder.encode_cached([c for _, c in cells]) @ self.embedder.encode_query(q.retrieval_text)
         best_cell = [h.dense for h in hits]
@@ -238,11 +262,18 @@ class Selector:
             best_cell[n] = max(best_cell[n], float(sim))
         typed = set(tokenize(q.asked_text))
         weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
-        scored = [(best_cell[n] + self.settings.row_coverage_weight * self.coverage(weights, embed_text(h.chunk)), n)
-                  for n, h in enumerate(hits)]
-        _, n = max(scored)
-        h = hits[n]
-        return Hit(chunk=h.chunk, score=h.score, dense=best_cell[n], lexical=h.lexical)
+        bonus = self.settings.row_coverage_weight
+        scored = sorted(((best_cell[n] + bonus * self.coverage(weights, embed_text(h.chunk)), n)
+                         for n, h in enumerate(hits)), reverse=True)
+
+        def pick(n: int) -> Hit:
+            return Hit(chunk=hits[n].chunk, score=hits[n].score, dense=best_cell[n], lexical=hits[n].lexical)
+
+        fitting = [n for _, n in scored if not contradicts(q.asked_text, embed_text(hits[n].chunk))]
+        top = scored[0][1]
+        if fitting and (fitting[0] == top or states(q.asked_text, embed_text(hits[fitting[0]].chunk))):
+            return pick(fitting[0]), None
+        return None, pick(top)
 
     def best_sentences(self, q: Query, scope: set[str],
                        naming: set[str] | None = None) -> tuple[Hit, list[str]] | None:

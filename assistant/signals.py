@@ -11,8 +11,8 @@ from .query import PAYER_NAMES
 from .vocab import tokenize
 
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
-EXCLUSION = re.compile(r"\b(other than|except(?: for)?|excluding|not including|rather than|instead of|without|not)\b"
-                       r"[^.;:,()]*", re.I)
+EXCLUSION_MARKERS = "other than|except for|excluding|not including|rather than|instead of|without|w/o|not"
+EXCLUSION = re.compile(rf"\b({EXCLUSION_MARKERS.replace('except for', 'except(?: for)?')})\b[^.;:,()]*", re.I)
 # "why ire instead of surgery": the alternative not taken, which an answer need not name.
 ALTERNATIVE = re.compile(r"\b(?:instead of|rather than|as opposed to)\s+((?:\w+\s+){0,2}\w+)", re.I)
 # A sentence whose subject is the report itself ("The publication outlines…", "Readers will learn…");
@@ -82,15 +82,41 @@ def answer_type(question: str) -> re.Pattern[str] | None:
     return next((answer for ask, answer in ANSWER_TYPES if ask.search(low)), None)
 
 
+# "with esophagitis" / "without esophagitis": codes that differ by what is present (ICD-10 names many).
+WITH = re.compile(r"\b(with|w/|without|w/o|no)\s+(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I)
+
+
+def _withs(text: str) -> dict[tuple[bool, str], str]:
+    """(present, stem) → the phrase, for each "with X" / "without X" of ``text``."""
+    found = {}
+    for m in WITH.finditer(text):
+        stem = tokenize(m.group(2))
+        if stem:
+            present = m.group(1).lower() in ("with", "w/")
+            found.setdefault((present, stem[0]), f"{'with' if present else 'without'} {m.group(2).lower()}")
+    return found
+
+
 def contradicts(asked: str, text: str) -> tuple[str, str] | None:
     """(asked value, stated value) when ``text`` states a value of an axis the question also names,
-    but not the asked one; None otherwise."""
+    but not the asked one ("left" for "right", "without esophagitis" for "with…"); None otherwise."""
     said = set(re.findall(r"[a-z]+", asked.lower()))
     held = set(re.findall(r"[a-z]+", text.lower()))
     for axis in CONTRASTS:
         if (said & axis) and (held & axis) and not (said & held & axis):
             return min(said & axis), min(held & axis)
+    stated = _withs(text)
+    for (present, word), phrase in sorted(_withs(asked).items()):
+        if (not present, word) in stated and (present, word) not in stated:
+            return phrase, stated[(not present, word)]
     return None
+
+
+def states(asked: str, text: str) -> bool:
+    """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…")."""
+    said = set(re.findall(r"[a-z]+", asked.lower()))
+    held = set(re.findall(r"[a-z]+", text.lower()))
+    return any(said & held & axis for axis in CONTRASTS) or bool(_withs(asked).keys() & _withs(text).keys())
 
 
 def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:

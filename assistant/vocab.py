@@ -80,8 +80,12 @@ def long_form(before: str, abbr: str) -> str | None:
     long = " ".join(words)[start:].strip(" ,;:(")
     # Each of its longer words starts with one of the abbreviation's letters ("hospital outpatient
     # department"), which rules out a clause that merely contains them in order.
-    if not 2 <= len(long.split()) <= len(letters) + 1 or any(
-            w[0].lower() not in letters for w in long.split() if len(w) > 3):
+    # One word may spell a whole abbreviation when it is a long compound ("esophagogastroduodenoscopy
+    # (EGD)"); a short one holding the letters by chance ("a single (X)") doesn't.
+    n = len(long.split())
+    if n == 1 and len(letters) >= 2 and len(long) >= 5 * len(letters):
+        return long
+    if not 2 <= n <= len(letters) + 1 or any(w[0].lower() not in letters for w in long.split() if len(w) > 3):
         return None
     return long
 
@@ -122,7 +126,7 @@ class Catalog:
                 if long and not m.group(1).isdigit() and code_key(m.group(1)) not in self.by_key:
                     self.aliases.setdefault(m.group(1).lower(), long)
                     words = set(tokenize(long))
-                    if len(words & titles[c.doc_code]) >= max(2, 2 * len(words) / 3):
+                    if len(words & titles[c.doc_code]) >= max(min(2, len(words)), 2 * len(words) / 3):
                         self.names[m.group(1).lower()].add(c.doc_code)
         # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
         labels = {label for c in self.chunks for label in (*c.section, *c.columns)}

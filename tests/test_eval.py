@@ -6,7 +6,7 @@ import collections
 import json
 
 import pytest
-from conftest import CORPUS, HELDOUT, HELDOUT2, HELDOUT_FILES, MULTI_FILES, ROOT, assert_citations_resolve
+from conftest import CORPUS, HELDOUT_DIRS, HELDOUT_FILES, MULTI_FILES, ROOT, assert_citations_resolve
 
 from assistant import evaluate
 from assistant.audit import audit_chunks
@@ -139,17 +139,23 @@ def _assert_meets_floor(bot, questions, floor: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("folder", "floor"), [(HELDOUT, "floor_heldout.json"), (HELDOUT2, "floor_heldout2.json")])
-def test_heldout_report_eval_meets_its_floor(heldout_bot, folder, floor):
-    """eval/heldout*/: two more reports (0627T, 64483) and 70 questions on each, written without sight of
-    the pipeline; run against the five-report corpus and gated on their own floors."""
-    _assert_meets_floor(heldout_bot, folder / "questions.jsonl", floor)
+@pytest.mark.parametrize("folder", HELDOUT_DIRS, ids=lambda d: d.name)
+def test_heldout_report_eval_meets_its_floor(heldout_bot, folder):
+    """eval/heldout*/: more reports (0627T, 64483, 20611, 43239) and 70 questions on each, written without
+    sight of the pipeline; run against the seven-report corpus and gated on their own floors."""
+    _assert_meets_floor(heldout_bot, folder / "questions.jsonl", f"floor_{folder.name}.json")
+
+
+def test_every_heldout_folder_has_a_floor():
+    assert len(HELDOUT_DIRS) >= 4
+    for folder in HELDOUT_DIRS:
+        assert (evaluate.FLOOR_FILE.parent / f"floor_{folder.name}.json").exists(), folder.name
 
 
 @pytest.mark.parametrize(("questions", "files"), [("questions.jsonl", (CORPUS / "0600T.txt",)),
                                                   ("questions_multi.jsonl", MULTI_FILES),
-                                                  ("heldout/questions.jsonl", HELDOUT_FILES),
-                                                  ("heldout2/questions.jsonl", HELDOUT_FILES)])
+                                                  *((f"{d.name}/questions.jsonl", HELDOUT_FILES)
+                                                    for d in HELDOUT_DIRS)])
 def test_expected_strings_are_in_the_reports(questions, files):
     """An expectation the reports can't satisfy would make an item unpassable by quoting: every
     must/must_any string occurs in the corpus it runs on, and unanswerable items expect nothing."""

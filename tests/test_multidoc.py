@@ -248,3 +248,26 @@ def test_which_report_covers_an_abbreviation_quotes_that_reports_descriptor(held
     ans = heldout_bot.ask("which report covers ire")
     assert ans.answered and _docs(ans) == {"0600T"}
     assert ans.citations[0].quote.startswith("CPT code 0600T ")
+
+
+def test_code_whose_variant_is_not_listed_abstains_citing_the_closest(heldout_bot):
+    """The 43239 report lists K21.9, reflux *without* esophagitis: asked for reflux with it, the answer
+    says the report doesn't have it and shows the row that is closest."""
+    ans = heldout_bot.ask("icd for gerd with esophagitis")
+    assert not ans.answered and "K21.9" in ans.text and "“without esophagitis”" in ans.text
+    assert_citations_resolve(heldout_bot, ans)
+    listed = heldout_bot.ask("gerd w/o esophagitis icd")
+    assert listed.answered and listed.citations[0].row and "K21.9" in listed.citations[0].row
+
+
+def test_a_single_word_abbreviation_names_its_report(heldout_bot):
+    """"(EGD)" spells esophagogastroduodenoscopy, the 43239 report's procedure."""
+    ans = heldout_bot.ask("cpt for egd w/ biopsy")
+    assert ans.answered and _docs(ans) == {"43239"} and "43239" in ans.text
+
+
+@pytest.mark.parametrize("question", ["major joint inj w/o ultrasound code", "knee aspiration without ultrasound cpt"])
+def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(heldout_bot, question):
+    """20611 is *with* ultrasound guidance and ranks first; 20610, "without ultrasound guidance", is the answer."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and ans.citations[0].row and "20610" in ans.citations[0].row

@@ -145,3 +145,21 @@ def test_english_word_after_mod_is_not_a_code(catalog):
 def test_what_a_report_says_about_a_payer_is_not_a_presence_question():
     assert not PRESENCE.search("what does the 64483 report mention about medicare")
     assert PRESENCE.search("is medicare mentioned")
+
+
+def test_with_and_without_are_values_of_one_axis():
+    from assistant.signals import contradicts, states
+
+    row = "K21.9 Gastro-esophageal reflux disease without esophagitis"
+    assert contradicts("icd for gerd with esophagitis", row) == ("with esophagitis", "without esophagitis")
+    assert contradicts("gerd w/o esophagitis icd", row) is None and states("gerd w/o esophagitis", row)
+    assert contradicts("lumbar interlaminar epidural", "transforaminal epidural, lumbar") == (
+        "interlaminar", "transforaminal")
+
+
+@pytest.mark.parametrize(("before", "abbr", "expected"), [
+    ("a flexible, transoral esophagogastroduodenoscopy", "EGD", "esophagogastroduodenoscopy"),
+    ("the contrast", "CT", None),
+])
+def test_one_long_compound_word_may_spell_an_abbreviation(before, abbr, expected):
+    assert long_form(before, abbr) == expected
