@@ -43,6 +43,8 @@ class Settings(BaseModel):
     # Row score bonus (on its closest cell's similarity) for holding the question's distinctive words
     # (idf-weighted share, 0–1).
     row_coverage_weight: float = 0.1
+    # ...and again for holding them in its description, the code's own name.
+    row_name_weight: float = 0.2
     # Sentence score bonuses: for holding the question's distinctive words (idf-weighted share, 0–1); when
     # the question names its label (a bullet's "Typical site of service:" or its section's heading).
     coverage_weight: float = 0.4

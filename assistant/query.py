@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .ingest import code_key
 from .models import CodeType
-from .vocab import ENGLISH_TWO_LETTER, TYPE_WORDS, Catalog, tokenize
+from .vocab import CONTRASTS, ENGLISH_TWO_LETTER, FOLLOWUP_GLUE, STOPWORDS, TYPE_WORDS, Catalog, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
                  "clinical_context", "payer", "prose"]
@@ -64,7 +64,12 @@ ABBREVIATIONS = {
     "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
     "pm&r": "physical medicine rehabilitation", "pmr": "physical medicine rehabilitation", "diff": "different",
     "radic": "radiculopathy", "rt": "right", "lt": "left", "inj": "injection", "oa": "osteoarthritis",
-    "gi": "gastrointestinal",
+    "gi": "gastrointestinal", "ugi": "upper gastrointestinal", "gerd": "gastro-esophageal reflux disease",
+    "eoe": "eosinophilic esophagitis", "ibd": "inflammatory bowel disease", "copd": "chronic obstructive pulmonary",
+    "chf": "heart failure", "htn": "hypertension", "ckd": "chronic kidney disease", "cad": "coronary artery disease",
+    "afib": "atrial fibrillation", "uti": "urinary tract infection", "esi": "epidural steroid injection",
+    "crna": "certified registered nurse anesthetist", "sx": "symptoms", "path": "pathology",
+    "bp": "blood pressure", "pcp": "primary care physician", "er": "emergency department",
     "us guided": "ultrasound guided", "us-guided": "ultrasound-guided", "us guidance": "ultrasound guidance",
     "the us": "the ultrasound", "w/ us": "with ultrasound", "sent for": "referred", "sent to": "referred",
     "billed": "reported", "by itself": "alone", "on its own": "alone", "standalone": "alone",
@@ -338,8 +343,11 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             intent = prev.intent if prev.intent not in ("lookup", "compare") else "prose"
         # "is that per level?" points back at the earlier answer's subject: it keeps the earlier question.
         points_back = PRONOUN_RE.search(low) is not None and not codes and not unknown
+        earlier = prev.text if not prev.followup else f"{prev.context} {prev.text}"
         if (not _has_content(low, catalog) or points_back) and not codes:
-            context = prev.text if not prev.followup else f"{prev.context} {prev.text}"
+            context = earlier
+        elif not codes and not unknown and (swapped := _swap_value(low, earlier)):
+            context = swapped  # "and left?" after "icd for right knee oa": the same question, other side
         else:
             # New content leads; the earlier turn only lends its report and its kind of code.
             context = " ".join([*reports, *([target] if target and not _target(low) else [])])
@@ -356,6 +364,19 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
 def _code_type(q: Query) -> CodeType | None:
     types = {c.type for c in (*q.codes, *q.unknown) if c.type}
     return types.pop() if len(types) == 1 else None
+
+
+def _swap_value(low: str, earlier: str) -> str | None:
+    """``earlier`` with its value of one axis replaced, when ``low`` names nothing but another value of
+    that axis ("left" after "…right knee oa", "lumbar" after "…cervical"); None otherwise."""
+    words = set(re.findall(r"[a-z]+", low)) - STOPWORDS - FOLLOWUP_GLUE - {"side", "one", "level", "region"}
+    for axis in CONTRASTS:
+        said = words & axis
+        before = set(re.findall(r"[a-z]+", earlier.lower())) & axis
+        if said and said == words and len(said) == 1 and before and not before & said:
+            (new,) = said
+            return re.sub(rf"\b({'|'.join(sorted(before))})\b", new, earlier, flags=re.I)
+    return None
 
 
 def _has_content(low: str, catalog: Catalog) -> bool:

@@ -262,8 +262,11 @@ class Selector:
             best_cell[n] = max(best_cell[n], float(sim))
         typed = set(tokenize(q.asked_text))
         weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
-        bonus = self.settings.row_coverage_weight
-        scored = sorted(((best_cell[n] + bonus * self.coverage(weights, embed_text(h.chunk)), n)
+        # The asked words in the code's own name (its description) count again: "icd for celiac" is K90.0
+        # "Celiac disease", not the anemia code whose notes mention celiac biopsies.
+        bonus, named = self.settings.row_coverage_weight, self.settings.row_name_weight
+        scored = sorted(((best_cell[n] + bonus * self.coverage(weights, embed_text(h.chunk))
+                          + named * self.coverage(weights, h.chunk.description), n)
                          for n, h in enumerate(hits)), reverse=True)
 
         def pick(n: int) -> Hit:
@@ -271,8 +274,15 @@ class Selector:
 
         fitting = [n for _, n in scored if not contradicts(q.asked_text, embed_text(hits[n].chunk))]
         top = scored[0][1]
-        if fitting and (fitting[0] == top or states(q.asked_text, embed_text(hits[fitting[0]].chunk))):
-            return pick(fitting[0]), None
+        if fitting and fitting[0] == top:
+            return pick(top), None
+        # Below a row stating another value, one stating the asked value answers if it also holds every
+        # asked word the other does ("right knee oa": M17.11 over bilateral M17.0; not a "left" nerve
+        # lesion for a left kidney).
+        held = shared(set(weights), self.tokens(hits[top].chunk)) & typed
+        for n in fitting:
+            if states(q.asked_text, embed_text(hits[n].chunk)) and held <= shared(held, self.tokens(hits[n].chunk)):
+                return pick(n), None
         return None, pick(top)
 
     def best_sentences(self, q: Query, scope: set[str],

@@ -8,7 +8,7 @@ import re
 
 from .models import Chunk
 from .query import PAYER_NAMES
-from .vocab import tokenize
+from .vocab import CONTRASTS, tokenize
 
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
 EXCLUSION_MARKERS = "other than|except for|excluding|not including|rather than|instead of|without|w/o|not"
@@ -26,16 +26,6 @@ def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
     label = sentence.split(":", 1)[0] if ":" in sentence[:60] else chunk.section[-1]
     words = set(tokenize(label))
     return bool(words) and words <= asked
-
-
-# Words of one axis where a code differs by the value ("left" vs "right" kidney, "lumbar" vs "cervical"
-# disc, an interlaminar vs a transforaminal epidural, a disc vs a facet injection): a row that states
-# another value than the one asked is another code, however close it reads.
-CONTRASTS = (frozenset({"left", "right"}), frozenset({"upper", "lower", "mid"}),
-             frozenset({"cervical", "thoracic", "lumbar", "sacral"}), frozenset({"primary", "secondary"}),
-             frozenset({"unilateral", "bilateral"}), frozenset({"benign", "malignant"}),
-             frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}),
-             frozenset({"interlaminar", "transforaminal", "caudal"}), frozenset({"disc", "epidural", "facet"}))
 
 
 # What kind of phrase answers a question, by its question word ("who" → a person or team, "how many" →

@@ -36,6 +36,15 @@ QUERY_VOCAB = frozenset([*TYPE_WORDS, "which", "list", "all", "compare", "differ
                          "assistant", "surgeon", "surgeons", "when", "what", "where"])
 ENGLISH_TWO_LETTER = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
 
+# Words of one axis where a code differs by the value ("left" vs "right" kidney, "lumbar" vs "cervical"
+# disc, an interlaminar vs a transforaminal epidural, a disc vs a facet injection): a row that states
+# another value than the one asked is another code, however close it reads.
+CONTRASTS = (frozenset({"left", "right", "bilateral"}), frozenset({"upper", "lower", "mid"}),
+             frozenset({"cervical", "thoracic", "lumbar", "sacral"}), frozenset({"primary", "secondary"}),
+             frozenset({"unilateral", "bilateral"}), frozenset({"benign", "malignant"}),
+             frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}),
+             frozenset({"interlaminar", "transforaminal", "caudal"}), frozenset({"disc", "epidural", "facet"}))
+
 WORD_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
 FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
 
@@ -167,6 +176,7 @@ class Catalog:
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """Repair misspelled words against the corpus vocabulary (rapidfuzz, conservative cut-off)."""
         from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
 
         fixes: list[tuple[str, str]] = []
 
@@ -177,6 +187,10 @@ class Catalog:
             if len(low) < 5 or low in self.vocab or low in STOPWORDS or _stemmer().stemWord(low) in self.df:
                 return word
             best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
+            if best is None:
+                # One swapped pair of letters ("biospy") is one slip, though it costs two edits in a ratio.
+                best = process.extractOne(low, self._vocab_list, scorer=OSA.distance, score_cutoff=1)
+                best = best if best and sorted(best[0]) == sorted(low) else None
             if best is None:
                 return word
             fixes.append((word, best[0]))

@@ -163,3 +163,14 @@ def test_with_and_without_are_values_of_one_axis():
 ])
 def test_one_long_compound_word_may_spell_an_abbreviation(before, abbr, expected):
     assert long_form(before, abbr) == expected
+
+
+def test_swapped_letters_are_one_slip(catalog):
+    fixed, fixes = catalog.correct("plantar nerve lesoin")
+    assert fixed == "plantar nerve lesion" and fixes == (("lesoin", "lesion"),)
+    assert catalog.correct("planning")[0] == "planning"  # one letter off a corpus word is not a transposition
+
+
+def test_clinical_shorthand_is_spelled_out(catalog):
+    assert "eosinophilic esophagitis" in parse("eoe icd10", catalog).expansions
+    assert "gastro-esophageal reflux disease" in parse("gerd dx", catalog).expansions
