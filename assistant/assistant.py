@@ -185,7 +185,9 @@ class Assistant:
     def _search(self, q: Query, scope: set[str]) -> Answer:
         """No code named: find the row or the sentences that answer the question, or abstain."""
         row: Hit | None = None
-        if q.target or q.intent == "reverse" or (q.intent in ("prose", "payer") and not q.fact_question):
+        # "whats the code for us guided elbow injection" opens like a definition but asks for a code.
+        situation = q.intent in ("prose", "payer") or (q.intent == "definition" and q.asks_code)
+        if q.target or q.intent == "reverse" or (situation and not q.fact_question):
             keep = self.select.keep(scope, kind="row", code_type=q.target)
             rows = self.select.chunks(scope, kind="row", code_type=q.target)
             best, other = self.select.best_row(q, keep, rows)
@@ -206,7 +208,8 @@ class Assistant:
         if q.target:
             named = {code_key(d.code).lower() for d in self.docs}
         elif q.asks_code:
-            named = {code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
+            named = ({code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
+                     | self.catalog.prose_codes)
         prose = self.select.best_sentences(q, scope, naming=named)
         if prose and q.target and not self.select.names_all(q, prose[0].chunk, prose[1][0]):
             prose = None

@@ -19,7 +19,8 @@ when where which who whom why how can could should would will shall may might mu
 using usage about any some please tell give show need needs needed get got have has had than then so
 such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
 report reports pls plz u ur instead like usually typically typical one after before up say says said
-mention mentions mentioned talk talks discuss discusses ever""".split())
+mention mentions mentioned talk talks discuss discusses ever something else anything anyone someone
+somebody""".split())
 
 TYPE_WORDS: dict[str, CodeType] = {
     "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",
@@ -44,6 +45,9 @@ CONTRASTS = (frozenset({"left", "right", "bilateral"}), frozenset({"upper", "low
              frozenset({"unilateral", "bilateral"}), frozenset({"benign", "malignant"}),
              frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}),
              frozenset({"interlaminar", "transforaminal", "caudal"}), frozenset({"disc", "epidural", "facet"}))
+
+# Code-shaped words in prose: CPT (77012, 0600T), HCPCS Level II (J3301), ICD-10-CM (M17.11).
+PROSE_CODE_RE = re.compile(r"\b(?:\d{4}[0-9FTU]|[A-Z]\d{4}|[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?)\b")
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
 FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
@@ -124,6 +128,9 @@ class Catalog:
                 if len(word) >= 3:
                     self.vocab.add(word)
         self._vocab_list = sorted(self.vocab)
+        # Codes prose names without a table row for them ("a HCPCS J-code such as J3301"), as tokens.
+        self.prose_codes = {code_key(m.group(0)).lower() for c in self.chunks if c.kind == "prose"
+                            for m in PROSE_CODE_RE.finditer(c.text)}
         # Abbreviations a report defines ("irreversible electroporation (IRE)") and, among them, those
         # that name a report's own procedure (their long form is mostly in its title).
         self.aliases: dict[str, str] = {}

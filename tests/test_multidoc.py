@@ -287,3 +287,14 @@ def test_follow_up_naming_the_other_side_asks_the_same_question(heldout_bot):
     # A right-only code is not the answer for the bilateral case, nor the bilateral one for one side.
     right = heldout_bot.ask("icd10 for right knee oa")
     assert right.citations[0].row and "M17.11" in right.citations[0].row
+
+
+def test_code_that_only_prose_names_answers_a_code_request(heldout_bot):
+    """J3301 has no row: the 20611 report names it in its overview ("…such as J3301 for triamcinolone")."""
+    ans = heldout_bot.ask("j code for triamcinolone")
+    assert ans.answered and "J3301" in ans.citations[0].quote
+
+
+def test_code_request_opening_like_a_definition_is_answered_by_a_row(heldout_bot):
+    ans = heldout_bot.ask("whats the code for us guided elbow injection")
+    assert ans.answered and ans.citations[0].row and "20606" in ans.citations[0].row
