@@ -311,8 +311,10 @@ class Selector:
         # and count half, or they would favour the sentence that repeats them over the one that answers.
         ranking_terms = terms - {code_key(r).lower() for r in q.reports}
         typed = set(tokenize(q.asked_text))
-        # Cue words find the section; when the question named the section (searched alone) they are spent.
-        weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms if t in typed or not named_section}
+        # Cue words find the section; when the question named the section (searched alone) they, and the
+        # words that named it ("…in the vignette"), are spent.
+        spent = set(tokenize(" ".join(EXAMPLE_NAMES))) if named_section else set()
+        weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms - spent if t in typed or not named_section}
         # "percutaneous or open": the alternatives are what is asked, however common the words are.
         choices = {t for m in re.finditer(r"(\w+)\s+or\s+(\w+)", q.text.lower()) for t in tokenize(m.group(0))}
         choices -= {code_key(r).lower() for r in q.reports}
@@ -368,14 +370,17 @@ class Selector:
         # outnumber the words it never uses ("does ire damage the surrounding structures").
         # Words that name the section searched alone ("…in the example") are answered by being there; words
         # the question rules out ("…instead of surgery") are the alternative, which the answer need not name.
-        spent = set(tokenize(" ".join(EXAMPLE_NAMES))) if named_section else set()
         spent |= {t for m in ALTERNATIVE.finditer(q.text) for t in tokenize(m.group(1))}
         typed_terms = ranking_terms & typed - spent
         known = typed_terms & self.vocabulary(scope)
         every_word = (bool(known) and len(known) > len(typed_terms - known)
                       and known <= shared(known, set(tokenize(sentence))))
+        # In the section the question named, a sentence holding the kind of phrase asked for ("who" → the
+        # physician) is as good as one holding every word, unless the question uses words the report never
+        # does ("why not chemo").
+        typed_answer = named_section and bool(expects and expects.search(sentence)) and known == typed_terms
         need = (self.settings.min_dense_label if labelled else
-                self.settings.min_dense_all_words if every_word else
+                self.settings.min_dense_all_words if every_word or typed_answer else
                 self.settings.min_dense if overlap else self.settings.min_dense_no_overlap)
         if dense < need:
             return None

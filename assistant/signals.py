@@ -37,12 +37,15 @@ ANSWER_TYPES = (
     (re.compile(r"\bhow (big|large|small|wide|deep)\b|\bwhat (size|volume)\b"),
      re.compile(r"\d\s?(mm|cm|centimeters?|millimeters?|ml|cc)\b", re.I)),
     (re.compile(r"\bhow old\b|\bwhat age\b"), re.compile(r"\d+[- ]years?[- ]old|\baged? \d", re.I)),
-    (re.compile(r"\bhow (many|much|long|often)\b|\bwhat dose\b"),
+    (re.compile(r"\bhow much (fluid|volume|drug|medication|steroid|anesthetic|contrast|product)|\b(what|which) dose\b|"
+                r"\bdose\b"),
+     re.compile(r"\d\s?(ml|mg|mcg|cc|units?|%)(?![a-z])", re.I)),
+    (re.compile(r"\bhow (many|much|long|often)\b"),
      re.compile(r"\d|\b(one|two|three|four|five|six|single|multiple|several|once)\b", re.I)),
     (re.compile(r"^why\b|\bwhy (was|were|is|are|did|do|does)\b"),
      re.compile(r"\b(because|due to|since|so that|contraindicated|comorbid\w*|high[- ]risk|to avoid|referred|"
                 r"candidate|unable|failed)\b", re.I)),
-    (re.compile(r"^when\b|\bhow soon\b"),
+    (re.compile(r"^when\b|\bhow soon\b|\btiming\b"),
      re.compile(r"\b(days?|weeks?|months?|years?|hours?|minutes?|same day|overnight|before|after|during)\b",
                 re.I)),
 )

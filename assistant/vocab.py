@@ -20,7 +20,7 @@ using usage about any some please tell give show need needs needed get got have 
 such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
 report reports pls plz u ur instead like usually typically typical one after before up say says said
 mention mentions mentioned talk talks discuss discusses ever something else anything anyone someone
-somebody""".split())
+somebody they them their theirs""".split())
 
 TYPE_WORDS: dict[str, CodeType] = {
     "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",

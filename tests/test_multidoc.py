@@ -298,3 +298,8 @@ def test_code_that_only_prose_names_answers_a_code_request(heldout_bot):
 def test_code_request_opening_like_a_definition_is_answered_by_a_row(heldout_bot):
     ans = heldout_bot.ask("whats the code for us guided elbow injection")
     assert ans.answered and ans.citations[0].row and "20606" in ans.citations[0].row
+
+
+def test_dose_question_about_the_example_is_answered_by_a_dose(heldout_bot):
+    ans = heldout_bot.ask("what dose of steroid in the 64483 example")
+    assert ans.answered and "10 mg of dexamethasone" in ans.citations[0].quote

@@ -94,6 +94,8 @@ def test_pointing_back_keeps_the_earlier_question(catalog):
     ("how many probes get placed", "one or more probes", "probes bracket the tumor"),
     ("why was the pt not a surgery candidate", "has severe heart failure that makes anesthesia high risk",
      "the board recommends cryoablation"),
+    ("how much fluid was aspirated", "withdraws 45 mL of cloudy fluid", "his body mass index is 38"),
+    ("f/u timing for the example pt", "returns in two weeks", "the physician places a needle"),
 ])
 def test_question_word_expects_a_kind_of_answer(question, answer, other):
     expects = answer_type(question)
