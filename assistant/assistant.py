@@ -185,6 +185,15 @@ class Assistant:
     def _search(self, q: Query, scope: set[str]) -> Answer:
         """No code named: find the row or the sentences that answer the question, or abstain."""
         row: Hit | None = None
+        subject_rows = [r for c in q.subject for r in self._rows(c.key, scope)]
+        if subject_rows:
+            # "is it billed alone" about the code asked before: its row, or a sentence naming it.
+            ids = {r.id for r in subject_rows}
+            row, _ = self.select.best_row(q, lambda c: c.id in ids, subject_rows)
+            prose = self.select.best_sentences(q, scope, naming={c.key.lower() for c in q.subject})
+            if prose and (row is None or self._closer(q, scope, prose, row, 0.0)):
+                return tpl.prose_answer(q, prose[0], prose[1])
+            return tpl.row_answer(q, [Hit(chunk=r, score=1.0, exact=True) for r in subject_rows])
         # "whats the code for us guided elbow injection" opens like a definition but asks for a code.
         situation = q.intent in ("prose", "payer") or (q.intent == "definition" and q.asks_code)
         if q.target or q.intent == "reverse" or (situation and not q.fact_question):

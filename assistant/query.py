@@ -156,6 +156,8 @@ class Query(BaseModel):
     writing_request: bool = False
     # Codes the question names only to rule them out ("…instead of 59").
     ruled_out: tuple[CodeRef, ...] = ()
+    # The one code an earlier turn asked about, when this one points back at it ("is it billed alone").
+    subject: tuple[CodeRef, ...] = ()
 
     @property
     def asked_text(self) -> str:
@@ -326,9 +328,12 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         expansions += (INTENT_HINTS["site_of_service"],)  # "where was the example pt treated": its setting
     followup = False
     context = ""
+    subject: tuple[CodeRef, ...] = ()
     if prev is not None and elliptical:
         followup = True
-        if not target:
+        # "is that billed per specimen?" asks a fact about the earlier subject, not for another code of its kind.
+        asks_fact = FACT_QUESTION_RE.search(low) is not None and not CODE_ASK_RE.search(low) and not codes
+        if not target and not asks_fact:
             target = hint
         if not reports:
             reports = prev.reports
@@ -346,6 +351,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         earlier = prev.text if not prev.followup else f"{prev.context} {prev.text}"
         if (not _has_content(low, catalog) or points_back) and not codes:
             context = earlier
+            if points_back and len(prev.codes) == 1 and not prev.followup:
+                subject = tuple(prev.codes)
         elif not codes and not unknown and (swapped := _swap_value(low, earlier)):
             context = swapped  # "and left?" after "icd for right knee oa": the same question, other side
         else:
@@ -357,7 +364,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  topics=tuple(name for name, (ask, _) in TOPICS.items() if ask.search(low)),
                  payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)),
                  fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low) and not target,
-                 asks_code=bool(target or CODE_ASK_RE.search(low)), ruled_out=ruled_out,
+                 asks_code=bool(target or CODE_ASK_RE.search(low)), ruled_out=ruled_out, subject=subject,
                  writing_request=bool(WRITING_RE.search(low)))
 
 

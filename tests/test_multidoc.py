@@ -303,3 +303,14 @@ def test_code_request_opening_like_a_definition_is_answered_by_a_row(heldout_bot
 def test_dose_question_about_the_example_is_answered_by_a_dose(heldout_bot):
     ans = heldout_bot.ask("what dose of steroid in the 64483 example")
     assert ans.answered and "10 mg of dexamethasone" in ans.citations[0].quote
+
+
+@pytest.mark.parametrize(("history", "question", "expected"), [
+    ("what is 20606", "which joints does it cover", "elbow"),
+    ("who bills 88305 on egd biopsies", "is that billed per specimen or once", "specimen"),
+    ("what is 64484", "can it be billed alone", "never reported alone"),
+])
+def test_follow_up_pointing_back_at_a_code_is_answered_about_that_code(heldout_bot, history, question, expected):
+    ans = heldout_bot.ask(question, history=[history])
+    code = re.search(r"\d{5}", history).group(0)
+    assert ans.answered and code in ans.text and expected in ans.citations[0].quote

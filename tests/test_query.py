@@ -176,3 +176,9 @@ def test_swapped_letters_are_one_slip(catalog):
 def test_clinical_shorthand_is_spelled_out(catalog):
     assert "eosinophilic esophagitis" in parse("eoe icd10", catalog).expansions
     assert "gastro-esophageal reflux disease" in parse("gerd dx", catalog).expansions
+
+
+def test_pointing_back_at_one_code_keeps_it_as_the_subject(catalog):
+    q = parse("is it billed with the nerve block", catalog, ["what is 77002"])
+    assert [c.key for c in q.subject] == ["77002"] and q.codes == ()
+    assert parse("and 81?", catalog, ["mod 80"]).subject == ()
