@@ -181,10 +181,16 @@ class Selector:
         """For "what is 0600T", "how does IRE work" or "which report covers IRE" and nothing more: the
         closest sentence that names the report's code (its descriptor), with the sentence after it, which
         says what the procedure does."""
-        if len(q.reports) != 1 or not (q.intent in ("definition", "reports") or HOW_IT_WORKS.search(q.text)):
+        if not (q.intent in ("definition", "reports") or HOW_IT_WORKS.search(q.text)):
             return None
-        code = q.reports[0]
-        generic = stems(DEFINITION_WORDS) | {code_key(code).lower()}
+        asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS)
+        # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
+        titled = [d.code for d in self.docs if asked and asked <= set(tokenize(d.title))]
+        reports = q.reports or (tuple(titled) if not q.codes and not q.unknown else ())
+        if len(reports) != 1:
+            return None
+        code = reports[0]
+        generic = stems(DEFINITION_WORDS) | {code_key(code).lower()} | set(tokenize(self._title(code)))
         generic |= {a for a, docs in self.catalog.names.items() if docs == {code}}
         if set(tokenize(q.text)) - generic:
             return None
@@ -204,6 +210,9 @@ class Selector:
         rest = sentences(hit.chunk.text)
         follow = rest[rest.index(sentence) + 1:][:1]
         return Hit(chunk=hit.chunk, score=1.0, dense=1.0, exact=True), [sentence, *follow]
+
+    def _title(self, code: str) -> str:
+        return next((d.title for d in self.docs if d.code == code), "")
 
     def excluded(self, q: Query, sentence: str) -> str | None:
         """The exclusion phrase of ``sentence`` ("other than the liver or prostate") when a distinctive

@@ -45,6 +45,8 @@ ANSWER_TYPES = (
     (re.compile(r"^why\b|\bwhy (was|were|is|are|did|do|does)\b"),
      re.compile(r"\b(because|due to|since|so that|contraindicated|comorbid\w*|high[- ]risk|to avoid|referred|"
                 r"candidate|unable|failed)\b", re.I)),
+    (re.compile(r"\bwhat did (the )?\w+( \w+)? (show|reveal|find|demonstrate)\b|\b(results?|findings?)\b"),
+     re.compile(r"\b(shows?|showed|shown|reveal\w*|demonstrat\w*|confirm\w*|found|consistent with)\b", re.I)),
     (re.compile(r"^when\b|\bhow soon\b|\btiming\b"),
      re.compile(r"\b(days?|weeks?|months?|years?|hours?|minutes?|same day|overnight|before|after|during)\b",
                 re.I)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import assert_citations_resolve
+from conftest import HELDOUT_DIRS, assert_citations_resolve, copy_corpus, make_bot
 
 pytestmark = pytest.mark.slow
 
@@ -314,3 +314,12 @@ def test_follow_up_pointing_back_at_a_code_is_answered_about_that_code(heldout_b
     ans = heldout_bot.ask(question, history=[history])
     code = re.search(r"\d{5}", history).group(0)
     assert ans.answered and code in ans.text and expected in ans.citations[0].quote
+
+
+def test_what_the_procedure_in_a_title_is_quotes_its_descriptor(embedder, heldout_bot, tmp_path):
+    """"what is arthrocentesis": the title's words name the report, alone in its corpus or among others."""
+    report = next(f for d in HELDOUT_DIRS for f in (d / "reports").glob("20611.txt"))
+    alone = make_bot(copy_corpus([report], tmp_path / "corpus"), tmp_path / "index", embedder)
+    for bot in (alone, heldout_bot):
+        ans = bot.ask("what is arthrocentesis")
+        assert ans.answered and ans.citations[0].quote.startswith("CPT code 20611 ")

@@ -96,6 +96,7 @@ def test_pointing_back_keeps_the_earlier_question(catalog):
      "the board recommends cryoablation"),
     ("how much fluid was aspirated", "withdraws 45 mL of cloudy fluid", "his body mass index is 38"),
     ("f/u timing for the example pt", "returns in two weeks", "the physician places a needle"),
+    ("what did the fluid show", "fluid analysis later shows crystals", "aspiration produced no fluid"),
 ])
 def test_question_word_expects_a_kind_of_answer(question, answer, other):
     expects = answer_type(question)
