@@ -260,7 +260,12 @@ class Selector:
         if contradicts(q.asked_text, embed_text(hits[0].chunk)):
             # The nearest rows state another value ("with ultrasound"): the ones stating the asked value
             # ("without ultrasound guidance") are candidates too, however far down the ranking they are.
-            stating = {c.id for c in rows if states(q.asked_text, embed_text(c))
+            # Only rows holding one of the asked words can state its value: the postings narrow them first.
+            if self._postings is None:
+                self._index_tokens()
+            asked = set(tokenize(q.asked_text))
+            holding = set().union(*((self._postings or {}).get(t, set()) for t in asked))
+            stating = {c.id for c in rows if self._position[c.id] in holding and states(q.asked_text, embed_text(c))
                        and not contradicts(q.asked_text, embed_text(c))} - {h.chunk.id for h in hits}
             if stating:
                 hits += self.retriever.search(q.retrieval_text, lambda c: c.id in stating, k=len(stating))
