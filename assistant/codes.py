@@ -1,0 +1,98 @@
+"""Code mentions in a question, in any written form (`modifier 81`, `-81`, `81 modifier`, `C18.9`, `c189`,
+`207l00000x`, `0600t`), matched against the codes the corpus holds."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict
+
+from .ingest import code_key
+from .models import CodeType
+from .vocab import ENGLISH_TWO_LETTER, Catalog
+
+TAXONOMY_RE = re.compile(r"\b(\d{3}[0-9a-z]{6}x)\b", re.I)
+ICD_RE = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9ab])(?:\s*\.\s*([0-9a-z]{1,4})|([0-9][0-9a-z]{0,3}))?(?![\w])", re.I)
+CPT_RE = re.compile(r"(?<![\w.])(\d{4}[0-9ft])(?![\w])", re.I)
+MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*"
+                            r"((?:[0-9a-z]{2}\b(?:\s*(?:,|/|&|and|or|vs\.?|versus)\s*)?)+)",
+                            re.I)
+MOD_AFTER_RE = re.compile(r"(?<![\w-])([0-9a-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
+MOD_DASH_RE = re.compile(r"(?:^|(?<=\s))-([0-9a-z]{2})\b", re.I)
+TWO_CHAR_RE = re.compile(r"(?<![\w.-])([0-9a-z]{2})(?![\w.])", re.I)
+
+
+class CodeRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    key: str
+    type: CodeType | None
+    raw: str
+
+
+def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple[list[CodeRef], list[CodeRef]]:
+    """Codes named in ``text``: (those the corpus lists, code-shaped ones it does not)."""
+    found: dict[str, CodeRef] = {}
+    unknown: dict[str, CodeRef] = {}
+    spans: list[tuple[int, int]] = []
+
+    def taken(m: re.Match[str], group: int = 1) -> bool:
+        s, e = m.span(group)
+        return any(s < b and a < e for a, b in spans)
+
+    def add(key: str, raw: str, ctype: CodeType | None, span: tuple[int, int], explicit: bool) -> None:
+        if key in catalog.reports:
+            found.setdefault(key, CodeRef(key=key, type=None, raw=raw))
+        elif key in catalog.by_key:
+            types = catalog.types.get(key) or {None}
+            found.setdefault(key, CodeRef(key=key, type=ctype if ctype in types else next(iter(types)), raw=raw))
+        elif explicit:
+            unknown.setdefault(key, CodeRef(key=key, type=ctype, raw=raw))
+        else:
+            return
+        spans.append(span)
+
+    for m in TAXONOMY_RE.finditer(text):
+        add(code_key(m.group(1)), m.group(1), "taxonomy", m.span(), True)
+    for m in CPT_RE.finditer(text):
+        if not taken(m):
+            add(code_key(m.group(1)), m.group(1), "cpt", m.span(), True)
+    for m in ICD_RE.finditer(text):
+        if taken(m, 0):
+            continue
+        key = code_key(m.group(1) + (m.group(2) or m.group(3) or ""))
+        # HCPCS Level II (C7800) and ICD-10 (C78.00) share a shape: the corpus decides which it is.
+        explicit = bool(m.group(2) or m.group(3)) or type_hint == "icd10" or m.group(1)[0].isupper()
+        add(key, m.group(0), "icd10", m.span(), explicit)
+    mod_context = type_hint == "modifier"
+    for rx in (MOD_KEYWORD_RE, MOD_AFTER_RE, MOD_DASH_RE):
+        for m in rx.finditer(text):
+            for tok in re.finditer(r"\b[0-9a-z]{2}\b", m.group(1), re.I):
+                s = m.start(1) + tok.start()
+                if tok.group(0).lower() in ("or", "vs") or taken_span(spans, s, s + 2):
+                    continue
+                # "what mod on the visit": a lowercase English word is a code only if the corpus has it.
+                if (tok.group(0).lower() in ENGLISH_TWO_LETTER and not tok.group(0).isupper()
+                        and "modifier" not in catalog.types.get(tok.group(0).upper(), set())):
+                    continue
+                add(tok.group(0).upper(), tok.group(0), "modifier", (s, s + 2), True)
+    for m in TWO_CHAR_RE.finditer(text):
+        tok = m.group(1)
+        if taken(m):
+            continue
+        is_word = tok.isalpha() and tok.lower() in ENGLISH_TWO_LETTER and not tok.isupper()
+        key = tok.upper()
+        if is_word or (tok.isalpha() and not tok.isupper() and not mod_context and key not in catalog.by_key):
+            continue
+        # "dx for bursitis rt hip": in a question for another kind of code, "rt" is the side, not modifier RT.
+        if type_hint not in (None, "modifier") and tok.isalpha() and not tok.isupper():
+            continue
+        if "modifier" in catalog.types.get(key, set()):
+            add(key, tok, "modifier", m.span(), True)
+        elif mod_context and tok.isdigit():
+            add(key, tok, "modifier", m.span(), True)
+    order = {k: text.upper().find(v.raw.upper()) for k, v in {**found, **unknown}.items()}
+    return (sorted(found.values(), key=lambda c: order[c.key]), sorted(unknown.values(), key=lambda c: order[c.key]))
+
+
+def taken_span(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(s < b and a < e for a, b in spans)
