@@ -63,6 +63,7 @@ ABBREVIATIONS = {
     "us guided": "ultrasound guided", "us-guided": "ultrasound-guided", "us guidance": "ultrasound guidance",
     "the us": "the ultrasound", "w/ us": "with ultrasound", "sent for": "referred", "sent to": "referred",
     "billed": "reported", "by itself": "alone", "on its own": "alone", "standalone": "alone",
+    "macs": "medicare administrative contractors",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.

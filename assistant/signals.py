@@ -40,6 +40,10 @@ ANSWER_TYPES = (
     (re.compile(r"\bhow much (fluid|volume|drug|medication|steroid|anesthetic|contrast|product)|\b(what|which) dose\b|"
                 r"\bdose\b"),
      re.compile(r"\d\s?(ml|mg|mcg|cc|units?|%)(?![a-z])", re.I)),
+    # "2 units?", "bill it x12", "how many times can i bill": how a code is counted.
+    (re.compile(r"\b\d+\s*units?\b|\bx\s?\d+\b|\bhow many (units|times)\b|\bper (joint|level|session|specimen|side)\b"),
+     re.compile(r"\b(once per|one unit|per (session|joint|level|specimen|encounter|day|side)|each additional|"
+                r"regardless of the number|units?)\b", re.I)),
     (re.compile(r"\bhow (many|much|long|often)\b"),
      re.compile(r"\d|\b(one|two|three|four|five|six|single|multiple|several|once)\b", re.I)),
     (re.compile(r"^why\b|\bwhy (was|were|is|are|did|do|does)\b"),

@@ -97,6 +97,7 @@ def test_pointing_back_keeps_the_earlier_question(catalog):
     ("how much fluid was aspirated", "withdraws 45 mL of cloudy fluid", "his body mass index is 38"),
     ("f/u timing for the example pt", "returns in two weeks", "the physician places a needle"),
     ("what did the fluid show", "fluid analysis later shows crystals", "aspiration produced no fluid"),
+    ("aspirated and injected same stick, 2 units?", "reported with one unit per joint", "through the same needle"),
 ])
 def test_question_word_expects_a_kind_of_answer(question, answer, other):
     expects = answer_type(question)
@@ -177,6 +178,7 @@ def test_swapped_letters_are_one_slip(catalog):
 def test_clinical_shorthand_is_spelled_out(catalog):
     assert "eosinophilic esophagitis" in parse("eoe icd10", catalog).expansions
     assert "gastro-esophageal reflux disease" in parse("gerd dx", catalog).expansions
+    assert "medicare administrative contractors" in parse("what do the macs want documented", catalog).expansions
 
 
 def test_pointing_back_at_one_code_keeps_it_as_the_subject(catalog):
