@@ -14,7 +14,7 @@ from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .retrieve import Retriever
-from .select import Selector
+from .select import Selector, row_types
 from .signals import contradicts, shared
 from .vocab import Catalog
 
@@ -163,8 +163,8 @@ class Assistant:
         return None
 
     def _list(self, q: Query, scope: set[str]) -> Answer:
-        keep = self.select.keep(scope, kind="row", code_type=q.target)
-        candidates = self.select.chunks(scope, kind="row", code_type=q.target)
+        keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
+        candidates = self.select.chunks(scope, kind="row", code_type=row_types(q.target))
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target} table.")
         # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list.
@@ -197,8 +197,8 @@ class Assistant:
         # "whats the code for us guided elbow injection" opens like a definition but asks for a code.
         situation = q.intent in ("prose", "payer") or (q.intent == "definition" and q.asks_code)
         if q.target or q.intent == "reverse" or (situation and not q.fact_question):
-            keep = self.select.keep(scope, kind="row", code_type=q.target)
-            rows = self.select.chunks(scope, kind="row", code_type=q.target)
+            keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
+            rows = self.select.chunks(scope, kind="row", code_type=row_types(q.target))
             best, other = self.select.best_row(q, keep, rows)
             if best and self.select.supported(q, best, rows):
                 row = best

@@ -63,7 +63,11 @@ ABBREVIATIONS = {
     "us guided": "ultrasound guided", "us-guided": "ultrasound-guided", "us guidance": "ultrasound guidance",
     "the us": "the ultrasound", "w/ us": "with ultrasound", "sent for": "referred", "sent to": "referred",
     "billed": "reported", "by itself": "alone", "on its own": "alone", "standalone": "alone",
-    "macs": "medicare administrative contractors",
+    "macs": "medicare administrative contractors", "amd": "age-related macular degeneration",
+    "wet amd": "exudative age-related macular degeneration", "dry amd": "nonexudative age-related macular degeneration",
+    "cnv": "choroidal neovascularization", "dme": "diabetic macular edema", "brvo": "branch retinal vein occlusion",
+    "crvo": "central retinal vein occlusion", "va": "visual acuity", "od": "right eye", "os": "left eye",
+    "ou": "both eyes",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.
@@ -170,7 +174,7 @@ def _target(text: str) -> CodeType | None:
 
 
 PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagnoses|dxs|icds|icd codes|icd-10 codes|"
-                            r"dx codes|cpts|cpt codes|specialties|diagnosis codes)\b")
+                            r"dx codes|cpts|cpt codes|hcpcs codes|j codes|j-codes|specialties|diagnosis codes)\b")
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
                          r"what of|then)\b|^(\S+\s*){1,2}$")
 FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|can|could|explain|describe|"

@@ -50,7 +50,8 @@ class Retriever:
         if scope:
             mask &= np.isin(self._column("doc_code"), sorted(scope))
         for field, value in want:
-            mask &= self._column(field) == value
+            column = self._column(field)
+            mask &= np.isin(column, list(value)) if isinstance(value, tuple) else column == value
         return np.flatnonzero(mask)
 
     def _column(self, field: str) -> np.ndarray:

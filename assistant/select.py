@@ -41,6 +41,12 @@ from .signals import (
 from .vocab import TYPE_WORDS, Catalog, stems, tokenize
 
 
+def row_types(target: str | None) -> str | tuple[str, ...] | None:
+    """The kinds of table row that answer a request for ``target``: a report's related-code table mixes
+    CPT and HCPCS codes ("CPT Code J9035"), and staff call either by either name."""
+    return ("cpt", "hcpcs") if target in ("cpt", "hcpcs") else target
+
+
 class Selector:
     """Chooses evidence among an index's chunks for questions that name no code."""
 
@@ -56,7 +62,8 @@ class Selector:
 
     def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
         def keep(c: Chunk) -> bool:
-            return (not scope or c.doc_code in scope) and all(getattr(c, k) == v for k, v in want.items() if v)
+            return (not scope or c.doc_code in scope) and all(
+                getattr(c, k) in v if isinstance(v, tuple) else getattr(c, k) == v for k, v in want.items() if v)
         keep.spec = (frozenset(scope), tuple((k, v) for k, v in want.items() if v))  # type: ignore[attr-defined]
         return keep
 
@@ -257,7 +264,7 @@ class Selector:
                 if code_key(h.chunk.code or "") not in skip]
         if not hits:
             return None, None
-        if contradicts(q.asked_text, embed_text(hits[0].chunk)):
+        if any(contradicts(q.asked_text, embed_text(h.chunk)) for h in hits):
             # The nearest rows state another value ("with ultrasound"): the ones stating the asked value
             # ("without ultrasound guidance") are candidates too, however far down the ranking they are.
             # Only rows holding one of the asked words can state its value: the postings narrow them first.

@@ -41,7 +41,7 @@ REPORTS = DATA / "reports"
 BAD = DATA / "bad"
 MULTI_FILES = (CORPUS / "0600T.txt", REPORTS / "0441T.txt", REPORTS / "0581T.txt")
 # More reports and their questions, each written by someone who had not seen the pipeline
-# (eval/heldout*/); every set runs on the corpus of all of them (seven reports).
+# (eval/heldout*/); every set runs on the corpus of all of them.
 HELDOUT_DIRS = tuple(sorted((ROOT / "eval").glob("heldout*")))
 HELDOUT_FILES = (*MULTI_FILES, *(f for d in HELDOUT_DIRS for f in sorted((d / "reports").glob("*.txt"))))
 

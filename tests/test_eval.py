@@ -141,8 +141,8 @@ def _assert_meets_floor(bot, questions, floor: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", HELDOUT_DIRS, ids=lambda d: d.name)
 def test_heldout_report_eval_meets_its_floor(heldout_bot, folder):
-    """eval/heldout*/: more reports (0627T, 64483, 20611, 43239) and 70 questions on each, written without
-    sight of the pipeline; run against the seven-report corpus and gated on their own floors."""
+    """eval/heldout*/: more reports (0627T, 64483, 20611, 43239, …) and 70 questions on each, written without
+    sight of the pipeline; run against the corpus of all of them and gated on their own floors."""
     _assert_meets_floor(heldout_bot, folder / "questions.jsonl", f"floor_{folder.name}.json")
 
 

@@ -323,3 +323,15 @@ def test_what_the_procedure_in_a_title_is_quotes_its_descriptor(embedder, heldou
     for bot in (alone, heldout_bot):
         ans = bot.ask("what is arthrocentesis")
         assert ans.answered and ans.citations[0].quote.startswith("CPT code 20611 ")
+
+
+def test_hcpcs_request_finds_a_j_code_in_the_related_code_table(heldout_bot):
+    """The 67028 report lists J9035 under "CPT Code": a request for the HCPCS code still finds it."""
+    ans = heldout_bot.ask("hcpcs for bevacizumab intravitreal")
+    assert ans.answered and ans.citations[0].row and "J9035" in ans.citations[0].row
+
+
+def test_row_stating_the_asked_side_is_found_below_other_rows(heldout_bot):
+    """"right eye": H35.3211, though the left-eye row reads closer (and among eight reports more rows compete)."""
+    ans = heldout_bot.ask("icd for wet amd right eye active cnv")
+    assert ans.answered and ans.citations[0].row and "H35.3211" in ans.citations[0].row
