@@ -243,6 +243,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         # "what about on 64484" after "mod 51 on 64483": still modifier 51, now asked about with 64484.
         codes = list(prev.codes)
     intent = _intent(low, codes, unknown, target)
+    titled = {catalog.title_words[t] for t in tokenize(low) if t in catalog.title_words}
+    if intent == "clinical_context" and not reports and len(titled) == 1:
+        reports = tuple(titled)  # "…in the intravitreal vignette": the example of the report on that procedure
     if intent == "clinical_context" and INTENT_PATTERNS_BY_NAME["site_of_service"].search(low):
         expansions += (INTENT_HINTS["site_of_service"],)  # "where was the example pt treated": its setting
     followup = False

@@ -154,9 +154,15 @@ class Catalog:
             self.phrases.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1))
         self.df: dict[str, int] = defaultdict(int)
         self.field_words: set[str] = set()
+        used_by: dict[str, set[str]] = defaultdict(set)
         for c in self.chunks:
             for t in set(tokenize(" ".join((c.text, *c.section)))):
                 self.df[t] += 1
+                used_by[t].add(c.doc_code)
+        # Words of one report's title that no other report uses ("intravitreal", "arthrocentesis"): a
+        # question using one is about that report.
+        self.title_words = {t: code for code, words in titles.items() for t in words
+                            if used_by.get(t, {code}) <= {code}}
         for columns in {c.columns[1:] for c in self.chunks}:
             self.field_words.update(tokenize(" ".join(columns)))
 

@@ -335,3 +335,14 @@ def test_row_stating_the_asked_side_is_found_below_other_rows(heldout_bot):
     """"right eye": H35.3211, though the left-eye row reads closer (and among eight reports more rows compete)."""
     ans = heldout_bot.ask("icd for wet amd right eye active cnv")
     assert ans.answered and ans.citations[0].row and "H35.3211" in ans.citations[0].row
+
+
+@pytest.mark.parametrize(("question", "code", "expected"), [
+    ("what drug was injected in the intravitreal example", "67028", "aflibercept"),
+    ("how old was the patient in the breast example", "0581T", "78-year-old"),
+])
+def test_example_question_naming_a_procedure_only_one_report_has_is_about_that_report(
+        heldout_bot, question, code, expected):
+    """A word only one report's title uses ("intravitreal", "breast") says whose example is meant."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and _docs(ans) == {code} and expected in ans.citations[0].quote
