@@ -67,7 +67,7 @@ ABBREVIATIONS = {
     "wet amd": "exudative age-related macular degeneration", "dry amd": "nonexudative age-related macular degeneration",
     "cnv": "choroidal neovascularization", "dme": "diabetic macular edema", "brvo": "branch retinal vein occlusion",
     "crvo": "central retinal vein occlusion", "va": "visual acuity", "od": "right eye", "os": "left eye",
-    "ou": "both eyes",
+    "ou": "both eyes", "amt": "amount", "allowed amt": "allowed amount",
 }
 
 # How staff abbreviate payers, spelled out as reports name them.
@@ -283,7 +283,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
                  context=context, corrections=corrections, expansions=expansions,
-                 topics=tuple(name for name, (ask, _) in TOPICS.items() if ask.search(low)),
+                 topics=tuple(name for name, (ask, _) in TOPICS.items()
+                              if ask.search(low) or ask.search(" ".join(expansions))),
                  payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)),
                  fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low) and not target,
                  asks_code=bool(target or CODE_ASK_RE.search(low)), ruled_out=ruled_out, subject=subject,

@@ -20,7 +20,7 @@ using usage about any some please tell give show need needs needed get got have 
 such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
 report reports pls plz u ur instead like usually typically typical one after before up say says said
 mention mentions mentioned talk talks discuss discusses ever something else anything anyone someone
-somebody they them their theirs""".split())
+somebody they them their theirs she her he his""".split())
 
 TYPE_WORDS: dict[str, CodeType] = {
     "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",
@@ -49,6 +49,7 @@ CONTRASTS = (frozenset({"left", "right", "bilateral"}), frozenset({"upper", "low
 # Code-shaped words in prose: CPT (77012, 0600T), HCPCS Level II (J3301), ICD-10-CM (M17.11).
 PROSE_CODE_RE = re.compile(r"\b(?:\d{4}[0-9FTU]|[A-Z]\d{4}|[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?)\b")
 
+NON_PREFIX = re.compile(r"\b[Nn]on[\s-]+(?=[A-Za-z]{4,})")
 WORD_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
 FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
 
@@ -67,6 +68,8 @@ def tokenize(text: str) -> list[str]:
     word counts as its parts ("follow-up" is asked as "follow up"), a code keeps its digits whole.
     """
     out = []
+    # "non proliferative", "non-proliferative" and "nonproliferative" are one word.
+    text = NON_PREFIX.sub("non", text)
     for tok in WORD_RE.findall(text.lower()):
         tok = tok.replace(".", "")
         parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]

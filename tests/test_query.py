@@ -185,3 +185,12 @@ def test_pointing_back_at_one_code_keeps_it_as_the_subject(catalog):
     q = parse("is it billed with the nerve block", catalog, ["what is 77002"])
     assert [c.key for c in q.subject] == ["77002"] and q.codes == ()
     assert parse("and 81?", catalog, ["mod 80"]).subject == ()
+
+
+def test_non_prefix_makes_one_word():
+    assert tokenize("non proliferative") == tokenize("non-proliferative") == tokenize("nonproliferative")
+    assert tokenize("none of them") == ["none"]
+
+
+def test_payment_question_in_shorthand_is_a_payment_question(catalog):
+    assert "payment amounts" in parse("medicare allowed amt 0441t this yr", catalog).topics
