@@ -82,6 +82,12 @@ class Selector:
                 postings.setdefault(t, set()).add(i)
         self._postings, self._doc_vocab = postings, doc_vocab
 
+    def postings(self) -> dict[str, set[int]]:
+        """Token → positions of the chunks holding it (built on first use)."""
+        if self._postings is None:
+            self._index_tokens()
+        return self._postings or {}
+
     def tokens(self, chunk: Chunk) -> frozenset[str]:
         """A chunk's lexical tokens (as BM25 sees them), computed once per chunk."""
         found = self._tokens.get(chunk.id)
@@ -116,9 +122,7 @@ class Selector:
             words -= {a for a, docs in self.catalog.names.items() if {c.doc_code for c in candidates} <= docs}
         if len(candidates) < 3:
             return words
-        if self._postings is None:
-            self._index_tokens()
-        postings = self._postings or {}
+        postings = self.postings()
         chosen = {self._position[c.id] for c in candidates}
         limit = max(2, len(candidates) / 2)
         return {t for t in words if len(postings.get(t, set()) & chosen) < limit}
@@ -155,7 +159,7 @@ class Selector:
     @functools.cache  # noqa: B019 (one Selector per loaded index; the cache lives as long as it)
     def _title_words(self) -> tuple[set[tuple[str, str]], set[str]]:
         """Word pairs of every report title, and shorthand spelling out a title's words ("ire")."""
-        titles = [set(tokenize(d.title)) for d in self.docs]
+        titles = list(self.catalog.titles.values())
         pairs = {pair for d in self.docs for pair in itertools.pairwise(tokenize(d.title))}
         abbrs = {t for abbr, full in ABBREVIATIONS.items() if any(set(tokenize(full)) <= t for t in titles)
                  for t in tokenize(abbr)}
@@ -192,12 +196,12 @@ class Selector:
             return None
         asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS)
         # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
-        titled = [d.code for d in self.docs if asked and asked <= set(tokenize(d.title))]
+        titled = [code for code, words in self.catalog.titles.items() if asked and asked <= words]
         reports = q.reports or (tuple(titled) if not q.codes and not q.unknown else ())
         if len(reports) != 1:
             return None
         code = reports[0]
-        generic = stems(DEFINITION_WORDS) | {code_key(code).lower()} | set(tokenize(self._title(code)))
+        generic = stems(DEFINITION_WORDS) | {code_key(code).lower()} | self.catalog.titles.get(code, set())
         generic |= {a for a, docs in self.catalog.names.items() if docs == {code}}
         if set(tokenize(q.text)) - generic:
             return None
@@ -217,9 +221,6 @@ class Selector:
         rest = sentences(hit.chunk.text)
         follow = rest[rest.index(sentence) + 1:][:1]
         return Hit(chunk=hit.chunk, score=1.0, dense=1.0, exact=True), [sentence, *follow]
-
-    def _title(self, code: str) -> str:
-        return next((d.title for d in self.docs if d.code == code), "")
 
     def excluded(self, q: Query, sentence: str) -> str | None:
         """The exclusion phrase of ``sentence`` ("other than the liver or prostate") when a distinctive
@@ -264,14 +265,14 @@ class Selector:
                 if code_key(h.chunk.code or "") not in skip]
         if not hits:
             return None, None
-        if any(contradicts(q.asked_text, embed_text(h.chunk)) for h in hits):
+        typed = set(tokenize(q.asked_text))
+        conflicting = {h.chunk.id for h in hits if contradicts(q.asked_text, embed_text(h.chunk))}
+        if conflicting:
             # The nearest rows state another value ("with ultrasound"): the ones stating the asked value
             # ("without ultrasound guidance") are candidates too, however far down the ranking they are.
             # Only rows holding one of the asked words can state its value: the postings narrow them first.
-            if self._postings is None:
-                self._index_tokens()
-            asked = set(tokenize(q.asked_text))
-            holding = set().union(*((self._postings or {}).get(t, set()) for t in asked))
+            postings = self.postings()
+            holding = set().union(*(postings.get(t, set()) for t in typed))
             stating = {c.id for c in rows if self._position[c.id] in holding and states(q.asked_text, embed_text(c))
                        and not contradicts(q.asked_text, embed_text(c))} - {h.chunk.id for h in hits}
             if stating:
@@ -281,7 +282,6 @@ class Selector:
         best_cell = [h.dense for h in hits]
         for (n, _), sim in zip(cells, sims, strict=True):
             best_cell[n] = max(best_cell[n], float(sim))
-        typed = set(tokenize(q.asked_text))
         weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
         # The asked words in the code's own name (its description) count again: "icd for celiac" is K90.0
         # "Celiac disease", not the anemia code whose notes mention celiac biopsies.
@@ -293,7 +293,7 @@ class Selector:
         def pick(n: int) -> Hit:
             return Hit(chunk=hits[n].chunk, score=hits[n].score, dense=best_cell[n], lexical=hits[n].lexical)
 
-        fitting = [n for _, n in scored if not contradicts(q.asked_text, embed_text(hits[n].chunk))]
+        fitting = [n for _, n in scored if hits[n].chunk.id not in conflicting]
         top = scored[0][1]
         if fitting and fitting[0] == top:
             return pick(top), None
@@ -361,13 +361,14 @@ class Selector:
         # A sentence that only enumerates payers ("Key payers … include Aetna, …, Medicare") answers whether
         # a payer is in the report, not what the report says about it.
         about_payer = bool(q.payers) and not PRESENCE.search(q.text)
+        enumerating = {i for i, (_, s) in enumerate(pairs) if about_payer and enumerates_payers(s)}
         # When another sentence names that payer on its own ("For Medicare, coverage…"), it is the answer.
-        named_alone = [i for i, (_, s) in enumerate(pairs) if about_payer and not enumerates_payers(s)
-                       and any(re.search(rf"\b{re.escape(p)}\b", s, re.I) for p in q.payers)]
-        listing = {i for i, (_, s) in enumerate(pairs) if named_alone and enumerates_payers(s)}
+        named_alone = any(i not in enumerating and any(re.search(rf"\b{re.escape(p)}\b", s, re.I) for p in q.payers)
+                          for i, (_, s) in enumerate(pairs)) if about_payer else False
+        listing = enumerating if named_alone else set()
         scored = sorted(((float(sim) + self.settings.coverage_weight * self.coverage(weights, pairs[i][1])
                           + self.settings.answer_type_weight * bool(expects and expects.search(pairs[i][1]))
-                          - self.settings.self_reference_penalty * (about_payer and enumerates_payers(pairs[i][1]))
+                          - self.settings.self_reference_penalty * (i in enumerating)
                           + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
                           - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
                              else self.settings.self_reference_penalty), i)

@@ -11,8 +11,8 @@ from .query import PAYER_NAMES
 from .vocab import CONTRASTS, tokenize
 
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
-EXCLUSION_MARKERS = "other than|except for|excluding|not including|rather than|instead of|without|w/o|not"
-EXCLUSION = re.compile(rf"\b({EXCLUSION_MARKERS.replace('except for', 'except(?: for)?')})\b[^.;:,()]*", re.I)
+EXCLUSION_MARKERS = r"other than|except(?: for)?|excluding|not including|rather than|instead of|without|w/o|not"
+EXCLUSION = re.compile(rf"\b({EXCLUSION_MARKERS})\b[^.;:,()]*", re.I)
 # "why ire instead of surgery": the alternative not taken, which an answer need not name.
 ALTERNATIVE = re.compile(r"\b(?:instead of|rather than|as opposed to)\s+((?:\w+\s+){0,2}\w+)", re.I)
 # A sentence whose subject is the report itself ("The publication outlines…", "Readers will learn…");
@@ -96,11 +96,14 @@ def _withs(text: str) -> dict[tuple[bool, str], str]:
     return found
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
 def contradicts(asked: str, text: str) -> tuple[str, str] | None:
     """(asked value, stated value) when ``text`` states a value of an axis the question also names,
     but not the asked one ("left" for "right", "without esophagitis" for "with…"); None otherwise."""
-    said = set(re.findall(r"[a-z]+", asked.lower()))
-    held = set(re.findall(r"[a-z]+", text.lower()))
+    said, held = _words(asked), _words(text)
     for axis in CONTRASTS:
         if (said & axis) and (held & axis) and not (said & held & axis):
             return min(said & axis), min(held & axis)
@@ -113,8 +116,7 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
 
 def states(asked: str, text: str) -> bool:
     """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…")."""
-    said = set(re.findall(r"[a-z]+", asked.lower()))
-    held = set(re.findall(r"[a-z]+", text.lower()))
+    said, held = _words(asked), _words(text)
     return any(said & held & axis for axis in CONTRASTS) or bool(_withs(asked).keys() & _withs(text).keys())
 
 

@@ -138,7 +138,9 @@ class Catalog:
         # that name a report's own procedure (their long form is mostly in its title).
         self.aliases: dict[str, str] = {}
         self.names: dict[str, set[str]] = defaultdict(set)
-        titles = {code: set(tokenize(title)) for code, title in {c.doc_code: c.doc_title for c in self.chunks}.items()}
+        # Each report's title words (its procedure, as the report names it).
+        self.titles = titles = {code: set(tokenize(title))
+                                for code, title in {c.doc_code: c.doc_title for c in self.chunks}.items()}
         for c in self.chunks:
             for m in re.finditer(r"\(([A-Za-z][A-Za-z0-9&/-]{1,7})\)", c.text):
                 long = long_form(c.text[: m.start()], m.group(1))
