@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from . import answer as tpl
 from . import index as idx
@@ -13,8 +14,9 @@ from .errors import IndexFileError
 from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
+from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .retrieve import Retriever
-from .select import Selector, row_types
+from .select import Selector, row_types, rule_scores
 from .signals import contradicts, shared
 from .vocab import Catalog
 
@@ -37,6 +39,9 @@ class Assistant:
         self.retriever = Retriever(index, embedder, settings.mode)
         self.select = Selector(settings, docs, index, self.catalog, self.retriever, embedder)
         self.rebuilt: str | None = None
+        self._ranker: Ranker | None = None
+        # Called with (query, scope, candidates) each time the fitted selector decides (eval collects them).
+        self.recorder: Callable[[Query, set[str], list[Candidate]], None] | None = None
 
     @classmethod
     def load(cls, settings: Settings | None = None, rebuild: bool = False, warm: bool = True, **overrides) -> Assistant:
@@ -85,9 +90,9 @@ class Assistant:
         scope = set(query.reports)
         if document and document.strip():
             scope = {document.strip().upper()}
-        return self._with_warnings(self._answer(query, scope))
+        return self.with_warnings(self._answer(query, scope))
 
-    def _with_warnings(self, ans: Answer) -> Answer:
+    def with_warnings(self, ans: Answer) -> Answer:
         """Attach the code-set findings of every cited row: the report's words stay, the official fact follows."""
         warnings = [f.warning() for c in ans.citations for f in self.findings.get(c.chunk_id, [])]
         return ans.model_copy(update={"warnings": warnings}) if warnings else ans
@@ -184,6 +189,87 @@ class Assistant:
 
     def _search(self, q: Query, scope: set[str]) -> Answer:
         """No code named: find the row or the sentences that answer the question, or abstain."""
+        if self.settings.selector == "rules":
+            return self._search_rules(q, scope)
+        fixed, candidates = self.candidates(q, scope)
+        if fixed is not None:
+            return fixed
+        choice, p = self.ranker().choose(candidates)
+        if self.recorder is not None:
+            self.recorder(q, scope, candidates)
+        return self.render(q, scope, choice) if choice else tpl.abstain(q, tpl.NOT_COVERED)
+
+    def ranker(self) -> Ranker:
+        """The fitted selector (``assistant/data/selector.json`` unless one was given)."""
+        if self._ranker is None:
+            self._ranker = Ranker.load()
+        return self._ranker
+
+    def candidates(self, q: Query, scope: set[str]) -> tuple[Answer | None, list[Candidate]]:
+        """Rows and sentences that might answer a question naming no code, or the answer the format
+        itself gives (a vignette's opening, a report's descriptor, a follow-up's earlier subject)."""
+        if q.subject:
+            return self._search_rules(q, scope), []
+        out: list[Candidate] = []
+        situation = q.intent in ("prose", "payer") or (q.intent == "definition" and q.asks_code)
+        if q.target or q.intent == "reverse" or (situation and not q.fact_question):
+            keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
+            rows = self.select.chunks(scope, kind="row", code_type=row_types(q.target))
+            pool = self.select.row_pool(q, keep, rows)
+            if pool is not None:
+                conflicts = {h.chunk.id: c for h in pool.hits if h.chunk.id in pool.conflicting
+                             and (c := contradicts(q.asked_text, embed_text(h.chunk)))}
+                supported = [self.select.supported(q, h.model_copy(update={"dense": cell}), rows)
+                             for h, cell in zip(pool.hits, pool.cell, strict=True)]
+                out += row_candidates(q, pool, conflicts, supported, self.settings)
+            # A report's own code is a CPT (or HCPCS) code too; other kinds of code only a row gives.
+            if q.target and q.target not in ("cpt", "hcpcs"):
+                return None, out
+        named = None
+        if q.target:
+            named = {code_key(d.code).lower() for d in self.docs}
+        elif q.asks_code:
+            named = ({code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
+                     | self.catalog.prose_codes)
+        pool = self.select.sentence_pool(q, scope, naming=named)
+        if pool is None:
+            return None, out
+        opening = self.select.structural(q, pool, [i for _, i in rule_scores(pool, self.settings)])
+        if opening is not None:
+            return tpl.prose_answer(q, opening[0], opening[1]), []
+        checks = q.asks_code or q.intent == "reverse"
+        conflicts = {i: c for i, (_, s) in enumerate(pool.pairs) if checks and (c := contradicts(q.asked_text, s))}
+        prose = sentence_candidates(q, pool, conflicts, self.settings)
+        if q.target:
+            # "<procedure> cpt" is answered by the report's own descriptor only when it names the procedure.
+            prose = [c for c in prose if self.select.names_all(q, c.hit.chunk, c.quote or "")]
+        return None, out + prose
+
+    def render(self, q: Query, scope: set[str], c: Candidate) -> Answer:
+        """The answer a candidate gives: its row or sentence quoted and cited, or, when it states another
+        value than asked or names the asked thing only to rule it out, an abstention that shows it."""
+        if c.is_row:
+            row = c.hit.chunk
+            if c.contradiction and (q.target or q.asks_code):
+                asked, stated = c.contradiction
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {row.cells[0]}, is for "
+                                          f"“{stated}”, not “{asked}”:", c.hit, row.description or row.text)
+            return tpl.row_answer(q, [c.hit])
+        quote = c.quote or ""
+        if c.contradiction:
+            return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The code it describes is for “{c.contradiction[1]}”, "
+                                      f"not “{c.contradiction[0]}”:", c.hit, quote)
+        ruled_out = self.select.excluded(q, quote) if q.asks_code or q.intent == "reverse" else None
+        if ruled_out:
+            return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out (“{ruled_out}”):",
+                                      c.hit, quote)
+        chunk = c.hit.chunk
+        also = [] if scope else sorted({x.doc_code for x in self.index.chunks if x.kind == "prose"
+                                        and x.section == chunk.section and x.doc_code != chunk.doc_code})
+        return tpl.prose_answer(q, c.hit, [quote, *c.also], also)
+
+    def _search_rules(self, q: Query, scope: set[str]) -> Answer:
+        """The hand-set selector (weights and bars in `Settings`), kept for the ablation."""
         row: Hit | None = None
         subject_rows = [r for c in q.subject for r in self._rows(c.key, scope)]
         if subject_rows:

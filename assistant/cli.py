@@ -57,6 +57,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from . import evaluate
 
+    if args.loro or args.fit:
+        return _eval_loro(args)
     bot = _load(args)
     items = evaluate.load_items(Path(args.questions))
     results = evaluate.run(bot, items)
@@ -68,6 +70,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         evaluate.write_json(Path(args.json), results, summary)
     fails = evaluate.gate(summary, evaluate.load_floor() if args.floor else None)
+    for f in fails:
+        print(f"below threshold: {f}", file=sys.stderr)
+    return 1 if fails and not args.no_gate else 0
+
+
+def _eval_loro(args: argparse.Namespace) -> int:
+    """Every question set on the full corpus: leave-one-report-out figures, and (--fit) the refit selector."""
+    from . import fitting
+
+    bot = fitting.full_corpus(Path(args.work), _settings(args))
+    records = fitting.collect(bot, fitting.load_sets())
+    fitted, rules = fitting.loro(records), fitting.rules_folds(records)
+    print(fitting.loro_report(fitted, "fitted selector, leave-one-report-out"))
+    print(fitting.loro_report(rules, "hand-set rules (nothing fitted)"))
+    if args.fit:
+        ranker = fitting.train(records)
+        ranker.save()
+        print(f"selector fitted on {', '.join(ranker.fitted_on)} ({ranker.n_questions} questions, "
+              f"{ranker.n_candidates} candidates; threshold {ranker.threshold:.3f}) and saved")
+    shipped = fitted if bot.settings.selector == "fitted" else rules
+    fails = fitting.gate(shipped, fitting.load_floor() if args.floor else None)
     for f in fails:
         print(f"below threshold: {f}", file=sys.stderr)
     return 1 if fails and not args.no_gate else 0
@@ -138,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--no-gate", action="store_true", help="exit 0 even below the thresholds")
     e.add_argument("--floor", action="store_true", help="gate on eval/floor.json (what CI enforces) instead "
                    "of the targets")
+    e.add_argument("--loro", action="store_true", help="every question set on the full corpus, leave-one-report-out: "
+                   "the selector is refitted without each set, then answers it")
+    e.add_argument("--fit", action="store_true", help="as --loro, then fit the selector on every set and save it "
+                   "(assistant/data/selector.json)")
+    e.add_argument("--work", default=str(Path(__file__).resolve().parent.parent / "artifacts" / "eval-corpus"),
+                   help="where --loro copies the full corpus and builds its index")
     e.set_defaults(func=cmd_eval)
 
     au = sub.add_parser("audit", help="check every code in the reports against ICD-10-CM and NUCC")

@@ -12,6 +12,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from .config import Settings
 from .embed import Embedder, embed_text
@@ -39,6 +40,57 @@ from .signals import (
     states,
 )
 from .vocab import TYPE_WORDS, Catalog, stems, tokenize
+
+
+class RowPool(NamedTuple):
+    """Candidate rows and, per row, its closest cell's similarity and word coverage (whole row, name)."""
+
+    hits: list[Hit]
+    cell: list[float]
+    cover: list[float]
+    name: list[float]
+    conflicting: set[str]
+    weights: dict[str, float]
+    typed: set[str]
+
+
+class SentencePool(NamedTuple):
+    """Candidate sentences (passage, sentence) and, per sentence, the signals that say whether it answers."""
+
+    pairs: list[tuple[Hit, str]]
+    sims: list[float]
+    scoped: list[float]
+    cover: list[float]
+    typed_kind: list[bool]
+    expects: bool
+    label: list[bool]
+    labelled: list[bool]
+    self_reference: list[bool]
+    enumerating: set[int]
+    listing: set[int]
+    overlap: list[bool]
+    every_word: list[bool]
+    typed_answer: list[bool]
+    unknown: float
+    named_section: bool
+    asked: set[str]
+
+
+def bar(pool: SentencePool, i: int, st: Settings) -> float:
+    """The similarity the hand-set rules ask of sentence ``i``: lowest for a field named by its label,
+    lower when it holds every asked word (or the asked kind of phrase in a named section) or one of them."""
+    return (st.min_dense_label if pool.labelled[i] else
+            st.min_dense_all_words if pool.every_word[i] or pool.typed_answer[i] else
+            st.min_dense if pool.overlap[i] else st.min_dense_no_overlap)
+
+
+def rule_scores(pool: SentencePool, st: Settings) -> list[tuple[float, int]]:
+    """(hand-set score, position) of every sentence a question may be answered by, best first: similarity
+    plus word coverage, the asked kind of phrase and a named label, less self-reference and payer lists."""
+    return sorted(((pool.sims[i] + st.coverage_weight * pool.cover[i] + st.answer_type_weight * pool.typed_kind[i]
+                    - st.self_reference_penalty * ((i in pool.enumerating) + pool.self_reference[i])
+                    + st.label_weight * pool.label[i], i)
+                   for i in range(len(pool.pairs)) if i not in pool.listing), reverse=True)
 
 
 def row_types(target: str | None) -> str | tuple[str, ...] | None:
@@ -253,18 +305,14 @@ class Selector:
         typed = (self.discriminative(q, candidates) | named) & asked
         return self.coverage({t: 1.0 for t in typed}, f"{chunk.doc_title} {sentence}") >= 1.0 if typed else False
 
-    def best_row(self, q: Query, keep, rows: list[Chunk]) -> tuple[Hit | None, Hit | None]:
-        """The row closest to a described situation, and the row closer still that states another value
-        than the one asked ("right" for "left kidney"), if the report has none stating the asked one.
-
-        Candidates come from hybrid search; each is then scored by its closest cell too (a "When to
-        Use" cell alone matches a situation better than the whole row with its code and column names).
-        """
+    def row_pool(self, q: Query, keep, rows: list[Chunk]) -> RowPool | None:
+        """Candidate rows for a described situation, each with its closest cell's similarity and the share
+        of the question's distinctive words it holds (whole row, and its description alone)."""
         skip = {r.key for r in q.ruled_out}
         hits = [h for h in self.retriever.search(q.retrieval_text, keep, k=self.settings.row_candidates)
                 if code_key(h.chunk.code or "") not in skip]
         if not hits:
-            return None, None
+            return None
         typed = set(tokenize(q.asked_text))
         conflicting = {h.chunk.id for h in hits if contradicts(q.asked_text, embed_text(h.chunk))}
         if conflicting:
@@ -283,12 +331,27 @@ class Selector:
         for (n, _), sim in zip(cells, sims, strict=True):
             best_cell[n] = max(best_cell[n], float(sim))
         weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
+        cover = [self.coverage(weights, embed_text(h.chunk)) for h in hits]
         # The asked words in the code's own name (its description) count again: "icd for celiac" is K90.0
         # "Celiac disease", not the anemia code whose notes mention celiac biopsies.
+        name = [self.coverage(weights, h.chunk.description) for h in hits]
+        return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, conflicting=conflicting,
+                       weights=weights, typed=typed)
+
+    def best_row(self, q: Query, keep, rows: list[Chunk]) -> tuple[Hit | None, Hit | None]:
+        """The row closest to a described situation, and the row closer still that states another value
+        than the one asked ("right" for "left kidney"), if the report has none stating the asked one.
+
+        Candidates come from hybrid search; each is then scored by its closest cell too (a "When to
+        Use" cell alone matches a situation better than the whole row with its code and column names).
+        """
+        pool = self.row_pool(q, keep, rows)
+        if pool is None:
+            return None, None
+        hits, best_cell, conflicting, weights, typed = pool.hits, pool.cell, pool.conflicting, pool.weights, pool.typed
         bonus, named = self.settings.row_coverage_weight, self.settings.row_name_weight
-        scored = sorted(((best_cell[n] + bonus * self.coverage(weights, embed_text(h.chunk))
-                          + named * self.coverage(weights, h.chunk.description), n)
-                         for n, h in enumerate(hits)), reverse=True)
+        scored = sorted(((best_cell[n] + bonus * pool.cover[n] + named * pool.name[n], n)
+                         for n in range(len(hits))), reverse=True)
 
         def pick(n: int) -> Hit:
             return Hit(chunk=hits[n].chunk, score=hits[n].score, dense=best_cell[n], lexical=hits[n].lexical)
@@ -306,9 +369,9 @@ class Selector:
                 return pick(n), None
         return None, pick(top)
 
-    def best_sentences(self, q: Query, scope: set[str],
-                       naming: set[str] | None = None) -> tuple[Hit, list[str]] | None:
-        """The prose passage and its one to three sentences closest to the question, if close enough.
+    def sentence_pool(self, q: Query, scope: set[str], naming: set[str] | None = None) -> SentencePool | None:
+        """Sentences of the prose passages closest to the question, each with the signals that say whether
+        it answers: similarity, distinctive-word coverage, its label, the kind of phrase asked for.
 
         Passages are found by hybrid search; their sentences are then scored one by one, so a
         question about one detail quotes that detail rather than its paragraph's first line.
@@ -330,7 +393,8 @@ class Selector:
         terms = self.discriminative(q, candidates, keep_reports=True)
         # Ranked by the words the user typed first: an intent's cue words ("key payers") find the section
         # and count half, or they would favour the sentence that repeats them over the one that answers.
-        ranking_terms = terms - {code_key(r).lower() for r in q.reports}
+        codes = {code_key(r).lower() for r in q.reports}
+        ranking_terms = terms - codes
         typed = set(tokenize(q.asked_text))
         # Cue words find the section; when the question named the section (searched alone) they, and the
         # words that named it ("…in the vignette"), are spent.
@@ -338,7 +402,7 @@ class Selector:
         weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms - spent if t in typed or not named_section}
         # "percutaneous or open": the alternatives are what is asked, however common the words are.
         choices = {t for m in re.finditer(r"(\w+)\s+or\s+(\w+)", q.text.lower()) for t in tokenize(m.group(0))}
-        choices -= {code_key(r).lower() for r in q.reports}
+        choices -= codes
         weights.update({t: 1.0 for t in choices})
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)
                  if naming is None or naming & set(tokenize(s))]
@@ -365,47 +429,62 @@ class Selector:
         # When another sentence names that payer on its own ("For Medicare, coverage…"), it is the answer.
         named_alone = any(i not in enumerating and any(re.search(rf"\b{re.escape(p)}\b", s, re.I) for p in q.payers)
                           for i, (_, s) in enumerate(pairs)) if about_payer else False
-        listing = enumerating if named_alone else set()
-        scored = sorted(((float(sim) + self.settings.coverage_weight * self.coverage(weights, pairs[i][1])
-                          + self.settings.answer_type_weight * bool(expects and expects.search(pairs[i][1]))
-                          - self.settings.self_reference_penalty * (i in enumerating)
-                          + self.settings.label_weight * label_match(pairs[i][0].chunk, pairs[i][1], asked)
-                          - (0 if about_report or not SELF_REFERENCE.search(pairs[i][1])
-                             else self.settings.self_reference_penalty), i)
-                         for i, sim in enumerate(sims) if i not in listing), reverse=True)
-        best_score, best_i = scored[0]
-        hit, sentence = pairs[best_i]
-        opening = self.section_opening(q, hit, asked) or self.definition(q, [pairs[i] for _, i in scored])
-        if opening is not None:
-            return opening
         # The report's code is a free overlap with every passage of its report; it stops counting when the
         # question's other words are ones the report never uses ("is 0600t a category iii code").
-        codes = {code_key(r).lower() for r in q.reports}
         free = terms if (ranking_terms & typed) <= self.vocabulary(scope) else terms - codes
-        overlap = bool(shared(free | choices, set(tokenize(sentence))))
-        # A question about the clinical example, answered from that section, is on topic by construction.
-        overlap = overlap or (q.intent == "clinical_context" and label_match(hit.chunk, "", asked))
-        dense = max(float(sims[best_i]), float(scoped[best_i]))  # the bar below was measured with the code in
-        labelled = label_match(hit.chunk, sentence, asked) and ":" in sentence[:60]
-        # A field the question names by its label is the answer however its value is worded.
-        # Every distinctive word the user typed that the report uses at all is in the sentence, and those
-        # outnumber the words it never uses ("does ire damage the surrounding structures").
-        # Words that name the section searched alone ("…in the example") are answered by being there; words
-        # the question rules out ("…instead of surgery") are the alternative, which the answer need not name.
+        # Words the question rules out ("…instead of surgery") are the alternative, which the answer need
+        # not name; words that name the section searched alone ("…in the example") are answered by being there.
         spent |= {t for m in ALTERNATIVE.finditer(q.text) for t in tokenize(m.group(1))}
         typed_terms = ranking_terms & typed - spent
         known = typed_terms & self.vocabulary(scope)
-        every_word = (bool(known) and len(known) > len(typed_terms - known)
-                      and known <= shared(known, set(tokenize(sentence))))
-        # In the section the question named, a sentence holding the kind of phrase asked for ("who" → the
-        # physician) is as good as one holding every word, unless the question uses words the report never
-        # does ("why not chemo").
-        typed_answer = named_section and bool(expects and expects.search(sentence)) and known == typed_terms
-        need = (self.settings.min_dense_label if labelled else
-                self.settings.min_dense_all_words if every_word or typed_answer else
-                self.settings.min_dense if overlap else self.settings.min_dense_no_overlap)
-        if dense < need:
+        # Every distinctive word the user typed that the report uses at all is in the sentence, and those
+        # outnumber the words it never uses ("does ire damage the surrounding structures").
+        enough = bool(known) and len(known) > len(typed_terms - known)
+        toks = [set(tokenize(s)) for _, s in pairs]
+        typed_kind = [bool(expects and expects.search(s)) for _, s in pairs]
+        return SentencePool(
+            pairs=pairs, sims=[float(x) for x in sims], scoped=[float(x) for x in scoped],
+            cover=[self.coverage(weights, s) for _, s in pairs], typed_kind=typed_kind, expects=expects is not None,
+            label=[label_match(h.chunk, s, asked) for h, s in pairs],
+            labelled=[label_match(h.chunk, s, asked) and ":" in s[:60] for h, s in pairs],
+            self_reference=[not about_report and SELF_REFERENCE.search(s) is not None for _, s in pairs],
+            enumerating=enumerating, listing=enumerating if named_alone else set(),
+            # A question about the clinical example, answered from that section, is on topic by construction.
+            overlap=[bool(shared(free | choices, t)) or (q.intent == "clinical_context"
+                                                          and label_match(h.chunk, "", asked))
+                     for (h, _), t in zip(pairs, toks, strict=True)],
+            every_word=[enough and known <= shared(known, t) for t in toks],
+            # In the section the question named, a sentence holding the kind of phrase asked for ("who" →
+            # the physician) is as good as one holding every word, unless the question uses words the
+            # report never does ("why not chemo").
+            typed_answer=[named_section and k and known == typed_terms for k in typed_kind],
+            unknown=len(typed_terms - known) / len(typed_terms) if typed_terms else 0.0,
+            named_section=named_section, asked=asked)
+
+    def best_sentences(self, q: Query, scope: set[str],
+                       naming: set[str] | None = None) -> tuple[Hit, list[str]] | None:
+        """The prose passage and its one to three sentences closest to the question, if close enough
+        (hand-set weights and bars: the rule-based selector)."""
+        pool = self.sentence_pool(q, scope, naming)
+        if pool is None:
+            return None
+        st, pairs = self.settings, pool.pairs
+        scored = rule_scores(pool, st)
+        best_score, best_i = scored[0]
+        hit, sentence = pairs[best_i]
+        opening = self.structural(q, pool, [i for _, i in scored])
+        if opening is not None:
+            return opening
+        dense = max(pool.sims[best_i], pool.scoped[best_i])  # the bar below was measured with the code in
+        labelled = pool.labelled[best_i]
+        # A field the question names by its label is the answer however its value is worded.
+        if dense < bar(pool, best_i, st):
             return None
         quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
-                               and sc >= best_score - self.settings.sentence_margin]
+                               and sc >= best_score - st.sentence_margin]
         return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical, exact=labelled), quotes
+
+    def structural(self, q: Query, pool: SentencePool, order: list[int]) -> tuple[Hit, list[str]] | None:
+        """Answers the format itself gives: a vignette read from its start, or a report's descriptor."""
+        hit = pool.pairs[order[0]][0]
+        return self.section_opening(q, hit, pool.asked) or self.definition(q, [pool.pairs[i] for i in order])
