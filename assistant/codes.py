@@ -83,6 +83,8 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
         key = tok.upper()
         if is_word or (tok.isalpha() and not tok.isupper() and not mod_context and key not in catalog.by_key):
             continue
+        if tok.isalpha() and key in catalog.code_words and not mod_context:
+            continue  # "ct abd pelvis": the report's abbreviation for computed tomography, not modifier CT
         # "dx for bursitis rt hip": in a question for another kind of code, "rt" is the side, not modifier RT.
         if type_hint not in (None, "modifier") and tok.isalpha() and not tok.isupper():
             continue

@@ -86,17 +86,16 @@ def collect(bot: Assistant, sets: dict[str, list[EvalItem]]) -> list[Record]:
                 seen.append(Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
                                    vectors=[c.vector() for c in candidates], labels=labels))
 
+            shipped = bot.settings
             bot.recorder = record
+            bot.settings = shipped.model_copy(update={"selector": "fitted"})
             try:
                 answer = bot.ask(item.question, history=item.history)
-            finally:
                 bot.recorder = None
-            fitted = bot.settings
-            bot.settings = fitted.model_copy(update={"selector": "rules"})
-            try:
+                bot.settings = shipped.model_copy(update={"selector": "rules"})
                 rules = not check(item, bot.ask(item.question, history=item.history))
             finally:
-                bot.settings = fitted
+                bot.recorder, bot.settings = None, shipped
             out = seen[-1] if seen else Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
                                                fixed=not check(item, answer))
             records.append(out.model_copy(update={"rules": rules}))

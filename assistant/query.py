@@ -205,7 +205,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     expansions += tuple(dict.fromkeys(SPINE_REGIONS[m.group(1)] for m in SPINE_LEVEL_RE.finditer(low)))
     expansions += tuple(TOPIC_WORDS[name] for name, (ask, _) in TOPICS.items() if name in TOPIC_WORDS
                         and ask.search(low))
-    target = _target(low)
+    # "related codes?": naming a table's heading asks for that table's rows.
+    heading = None if _target(low) else catalog.heading_type(low)
+    target = _target(low) or heading
     # A follow-up leans on the earlier turn: it opens with "and…"/"what about…", points back ("it",
     # "that"), or is a short question naming no code, kind of code or report of its own.
     own = find_codes(text, catalog, target)
@@ -243,6 +245,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         # "what about on 64484" after "mod 51 on 64483": still modifier 51, now asked about with 64484.
         codes = list(prev.codes)
     intent = _intent(low, codes, unknown, target)
+    if heading and intent in ("reverse", "prose"):
+        intent = "list"
     titled = {catalog.title_words[t] for t in tokenize(low) if t in catalog.title_words}
     if intent == "clinical_context" and not reports and len(titled) == 1:
         reports = tuple(titled)  # "…in the intravitreal vignette": the example of the report on that procedure

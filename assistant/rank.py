@@ -204,6 +204,8 @@ def fit(questions: list[tuple[list[list[float]], list[int], bool]], fitted_on: l
     is the one that answers the most of these questions right (answering with the top candidate when it
     clears it, abstaining otherwise)."""
     answered = [(v, y) for v, y, _ in questions if any(y)]
+    if not answered or all(all(y) for _, y in answered):
+        raise ValueError("cannot fit the selector: it needs questions where some candidates answer and some don't")
     rank = Logistic.fit([x for v, _ in answered for x in v], [t for _, y in answered for t in y], c)
     stub = Ranker(rank=rank, answer=rank, threshold=0.0)
     tops, wins = [], []

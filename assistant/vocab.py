@@ -137,6 +137,7 @@ class Catalog:
         # Abbreviations a report defines ("irreversible electroporation (IRE)") and, among them, those
         # that name a report's own procedure (their long form is mostly in its title).
         self.aliases: dict[str, str] = {}
+        self.code_words: set[str] = set()
         self.names: dict[str, set[str]] = defaultdict(set)
         # Each report's title words (its procedure, as the report names it).
         self.titles = titles = {code: set(tokenize(title))
@@ -144,7 +145,11 @@ class Catalog:
         for c in self.chunks:
             for m in re.finditer(r"\(([A-Za-z][A-Za-z0-9&/-]{1,7})\)", c.text):
                 long = long_form(c.text[: m.start()], m.group(1))
-                if long and not m.group(1).isdigit() and code_key(m.group(1)) not in self.by_key:
+                if long and code_key(m.group(1)) in self.by_key:
+                    # "computed tomography (CT)": letters that are also a code (modifier CT) are, unmarked,
+                    # the word the report spells out.
+                    self.code_words.add(code_key(m.group(1)))
+                elif long and not m.group(1).isdigit():
                     self.aliases.setdefault(m.group(1).lower(), long)
                     words = set(tokenize(long))
                     if len(words & titles[c.doc_code]) >= max(min(2, len(words)), 2 * len(words) / 3):
@@ -168,8 +173,24 @@ class Catalog:
         # question using one is about that report.
         self.title_words = {t: code for code, words in titles.items() for t in words
                             if used_by.get(t, {code}) <= {code}}
+        # The heading of each table's section, as words, with the kind of code its rows hold ("Related CPT
+        # Codes" → cpt): a question naming a heading ("related codes") asks for that table.
+        self.table_headings: dict[frozenset[str], set[CodeType]] = defaultdict(set)
+        for c in self.chunks:
+            if c.kind == "row" and c.code_type:
+                self.table_headings[frozenset(re.findall(r"[a-z]+", c.section[-1].lower()))].add(c.code_type)
         for columns in {c.columns[1:] for c in self.chunks}:
             self.field_words.update(tokenize(" ".join(columns)))
+
+    def heading_type(self, text: str) -> CodeType | None:
+        """The kind of code of the one table whose section heading the question names in two or more
+        words ("related codes" → "Related CPT Codes"), when no other heading is named as fully."""
+        words = set(re.findall(r"[a-z]+", text.lower()))
+        named = [(len(words & h), types) for h, types in self.table_headings.items()]
+        most = max((n for n, _ in named), default=0)
+        kinds = set().union(*(types for n, types in named if n == most)) if most >= 2 else set()
+        # A heading shared by tables of several kinds ("Coding Specifications") names none of them.
+        return kinds.pop() if len(kinds) == 1 else None
 
     def is_content(self, token: str) -> bool:
         """A word that narrows a search: not a type or column name, not in most passages."""

@@ -194,3 +194,51 @@ def test_non_prefix_makes_one_word():
 
 def test_payment_question_in_shorthand_is_a_payment_question(catalog):
     assert "payment amounts" in parse("medicare allowed amt 0441t this yr", catalog).topics
+
+
+RADIOLOGY = """Summary & Overview
+CPT 74177: Computed tomography, abdomen and pelvis; with contrast material
+CPT code 74177 reports a computed tomography (CT) examination of the abdomen and pelvis with contrast.
+Coding Specifications
+| Modifier | Description | When to Use |
+|---|---|---|
+CT | Computed tomography services furnished using equipment that does not meet NEMA XR-29 | Use on older scanners. |
+26 | Professional component | Use when the radiologist bills only the reading. |
+| Taxonomy Code | Specialty | Notes |
+|---|---|---|
+| 2085R0202X | Diagnostic Radiology | Reads the scan. |
+Related Diagnoses
+| ICD-10 Code | Description | Clinical Relevance |
+|---|---|---|
+| R10.31 | Right lower quadrant pain | Common reason for the scan. |
+Related CPT Codes
+| CPT Code | Description | Relationship to This Procedure |
+|---|---|---|
+| 74176 | CT abdomen and pelvis without contrast | The unenhanced scan. |
+"""
+
+
+@pytest.fixture(scope="module")
+def radiology() -> Catalog:
+    return Catalog(parse_report(RADIOLOGY, "74177.txt").chunks)
+
+
+def test_letters_a_report_spells_out_are_a_word_unless_marked_as_a_modifier(radiology):
+    assert "CT" in radiology.code_words
+    assert parse("pos for ct a/p done in the ER", radiology).codes == ()
+    assert [c.key for c in parse("when do i use mod CT", radiology).codes] == ["CT"]
+    assert [c.key for c in parse("-ct on 74177?", radiology).codes] == ["CT"]
+    assert [c.key for c in parse("26 or CT for the reading", radiology).codes] == ["26"]
+
+
+@pytest.mark.parametrize(("question", "target"), [
+    ("related codes for 74177?", "cpt"),
+    ("related codes?", "cpt"),
+    ("what related diagnoses are there", "icd10"),
+    ("what are the coding specifications", None),  # the heading of the modifier and the taxonomy tables
+])
+def test_a_question_naming_a_tables_heading_asks_for_its_kind_of_code(radiology, question, target):
+    q = parse(question, radiology)
+    assert q.target == target
+    if target:
+        assert q.intent == "list"
