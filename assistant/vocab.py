@@ -30,6 +30,7 @@ somebody they them their theirs she her he his""".split())
 # domain's words: they live in data/lexicon.toml, and these names stay importable, read on first use.
 __getattr__ = exported(__name__, {"TYPE_WORDS": "type_words", "QUERY_VOCAB": "query_words",
                                   "CONTRASTS": "contrasts"})
+
 ENGLISH_TWO_LETTER = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
 
 # Code-shaped words in prose: CPT (77012, 0600T), HCPCS Level II (J3301), ICD-10-CM (M17.11).
