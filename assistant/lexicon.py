@@ -36,7 +36,7 @@ def _compiles(pattern: str) -> str:
     try:
         re.compile(pattern.replace(PAYERS_SLOT, "payer"))
     except re.error as exc:
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        raise ValueError(f"invalid regular expression ({exc}): {pattern}") from None
     return pattern
 
 
@@ -213,24 +213,23 @@ def read(path: Path) -> Lexicon:
     try:
         return Lexicon.from_file(LexiconFile.model_validate(raw))
     except ValidationError as exc:
-        problems = "\n".join(f"  {_where(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
+        problems = "\n".join(f"  {_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in exc.errors(include_url=False))
         raise LexiconError(f"{path}: {exc.error_count()} malformed entr{'y' if exc.error_count() == 1 else 'ies'}"
                            f"\n{problems}") from None
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
     """"group 'topics', entry 'RVUs', field 'ask'" from pydantic's location of an error."""
-    parts = [str(p) for p in loc if p != "entries"]
+    # List positions count from 1, as a reader counts entries in the file; "[key]" marks a bad key.
+    parts = [f"#{p + 1}" if isinstance(p, int) else p for p in loc if p != "[key]"]
     if not parts:
         return "the file"
-    group_len = 2 if parts[0] == "abbreviations" and len(parts) > 1 else 1
-    group, rest = ".".join(parts[:group_len]), parts[group_len:]
-    if not rest:
-        return f"group {group!r}"
-    if rest[0].isdigit():  # a list position: entries count from 1 in the file
-        rest[0] = f"#{int(rest[0]) + 1}"
-    where = f"group {group!r}, entry {rest[0]!r}"
-    return where + (f", field {'.'.join(rest[1:])!r}" if len(rest) > 1 else "")
+    n = 2 if parts[0] == "abbreviations" and len(parts) > 1 else 1
+    where, rest = f"group {'.'.join(parts[:n])!r}", parts[n:]
+    if rest[:1] == ["entries"] and len(rest) > 1:
+        where, rest = f"{where}, entry {rest[1]!r}", rest[2:]
+    return f"{where}, field {'.'.join(rest)!r}" if rest else where
 
 
 @functools.cache

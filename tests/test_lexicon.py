@@ -32,6 +32,8 @@ def test_the_packaged_lexicon_loads_and_validates():
     assert frozenset({"left", "right", "bilateral"}) in lex.contrasts
     assert lex.type_words["dx"] == "icd10" and "dx" in lex.query_words
     assert set(lex.intent_hints) <= {"site_of_service", "clinical_context", "payer"}
+    # Names the code refers to: the facade's exception for a denial situation, the setting cue of a vignette.
+    assert "payer coverage decisions" in lex.topics and "site_of_service" in lex.intent_hints
 
 
 def test_every_group_says_where_its_entries_come_from():
