@@ -30,3 +30,7 @@ class ModelError(AssistantError):
 
 class QuestionError(AssistantError):
     """A question that cannot be asked (empty, or too long)."""
+
+
+class LexiconError(AssistantError):
+    """The domain-word file (`assistant/data/lexicon.toml`) is missing or malformed."""

@@ -12,8 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .codes import CodeRef, find_codes
+from .lexicon import exported, lexicon
 from .models import CodeType
-from .vocab import CONTRASTS, FOLLOWUP_GLUE, STOPWORDS, TYPE_WORDS, Catalog, tokenize
+from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
                  "clinical_context", "payer", "prose"]
@@ -38,83 +39,14 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 
 
 INTENT_PATTERNS_BY_NAME = dict(INTENT_PATTERNS)
-SPINE_LEVEL_RE = re.compile(r"(?<![\w.])([ctls])([1-9]|1[0-2])(?:\s*-\s*[ctls]?([1-9]|1[0-2]))?(?![\w.])")
-SPINE_REGIONS = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacral"}
 
-# Billing shorthand staff type, spelled out the way reports write it (kept beside the abbreviation).
-ABBREVIATIONS = {
-    "asc": "ambulatory surgical center", "hopd": "hospital outpatient department", "opd": "outpatient department",
-    "pos": "place of service", "e/m": "evaluation and management visit", "em": "evaluation and management visit",
-    "np": "nurse practitioner", "pa": "physician assistant", "cns": "clinical nurse specialist",
-    "mets": "metastatic secondary", "rfa": "radiofrequency ablation",
-    "pt": "patient", "dx": "diagnosis", "reqs": "requirements", "req": "requirement", "f/u": "follow-up",
-    "b4": "before", "w/o": "without", "bx": "biopsy", "hx": "history", "tx": "treatment",
-    "fx": "fracture", "bilat": "bilateral", "both sides": "bilateral", "tf": "transforaminal",
-    "dcis": "ductal carcinoma in situ", "rcc": "renal cell carcinoma",
-    "hcc": "hepatocellular carcinoma", "ir": "interventional radiology", "onc": "oncology",
-    "pm&r": "physical medicine rehabilitation", "pmr": "physical medicine rehabilitation", "diff": "different",
-    "radic": "radiculopathy", "rt": "right", "lt": "left", "inj": "injection", "oa": "osteoarthritis",
-    "gi": "gastrointestinal", "ugi": "upper gastrointestinal", "gerd": "gastro-esophageal reflux disease",
-    "eoe": "eosinophilic esophagitis", "ibd": "inflammatory bowel disease", "copd": "chronic obstructive pulmonary",
-    "chf": "heart failure", "htn": "hypertension", "ckd": "chronic kidney disease", "cad": "coronary artery disease",
-    "afib": "atrial fibrillation", "uti": "urinary tract infection", "esi": "epidural steroid injection",
-    "crna": "certified registered nurse anesthetist", "sx": "symptoms", "path": "pathology",
-    "bp": "blood pressure", "pcp": "primary care physician", "er": "emergency department",
-    "us guided": "ultrasound guided", "us-guided": "ultrasound-guided", "us guidance": "ultrasound guidance",
-    "the us": "the ultrasound", "w/ us": "with ultrasound", "sent for": "referred", "sent to": "referred",
-    "billed": "reported", "by itself": "alone", "on its own": "alone", "standalone": "alone",
-    "macs": "medicare administrative contractors", "amd": "age-related macular degeneration",
-    "wet amd": "exudative age-related macular degeneration", "dry amd": "nonexudative age-related macular degeneration",
-    "cnv": "choroidal neovascularization", "dme": "diabetic macular edema", "brvo": "branch retinal vein occlusion",
-    "crvo": "central retinal vein occlusion", "va": "visual acuity", "od": "right eye", "os": "left eye",
-    "ou": "both eyes", "amt": "amount", "allowed amt": "allowed amount",
-}
-
-# How staff abbreviate payers, spelled out as reports name them.
-PAYER_ALIASES = {"bcbs": "Blue Cross Blue Shield", "uhc": "UnitedHealthcare", "united healthcare": "UnitedHealthcare",
-                 "united": "UnitedHealthcare", "cms": "Medicare"}
-PAYER_NAMES = ("aetna", "humana", "cigna", "anthem", "kaiser", "molina", "centene", "wellcare", "tricare",
-               "medicaid", "medicare", "unitedhealthcare", "united healthcare", "uhc", "bcbs", "blue cross",
-               "blue shield", "highmark", "oscar", "ambetter", "caresource", "optum", "elevance")
-_PAYERS = "|".join(PAYER_NAMES)
-
-# Facts a coding report of this format does not state unless it says so explicitly. Each topic is
-# (how a question asks for it, what a passage must contain to answer it).
-TOPICS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
-    "RVUs": (re.compile(r"\b(w?rvus?|relative value)"), re.compile(r"\b(rvus?|relative value unit)", re.I)),
-    "APC payment": (re.compile(r"\bapcs?\b|\bopps\b"), re.compile(r"\bAPC\b")),
-    "payment amounts": (re.compile(r"\b(pay|pays|paid|payment|reimburs\w*|allowables?|allowed amounts?|fee schedule|"
-                                   r"rates?|prices?|costs?|dollars?)\b|\$|"
-                                   r"\bhow much (is|does|do|would|will|can|for|to)\b"),
-                        re.compile(r"\$\s?\d|\b(paid at|reimbursed at|payment rate|allowable of)\b", re.I)),
-    "NCCI edits": (re.compile(r"\b(ncci|cci|ptp|edits?)\b"),
-                   re.compile(r"\b(NCCI|PTP edit)", re.I)),
-    "MUEs": (re.compile(r"\b(mues?|medically unlikely|max(imum)? units|units? of service|how many (units|times))\b"),
-             re.compile(r"\b(MUE|medically unlikely)", re.I)),
-    "global days": (re.compile(r"\bglobal days?\b|\bhow (long|many)\b.*\bglobal\b|"
-                               r"\b(what|whats|what's) (is )?the global\b|"
-                               r"\bglobal (period|package|surgery) (for|of|length|on)\b|\bglobal for\b"),
-                    re.compile(r"\b\d+[- ]day global|global (days|period) (is|of) \d+", re.I)),
-    "prior authorization": (re.compile(r"\b(prior auth\w*|pre-?auth\w*|precert\w*|authori[sz]ation|auth)\b"),
-                            re.compile(r"\b(prior authori[sz]ation|precertification)", re.I)),
-    "payer coverage decisions": (re.compile(r"\b(covered by|coverage (decision|determination|policy|policies)|denied|"
-                                            r"denials?|deny|medical necessity|lcd|ncd)\b|"
-                                            rf"^(?!.*\b(report|analysis|document)\b).*"
-                                            rf"\b(payers?|insurance|insurers?|plans?|{_PAYERS})\b.*\b(covers?|covered|coverage)\b|"
-                                            rf"\b(covers?|covered|coverage)\b.*\b({_PAYERS})\b"),
-                                 re.compile(r"\b(is|are) (not )?covered\b|\bnon-?covered\b|\bcovers (CPT|the)|"
-                                            r"\b(experimental|investigational|unproven)\b|\b(claims|service) (is|are) "
-                                            r"(frequently |often |usually )?denied\b", re.I)),
-}
-# How reports word a topic they do state, added to what retrieval searches for when it is asked.
-TOPIC_WORDS = {"payer coverage decisions": "covered investigational experimental denied"}
-
-# Words of the format's own sections that answer an intent, added to what retrieval searches for.
-INTENT_HINTS: dict[str, str] = {
-    "site_of_service": "typical site of service",
-    "clinical_context": "clinical context patient",
-    "payer": "key payers",
-}
+# The domain's words (abbreviations, payers, topics a report never states, the format's section cue
+# words, spinal-level notation) live in data/lexicon.toml; these names stay importable, read on first use.
+__getattr__ = exported(__name__, {
+    "ABBREVIATIONS": "abbreviations", "PAYER_ALIASES": "payer_aliases", "PAYER_NAMES": "payer_names",
+    "TOPICS": "topics", "TOPIC_WORDS": "topic_words", "INTENT_HINTS": "intent_hints",
+    "SPINE_REGIONS": "spine_regions", "SPINE_LEVEL_RE": "spine_level_re", "WEAK_TYPE_WORDS": "weak_type_words",
+})
 
 
 class Query(BaseModel):
@@ -156,20 +88,20 @@ class Query(BaseModel):
     def retrieval_text(self) -> str:
         """What retrieval searches for: the question, its follow-up context and its intent's cue words."""
         # "key payers" finds the list of payers; a question naming a payer asks what is said about it.
-        hint = "" if self.intent == "payer" and self.payers else INTENT_HINTS.get(self.intent, "")
+        hint = "" if self.intent == "payer" and self.payers else lexicon().intent_hints.get(self.intent, "")
         return " ".join(p for p in (self.context, self.text, *self.expansions, hint) if p)
 
 
-# Words that name a kind of code only in a question about codes: "which specialties perform it" asks
-# for taxonomy codes, "two surgeons from different specialties did…" describes a situation.
-WEAK_TYPE_WORDS = frozenset({"specialty", "specialties", "provider", "providers"})
+# A weak type word ("specialties", lexicon `type_words.weak`) names a kind of code only in a question
+# that asks for codes like this.
 ASKING_RE = re.compile(r"^(which|what|who|list|all|any|show|give)\b|\b(codes?|taxonom\w*)\b|\?$")
 
 
 def _target(text: str) -> CodeType | None:
+    lex = lexicon()
     for word in re.findall(r"[a-z0-9-]+", text.lower()):
-        if word in TYPE_WORDS and (word not in WEAK_TYPE_WORDS or ASKING_RE.search(text.lower().strip())):
-            return TYPE_WORDS[word]
+        if word in lex.type_words and (word not in lex.weak_type_words or ASKING_RE.search(text.lower().strip())):
+            return lex.type_words[word]
     return None
 
 
@@ -193,17 +125,18 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     """Understand one question, given the earlier user turns of the chat (oldest first)."""
     history = [h for h in (history or []) if h and h.strip()][-4:]
     prev = parse(history[-1], catalog, history[:-1]) if history else None
+    lex = lexicon()
     fixed, corrections = catalog.correct(question.strip())
-    for alias, name in PAYER_ALIASES.items():
+    for alias, name in lex.payer_aliases.items():
         fixed = re.sub(rf"\b{alias}\b", name, fixed, flags=re.I)
     text = re.sub(r"\s+", " ", fixed).strip()
     low = text.lower()
-    expansions = tuple(full for abbr, full in ABBREVIATIONS.items()
+    expansions = tuple(full for abbr, full in lex.abbreviations.items()
                        if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
     defined = [a for a in catalog.aliases if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low)]
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
-    expansions += tuple(dict.fromkeys(SPINE_REGIONS[m.group(1)] for m in SPINE_LEVEL_RE.finditer(low)))
-    expansions += tuple(TOPIC_WORDS[name] for name, (ask, _) in TOPICS.items() if name in TOPIC_WORDS
+    expansions += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
+    expansions += tuple(lex.topic_words[name] for name, (ask, _) in lex.topics.items() if name in lex.topic_words
                         and ask.search(low))
     # "related codes?": naming a table's heading asks for that table's rows.
     heading = None if _target(low) else catalog.heading_type(low)
@@ -249,9 +182,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         intent = "list"
     titled = {catalog.title_words[t] for t in tokenize(low) if t in catalog.title_words}
     if intent == "clinical_context" and not reports and len(titled) == 1:
-        reports = tuple(titled)  # "…in the intravitreal vignette": the example of the report on that procedure
+        reports = tuple(titled)  # "…in the <title word> vignette": the example of the report on that procedure
     if intent == "clinical_context" and INTENT_PATTERNS_BY_NAME["site_of_service"].search(low):
-        expansions += (INTENT_HINTS["site_of_service"],)  # "where was the example pt treated": its setting
+        expansions += (lex.intent_hints["site_of_service"],)  # "where was the example pt treated": its setting
     followup = False
     context = ""
     subject: tuple[CodeRef, ...] = ()
@@ -287,9 +220,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
                  context=context, corrections=corrections, expansions=expansions,
-                 topics=tuple(name for name, (ask, _) in TOPICS.items()
+                 topics=tuple(name for name, (ask, _) in lex.topics.items()
                               if ask.search(low) or ask.search(" ".join(expansions))),
-                 payers=tuple(p for p in PAYER_NAMES if re.search(rf"\b{p}\b", low)),
+                 payers=tuple(p for p in lex.payer_names if re.search(rf"\b{p}\b", low)),
                  fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low) and not target,
                  asks_code=bool(target or CODE_ASK_RE.search(low)), ruled_out=ruled_out, subject=subject,
                  writing_request=bool(WRITING_RE.search(low)))
@@ -304,7 +237,7 @@ def _swap_value(low: str, earlier: str) -> str | None:
     """``earlier`` with its value of one axis replaced, when ``low`` names nothing but another value of
     that axis ("left" after "…right knee oa", "lumbar" after "…cervical"); None otherwise."""
     words = set(re.findall(r"[a-z]+", low)) - STOPWORDS - FOLLOWUP_GLUE - {"side", "one", "level", "region"}
-    for axis in CONTRASTS:
+    for axis in lexicon().contrasts:
         said = words & axis
         before = set(re.findall(r"[a-z]+", earlier.lower())) & axis
         if said and said == words and len(said) == 1 and before and not before & said:

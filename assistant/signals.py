@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import re
 
+from .lexicon import exported, lexicon
 from .models import Chunk
-from .query import PAYER_NAMES
-from .vocab import CONTRASTS, tokenize
+from .vocab import tokenize
 
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
 EXCLUSION_MARKERS = r"other than|except(?: for)?|excluding|not including|rather than|instead of|without|w/o|not"
@@ -28,33 +28,10 @@ def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
     return bool(words) and words <= asked
 
 
-# What kind of phrase answers a question, by its question word ("who" → a person or team, "how many" →
-# a number): a sentence holding one is likelier the answer than one merely on the same topic.
-ANSWER_TYPES = (
-    (re.compile(r"^(who|which (team|doctor|physician|provider|specialist))\b"),
-     re.compile(r"\b(team|physicians?|surgeons?|radiologists?|providers?|specialists?|nurses?|clinicians?|staff|"
-                r"anesthesiologists?|doctors?|board)\b", re.I)),
-    (re.compile(r"\bhow (big|large|small|wide|deep)\b|\bwhat (size|volume)\b"),
-     re.compile(r"\d\s?(mm|cm|centimeters?|millimeters?|ml|cc)\b", re.I)),
-    (re.compile(r"\bhow old\b|\bwhat age\b"), re.compile(r"\d+[- ]years?[- ]old|\baged? \d", re.I)),
-    (re.compile(r"\bhow much (fluid|volume|drug|medication|steroid|anesthetic|contrast|product)|\b(what|which) dose\b|"
-                r"\bdose\b"),
-     re.compile(r"\d\s?(ml|mg|mcg|cc|units?|%)(?![a-z])", re.I)),
-    # "2 units?", "bill it x12", "how many times can i bill": how a code is counted.
-    (re.compile(r"\b\d+\s*units?\b|\bx\s?\d+\b|\bhow many (units|times)\b|\bper (joint|level|session|specimen|side)\b"),
-     re.compile(r"\b(once per|one unit|per (session|joint|level|specimen|encounter|day|side)|each additional|"
-                r"regardless of the number|units?)\b", re.I)),
-    (re.compile(r"\bhow (many|much|long|often)\b"),
-     re.compile(r"\d|\b(one|two|three|four|five|six|single|multiple|several|once)\b", re.I)),
-    (re.compile(r"^why\b|\bwhy (was|were|is|are|did|do|does)\b"),
-     re.compile(r"\b(because|due to|since|so that|contraindicated|comorbid\w*|high[- ]risk|to avoid|referred|"
-                r"candidate|unable|failed)\b", re.I)),
-    (re.compile(r"\bwhat did (the )?\w+( \w+)? (show|reveal|find|demonstrate)\b|\b(results?|findings?)\b"),
-     re.compile(r"\b(shows?|showed|shown|reveal\w*|demonstrat\w*|confirm\w*|found|consistent with)\b", re.I)),
-    (re.compile(r"^when\b|\bhow soon\b|\btiming\b"),
-     re.compile(r"\b(days?|weeks?|months?|years?|hours?|minutes?|same day|overnight|before|after|during)\b",
-                re.I)),
-)
+# Domain words (the phrase each question word asks for, the names of the clinical example, the words
+# of a definition request) live in data/lexicon.toml; these names stay importable, read on first use.
+__getattr__ = exported(__name__, {"ANSWER_TYPES": "answer_types", "EXAMPLE_NAMES": "example_names",
+                                  "NAMES_EXAMPLE": "names_example", "DEFINITION_WORDS": "definition_words"})
 
 
 # "is bcbs in the report", "medicare mentioned": asking whether something is there, not what is said of it
@@ -64,21 +41,16 @@ PRESENCE = re.compile(r"\b(in (the|this) (report|analysis|list|payer list|public
                       r"\bis \w+( \w+)? in\b", re.I)
 
 
-# The question says where to look: the report's clinical example.
-EXAMPLE_NAMES = ("example", "vignette", "scenario", "case", "clinical context")
-NAMES_EXAMPLE = re.compile(rf"\b({'|'.join(EXAMPLE_NAMES)})\b", re.I)
-
-
 def enumerates_payers(sentence: str) -> bool:
     """Whether a sentence lists three or more payers (a list, not a statement about one)."""
     low = sentence.lower()
-    return sum(re.search(rf"\b{p}\b", low) is not None for p in PAYER_NAMES) >= 3
+    return sum(re.search(rf"\b{p}\b", low) is not None for p in lexicon().payer_names) >= 3
 
 
 def answer_type(question: str) -> re.Pattern[str] | None:
     """The pattern of phrase that would answer ``question`` by its question word, if it has one."""
     low = question.lower().strip()
-    return next((answer for ask, answer in ANSWER_TYPES if ask.search(low)), None)
+    return next((answer for ask, answer in lexicon().answer_types if ask.search(low)), None)
 
 
 # "with esophagitis" / "without esophagitis": codes that differ by what is present (ICD-10 names many).
@@ -104,7 +76,7 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
     """(asked value, stated value) when ``text`` states a value of an axis the question also names,
     but not the asked one ("left" for "right", "without esophagitis" for "with…"); None otherwise."""
     said, held = _words(asked), _words(text)
-    for axis in CONTRASTS:
+    for axis in lexicon().contrasts:
         if (said & axis) and (held & axis) and not (said & held & axis):
             return min(said & axis), min(held & axis)
     stated = _withs(text)
@@ -117,7 +89,7 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
 def states(asked: str, text: str) -> bool:
     """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…")."""
     said, held = _words(asked), _words(text)
-    return any(said & held & axis for axis in CONTRASTS) or bool(_withs(asked).keys() & _withs(text).keys())
+    return any(said & held & axis for axis in lexicon().contrasts) or bool(_withs(asked).keys() & _withs(text).keys())
 
 
 def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
@@ -138,8 +110,5 @@ def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
     return found
 
 
-DEFINITION_WORDS = frozenset({"cpt", "hcpcs", "mean", "cover", "describe", "define", "definition", "meaning",
-                              "explain", "stand", "overview", "about", "tell", "report", "description",
-                              "descriptor", "summary", "summarize", "work", "done", "perform", "procedure"})
 # "how does IRE work", "how is 0600T done": what the procedure is, which its descriptor and the next sentence say.
 HOW_IT_WORKS = re.compile(r"\bhow (does|do|is|are) (\w+ ){1,3}(work|done|performed)\b", re.I)

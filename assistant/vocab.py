@@ -11,8 +11,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .ingest import code_key
+from .lexicon import exported, lexicon
 from .models import Chunk, CodeType
 
+# English (and chat) words no question is about. They stay here, unlike the domain's words in
+# data/lexicon.toml: they hold for any specialty, and `tokenize` (which builds the BM25 index) reads them
+# on every word, so they are a plain constant rather than a lazily read entry.
 STOPWORDS = frozenset("""a an the and or but if of to in on at by for with w from as is are was were be been
 being do does did done i me my we our you your it its this that these those there here what whats what's
 when where which who whom why how can could should would will shall may might must i'd im i'm use used
@@ -22,29 +26,12 @@ report reports pls plz u ur instead like usually typically typical one after bef
 mention mentions mentioned talk talks discuss discusses ever something else anything anyone someone
 somebody they them their theirs she her he his""".split())
 
-TYPE_WORDS: dict[str, CodeType] = {
-    "modifier": "modifier", "modifiers": "modifier", "mod": "modifier", "mods": "modifier",
-    "taxonomy": "taxonomy", "taxonomies": "taxonomy", "specialty": "taxonomy", "specialties": "taxonomy",
-    "provider": "taxonomy", "providers": "taxonomy",
-    "icd": "icd10", "icd10": "icd10", "icd-10": "icd10", "diagnosis": "icd10", "diagnoses": "icd10",
-    "dx": "icd10", "diag": "icd10",
-    "cpt": "cpt", "cpts": "cpt", "hcpcs": "hcpcs", "icds": "icd10", "dxs": "icd10",
-}
-# Words a user types to ask about the format itself; repaired toward, never away from.
-QUERY_VOCAB = frozenset([*TYPE_WORDS, "which", "list", "all", "compare", "difference", "between", "versus",
-                         "example", "scenario", "payer", "payers", "covered", "coverage", "site", "service",
-                         "place", "setting", "describe", "define", "definition", "meaning", "explain",
-                         "assistant", "surgeon", "surgeons", "when", "what", "where"])
-ENGLISH_TWO_LETTER = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
+# The names of kinds of code, the format's question words and the axes of contrasting values are the
+# domain's words: they live in data/lexicon.toml, and these names stay importable, read on first use.
+__getattr__ = exported(__name__, {"TYPE_WORDS": "type_words", "QUERY_VOCAB": "query_words",
+                                  "CONTRASTS": "contrasts"})
 
-# Words of one axis where a code differs by the value ("left" vs "right" kidney, "lumbar" vs "cervical"
-# disc, an interlaminar vs a transforaminal epidural, a disc vs a facet injection): a row that states
-# another value than the one asked is another code, however close it reads.
-CONTRASTS = (frozenset({"left", "right", "bilateral"}), frozenset({"upper", "lower", "mid"}),
-             frozenset({"cervical", "thoracic", "lumbar", "sacral"}), frozenset({"primary", "secondary"}),
-             frozenset({"unilateral", "bilateral"}), frozenset({"benign", "malignant"}),
-             frozenset({"initial", "subsequent"}), frozenset({"inpatient", "outpatient"}),
-             frozenset({"interlaminar", "transforaminal", "caudal"}), frozenset({"disc", "epidural", "facet"}))
+ENGLISH_TWO_LETTER = frozenset("am an as at be by do go he if in is it me my no of on or so to up us we".split())
 
 # Code-shaped words in prose: CPT (77012, 0600T), HCPCS Level II (J3301), ICD-10-CM (M17.11).
 PROSE_CODE_RE = re.compile(r"\b(?:\d{4}[0-9FTU]|[A-Z]\d{4}|[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?)\b")
@@ -120,7 +107,7 @@ class Catalog:
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.types: dict[str, set[CodeType]] = defaultdict(set)
         self.reports: dict[str, str] = {}
-        self.vocab: set[str] = set(QUERY_VOCAB)
+        self.vocab: set[str] = set(lexicon().query_words)
         for i, c in enumerate(self.chunks):
             self.reports[code_key(c.doc_code)] = c.doc_code
             if c.kind == "row" and c.code:
@@ -169,7 +156,7 @@ class Catalog:
             for t in set(tokenize(" ".join((c.text, *c.section)))):
                 self.df[t] += 1
                 used_by[t].add(c.doc_code)
-        # Words of one report's title that no other report uses ("intravitreal", "arthrocentesis"): a
+        # Words of one report's title that no other report uses (a procedure's own name): a
         # question using one is about that report.
         self.title_words = {t: code for code, words in titles.items() for t in words
                             if used_by.get(t, {code}) <= {code}}
@@ -194,7 +181,8 @@ class Catalog:
 
     def is_content(self, token: str) -> bool:
         """A word that narrows a search: not a type or column name, not in most passages."""
-        if token in stems(frozenset(TYPE_WORDS)) or token in self.field_words or token in stems(FOLLOWUP_GLUE):
+        if (token in stems(frozenset(lexicon().type_words)) or token in self.field_words
+                or token in stems(FOLLOWUP_GLUE)):
             return False
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
 

@@ -1,0 +1,250 @@
+"""The domain's words, read from `data/lexicon.toml`: abbreviations, payers, contrasting values, topics a
+report never states, answer types, the names of code sets. Code here knows no specialty (STYLE rule 20).
+
+The file is validated once, on first use (``lexicon()``), and a malformed one fails with an error naming
+the file, the group and the entry. ``query``, ``vocab`` and ``signals`` keep their old module-level names
+(``ABBREVIATIONS``, ``TOPICS``…) as lazy views of it, through ``exported``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import LexiconError
+from .models import CodeType
+
+LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.toml"
+# Stands for the alternation of the payer names inside a pattern, so a new payer needs one entry.
+PAYERS_SLOT = "{payers}"
+
+
+def _join(value: Any) -> Any:
+    """A pattern may be written as a list of pieces (to keep lines short), joined end to end."""
+    return "".join(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else value
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern.replace(PAYERS_SLOT, "payer"))
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression ({exc}): {pattern}") from None
+    return pattern
+
+
+def _lower(word: str) -> str:
+    if word != word.lower():
+        raise ValueError(f"{word!r} must be lower case: questions are matched in lower case")
+    return word
+
+
+Regex = Annotated[str, BeforeValidator(_join), AfterValidator(_compiles)]
+Word = Annotated[str, Field(min_length=1), AfterValidator(_lower)]
+Source = Annotated[str, Field(min_length=10)]
+
+
+class _Group(BaseModel):
+    # A misspelt key ("entires") would otherwise leave a group silently empty.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: Source
+
+
+class Abbreviations(_Group):
+    entries: dict[Word, Annotated[str, Field(min_length=1)]]
+
+
+class Payers(_Group):
+    names: list[Word] = Field(min_length=1)
+    aliases: dict[Word, Annotated[str, Field(min_length=1)]]
+
+
+class Contrasts(_Group):
+    axes: list[Annotated[list[Word], Field(min_length=2)]]
+
+
+class Topic(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ask: Regex
+    evidence: Regex
+    words: str = ""
+
+
+class Topics(_Group):
+    entries: dict[str, Topic]
+
+
+class AnswerType(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ask: Regex
+    answer: Regex
+
+
+class AnswerTypes(_Group):
+    entries: list[AnswerType]
+
+
+class TypeWords(_Group):
+    entries: dict[CodeType, list[Word]]
+    weak: list[Word] = []
+
+    def entries_words(self) -> list[str]:
+        return [w for words in self.entries.values() for w in words]
+
+
+class Words(_Group):
+    words: list[Word]
+
+
+class Phrases(_Group):
+    entries: dict[Word, Annotated[str, Field(min_length=1)]]
+
+
+class LexiconFile(BaseModel):
+    """The file as written: every group with its source line."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    abbreviations: dict[str, Abbreviations]
+    payers: Payers
+    contrasts: Contrasts
+    topics: Topics
+    answer_types: AnswerTypes
+    type_words: TypeWords
+    query_words: Words
+    definition_words: Words
+    example_names: Words
+    intent_hints: Phrases
+    spine_regions: Phrases
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LexiconFile:
+        # One abbreviation in two groups would keep only one long form, silently.
+        seen: dict[str, str] = {}
+        for group, abbrs in self.abbreviations.items():
+            for abbr in abbrs.entries:
+                if abbr in seen:
+                    raise ValueError(f"abbreviation {abbr!r} is in both abbreviations.{seen[abbr]} and "
+                                     f"abbreviations.{group}")
+                seen[abbr] = group
+        words = self.type_words.entries_words()
+        if twice := sorted({w for w in words if words.count(w) > 1}):
+            raise ValueError(f"type_words.entries lists {twice} under more than one kind of code")
+        typed = set(words)
+        if stray := sorted(set(self.type_words.weak) - typed):
+            raise ValueError(f"type_words.weak names {stray}, which no kind of code in type_words.entries lists")
+        if bad := [k for k in self.spine_regions.entries if len(k) != 1]:
+            raise ValueError(f"spine_regions keys are single letters of level notation, not {bad}")
+        return self
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The file's entries in the shapes the pipeline matches with (merged, compiled, read-only)."""
+
+    abbreviations: Mapping[str, str]
+    payer_aliases: Mapping[str, str]
+    payer_names: tuple[str, ...]
+    contrasts: tuple[frozenset[str], ...]
+    topics: Mapping[str, tuple[re.Pattern[str], re.Pattern[str]]]
+    topic_words: Mapping[str, str]
+    answer_types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    type_words: Mapping[str, CodeType]
+    weak_type_words: frozenset[str]
+    query_words: frozenset[str]
+    definition_words: frozenset[str]
+    example_names: tuple[str, ...]
+    names_example: re.Pattern[str]
+    intent_hints: Mapping[str, str]
+    spine_regions: Mapping[str, str]
+    spine_level_re: re.Pattern[str]
+
+    @classmethod
+    def from_file(cls, data: LexiconFile) -> Lexicon:
+        payers = "|".join(data.payers.names)
+
+        def rx(pattern: str) -> re.Pattern[str]:
+            return re.compile(pattern.replace(PAYERS_SLOT, payers))
+
+        topics = data.topics.entries
+        letters = "".join(data.spine_regions.entries)
+        return cls(
+            abbreviations=MappingProxyType({k: v for g in data.abbreviations.values() for k, v in g.entries.items()}),
+            payer_aliases=MappingProxyType(dict(data.payers.aliases)),
+            payer_names=tuple(data.payers.names),
+            contrasts=tuple(frozenset(axis) for axis in data.contrasts.axes),
+            topics=MappingProxyType({name: (rx(t.ask), rx(t.evidence)) for name, t in topics.items()}),
+            topic_words=MappingProxyType({name: t.words for name, t in topics.items() if t.words}),
+            answer_types=tuple((rx(a.ask), rx(a.answer)) for a in data.answer_types.entries),
+            type_words=MappingProxyType({w: kind for kind, words in data.type_words.entries.items() for w in words}),
+            weak_type_words=frozenset(data.type_words.weak),
+            # Typo repair corrects toward the names of kinds of code too.
+            query_words=frozenset([*data.type_words.entries_words(), *data.query_words.words]),
+            definition_words=frozenset(data.definition_words.words),
+            example_names=tuple(data.example_names.words),
+            names_example=re.compile(rf"\b({'|'.join(data.example_names.words)})\b", re.I),
+            intent_hints=MappingProxyType(dict(data.intent_hints.entries)),
+            spine_regions=MappingProxyType(dict(data.spine_regions.entries)),
+            # A level is a region letter and a vertebra number (1-12), maybe a range ("c6-7", "L5-S1").
+            spine_level_re=re.compile(rf"(?<![\w.])([{letters}])([1-9]|1[0-2])"
+                                      rf"(?:\s*-\s*[{letters}]?([1-9]|1[0-2]))?(?![\w.])"),
+        )
+
+
+def read(path: Path) -> Lexicon:
+    """Read and validate a lexicon file.
+
+    Raises:
+        LexiconError: the file is missing, is not TOML, or an entry is malformed; the message names
+            the file, the group and the entry.
+    """
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read the lexicon: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Lexicon.from_file(LexiconFile.model_validate(raw))
+    except ValidationError as exc:
+        problems = "\n".join(f"  {_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in exc.errors(include_url=False))
+        raise LexiconError(f"{path}: {exc.error_count()} malformed entr{'y' if exc.error_count() == 1 else 'ies'}"
+                           f"\n{problems}") from None
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """"group 'topics', entry 'RVUs', field 'ask'" from pydantic's location of an error."""
+    # List positions count from 1, as a reader counts entries in the file; "[key]" marks a bad key.
+    parts = [f"#{p + 1}" if isinstance(p, int) else p for p in loc if p != "[key]"]
+    if not parts:
+        return "the file"
+    n = 2 if parts[0] == "abbreviations" and len(parts) > 1 else 1
+    where, rest = f"group {'.'.join(parts[:n])!r}", parts[n:]
+    if rest[:1] == ["entries"] and len(rest) > 1:
+        where, rest = f"{where}, entry {rest[1]!r}", rest[2:]
+    return f"{where}, field {'.'.join(rest)!r}" if rest else where
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    """The packaged lexicon, read and validated on first use."""
+    return read(LEXICON_FILE)
+
+
+def exported(module: str, names: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` (PEP 562) serving ``names`` (module name → ``Lexicon`` field) on first
+    access, so ``from .query import TOPICS`` keeps working without reading the file at import."""
+
+    def __getattr__(name: str) -> Any:
+        if name in names:
+            return getattr(lexicon(), names[name])
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
