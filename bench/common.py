@@ -33,6 +33,7 @@ class Plan:
     scale_questions: int = 60
     breakdowns: bool = True
     reuse_scale_build: bool = False
+    first_runs: int = 3  # fresh processes per corpus for the first-pass figures
 
     @classmethod
     def make(cls, quick: bool, scale: int | None, big: bool) -> Plan:
@@ -53,6 +54,7 @@ class Plan:
                 eval_stride=4,
                 scale_questions=28,
                 breakdowns=False,
+                first_runs=1,
             )
         sizes = (5_000, 20_000, 40_000, 100_000) if n > 2_000 else (5_000, 20_000, 40_000)
         return cls(n, ann_sizes=sizes)

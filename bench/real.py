@@ -98,7 +98,7 @@ def warm_real(plan: Plan, corpus: Path, index: Path, t: Table, res: dict):
         items = items[:: plan.eval_stride]
     exact = [bool(parse(it.question, bot.catalog, it.history).codes) for it in items]
     qs = [(it.question, it.history) for it in items]
-    timings, answers = timed_asks(lambda q, h: bot.ask(q, history=h), qs, plan.passes, bot.embedder._cached.cache_clear)
+    timings, answers = timed_asks(lambda q, h: bot.ask(q, history=h), qs, plan.passes, bot.embedder.clear_queries)
     ours_acc = sum(not check(it, a) for it, a in zip(items, answers, strict=True)) / len(items)
     s = f"warm ask, real corpus ({len(items)} eval questions × {plan.passes} passes, query cache cleared per pass)"
     every = [x for p in timings for x in p]

@@ -106,7 +106,7 @@ def scale(plan: Plan, t: Table, res: dict):
     groups = [g for _, g in qs]
     exact = [bool(parse(q, bot.catalog).codes) for q, _ in qs]
     timings, answers = timed_asks(
-        lambda q, h: bot.ask(q), [(q, []) for q, _ in qs], plan.passes, bot.embedder._cached.cache_clear
+        lambda q, h: bot.ask(q), [(q, []) for q, _ in qs], plan.passes, bot.embedder.clear_queries
     )
     res["scale_ask"] = {
         "questions": qs,
