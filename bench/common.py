@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from stats import Table, latency, pct, verdict
+from stats import Table, human_bytes, latency, pct, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -70,6 +70,19 @@ def manifest(index_dir: Path) -> dict:
 
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+STORE = ("passages.npy", "passages.json")  # sentence and cell embeddings (issue 13; absent before)
+
+
+def store_note(index_dir: Path) -> str:
+    """The passage store's share of the live build folder: what issue 13 added to the index."""
+    folder = live_folder(index_dir)
+    stored = sum((folder / f).stat().st_size for f in STORE if (folder / f).is_file())
+    total = folder_bytes(folder)
+    n = manifest(index_dir).get("n_passages", 0)
+    return (f"of which passage store {human_bytes(stored)} ({n:,} sentences and cells; "
+            f"+{stored / max(total - stored, 1):.0%} over the rest)")
 
 
 def breakdown(phases: dict) -> str:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import probes
-from common import CODE_Q, OUT, ROOT, folder_bytes, live_folder, manifest
+from common import CODE_Q, OUT, ROOT, folder_bytes, live_folder, store_note
 from stats import Table, human_bytes, pct, spread, verdict
 
 REPORTS = ROOT / "tests" / "data" / "reports"
@@ -32,7 +32,6 @@ CORPORA = {
     "real corpus": ((ROOT / "corpus" / "0600T.txt",), (ROOT / "eval" / "questions.jsonl",)),
     "four reports": (FOUR, (ROOT / "eval" / "questions_multi.jsonl", ROOT / "eval" / "heldout" / "questions.jsonl")),
 }
-STORE = ("passages.npy", "passages.json")  # the stored sentence and cell embeddings (absent before issue 13)
 
 
 def _probe(corpus: Path, index: Path, question_files: list[Path]) -> dict:
@@ -127,14 +126,9 @@ def first_pass(runs: int, t: Table, res: dict) -> None:
         t.add(s, "answers identical across runs and passes", "yes" if same else "NO")
         t.add(s, "Assistant.load in the probe · peak RSS", f"{spread([o['load_s'] for o in outs], ' s')} · "
               f"{spread([o['rss_mb'] for o in outs], ' MB', 0)}")
-        folder = live_folder(index)
-        stored = sum((folder / f).stat().st_size for f in STORE if (folder / f).is_file())
-        total = folder_bytes(folder)
-        m = manifest(index)
-        t.add(s, "index folder · of which passage store", f"{human_bytes(total)} · {human_bytes(stored)} "
-              f"({m.get('n_passages', 0)} sentences and cells; +{stored / max(total - stored, 1):.0%} over "
-              f"the rest)")
-        res[f"first_{name}"] = {"outs": outs, "bytes": total, "store_bytes": stored}
+        total = folder_bytes(live_folder(index))
+        t.add(s, "index folder on disk", f"{human_bytes(total)} · {store_note(index)}")
+        res[f"first_{name}"] = {"outs": outs, "bytes": total, "store": store_note(index)}
         if name == "four reports":
             cold = [probes.cold_ask(corpus, index, CODE_Q).seconds for _ in range(runs)]
             t.add(s, f"cold `assistant ask` code question: “{CODE_Q}”", spread(cold, " s"),

@@ -20,6 +20,7 @@ from common import (
     folder_bytes,
     live_folder,
     manifest,
+    store_note,
     timed_asks,
 )
 from stats import Table, human_bytes, latency, pct, spread, verdict
@@ -56,7 +57,7 @@ def real_corpus(plan: Plan, t: Table, res: dict) -> tuple[Path, Path]:
     )
     t.add(s, "chunks/s (n_chunks / build_seconds)", spread([r["n"] / r["build_seconds"] for r in runs], "", 1))
     t.add(s, "peak RSS of the build process", spread([r["rss"] for r in runs], " MB", 0))
-    t.add(s, f"index folder on disk ({runs[0]['type']})", human_bytes(runs[0]["bytes"]))
+    t.add(s, f"index folder on disk ({runs[0]['type']})", f"{human_bytes(runs[0]['bytes'])} · {store_note(index)}")
     return corpus, index
 
 
