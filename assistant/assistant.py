@@ -16,7 +16,7 @@ from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .retrieve import Retriever
-from .select import Selector, row_types, rule_scores
+from .select import Selector, query_views, row_types, rule_scores
 from .signals import contradicts, shared
 from .vocab import Catalog
 
@@ -32,6 +32,7 @@ class Assistant:
     def __init__(self, settings: Settings, docs: list[Document], issues: list[IngestIssue],
                  index: idx.Index, embedder: Embedder) -> None:
         self.settings, self.docs, self.issues, self.index, self.embedder = settings, docs, issues, index, embedder
+        embedder.prime(index.passages.texts, index.passages.vectors)  # report text never needs the model
         self.catalog = Catalog(index.chunks)
         self.findings: dict[str, list] = {}
         for f in index.manifest.findings:
@@ -87,6 +88,7 @@ class Assistant:
                                f"{MAX_QUESTION_CHARS:,} (one question at a time).")
         history = [h[:MAX_QUESTION_CHARS] for h in (history or []) if isinstance(h, str)]
         query = parse(clean, self.catalog, history)
+        self.embedder.expect_queries(query_views(query))  # one model call per question, whichever views it needs
         scope = set(query.reports)
         if document and document.strip():
             scope = {document.strip().upper()}

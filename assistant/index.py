@@ -20,13 +20,16 @@ from .audit import Finding, audit_chunks, codeset_versions
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
 from .models import Chunk, Document, IngestIssue
+from .passages import FILES as PASSAGE_FILES
+from .passages import Passages, passage_texts
 
-SCHEMA_VERSION = 2  # 2: manifest carries code-set findings
+SCHEMA_VERSION = 3  # 2: manifest carries code-set findings; 3: the passage store (sentence and cell vectors)
 # Chunks. Measured on 2 cores (bench/): exact flat search of 39k vectors takes ~2-15 ms a query and
 # 0.04 s to build, while HNSW (M=32, efSearch=128) took 4.8 s to build and its recall@10 fell to 0.89
 # at that size. Exact search is the better trade until well past 100k chunks (~2,500 reports).
 HNSW_THRESHOLD = 150_000
-FILES = ("vectors.faiss", "vectors.npy", "chunks.jsonl")
+CHUNK_FILES = ("vectors.faiss", "vectors.npy", "chunks.jsonl")
+FILES = (*CHUNK_FILES, *PASSAGE_FILES)
 
 
 class DocEntry(BaseModel):
@@ -53,6 +56,9 @@ class Manifest(BaseModel):
     # Rows that disagree with the official code sets (ICD-10-CM, NUCC), found at build time.
     findings: list[Finding] = []
     codesets: dict[str, str] = {}
+    # The passage store (schema 3): distinct sentences and cells, and how many this build embedded.
+    n_passages: int = 0
+    passages_embedded: int = 0
 
 
 def corpus_hash(docs: list[Document]) -> str:
@@ -73,8 +79,11 @@ def _sha256(path: Path) -> str:
 class Index:
     """A loaded index: chunks, their vectors and the FAISS structure over them."""
 
-    def __init__(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, faiss_index) -> None:
+    def __init__(self, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, faiss_index,
+                 passages: Passages | None = None) -> None:
         self.manifest, self.chunks, self.vectors, self.faiss = manifest, chunks, vectors, faiss_index
+        # An index of an older schema has no store; it loads so its chunk vectors can be reused.
+        self.passages = passages if passages is not None else Passages.empty(manifest.dim)
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Top-k (chunk position, inner product) pairs for one normalised query vector."""
@@ -120,20 +129,23 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
     chunks = [c for doc in docs for c in doc.chunks]
     # With every vector reusable, the model need not load at all (its import alone takes seconds).
     same_model = previous is not None and previous.manifest.model == embedder.model_name
-    if same_model and {c.id for c in chunks} <= {c.id for c in previous.chunks}:  # type: ignore[union-attr]
+    if same_model and {c.id for c in chunks} <= {c.id for c in previous.chunks} and (  # type: ignore[union-attr]
+            set(passage_texts(chunks)) <= set(previous.passages.texts)):  # type: ignore[union-attr]
         dim = previous.manifest.dim  # type: ignore[union-attr]
     else:
         dim = embedder.dim
     vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     reuse: dict[str, int] = {}
-    if previous is not None and previous.manifest.model == embedder.model_name and previous.manifest.dim == dim:
-        reuse = {c.id: i for i, c in enumerate(previous.chunks)}
+    reusable = previous is not None and previous.manifest.model == embedder.model_name and previous.manifest.dim == dim
+    if reusable:
+        reuse = {c.id: i for i, c in enumerate(previous.chunks)}  # type: ignore[union-attr]
     todo = [i for i, c in enumerate(chunks) if c.id not in reuse]
     for i, c in enumerate(chunks):
         if c.id in reuse:
             vectors[i] = previous.vectors[reuse[c.id]]  # type: ignore[union-attr]
     if todo:
         vectors[todo] = embedder.encode([embed_text(chunks[i]) for i in todo])
+    passages, passages_embedded = Passages.embed(chunks, embedder, dim, previous.passages if reusable else None)  # type: ignore[union-attr]
     # Audit only rows new to this build: an unchanged row's id (a content hash) keeps its findings,
     # unless the code sets changed since.
     codesets = codeset_versions()
@@ -156,6 +168,7 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
         with (target / "chunks.jsonl").open("w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(c.model_dump_json() + "\n")
+        passages.save(target)
         manifest = Manifest(
             schema_version=SCHEMA_VERSION, model=embedder.model_name, dim=dim, corpus_hash=corpus_hash(docs),
             documents={d.source: DocEntry(code=d.code, title=d.title, content_hash=d.content_hash,
@@ -163,7 +176,7 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
             n_chunks=len(chunks), index_type=kind, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - start, 3), embedded=len(todo),
             checksums={name: _sha256(target / name) for name in FILES}, issues=issues,
-            findings=findings, codesets=codesets,
+            findings=findings, codesets=codesets, n_passages=len(passages), passages_embedded=passages_embedded,
         )
         (target / "manifest.json").write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         for name in (*FILES, "manifest.json"):
@@ -176,7 +189,7 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
         raise IndexFileError(f"cannot write the index to {index_dir}: {exc.strerror or exc}; make the folder "
                              "writable or choose another with --index") from exc
     _prune(index_dir, keep=target.name)
-    return Index(manifest, chunks, vectors, fx)
+    return Index(manifest, chunks, vectors, fx, passages)
 
 
 def _prune(index_dir: Path, keep: str) -> None:
@@ -204,7 +217,8 @@ def load(index_dir: Path) -> Index:
     except (OSError, ValidationError, ValueError) as exc:
         raise IndexFileError(f"index manifest {folder / 'manifest.json'} is missing or invalid; "
                              "run `assistant build`") from exc
-    for name in FILES:
+    # An index of an older schema has no passage store: it loads, and stale_reason names its version.
+    for name in FILES if manifest.schema_version >= 3 else CHUNK_FILES:
         path = folder / name
         if not path.is_file() or _sha256(path) != manifest.checksums.get(name):
             raise IndexFileError(f"index file {path} is missing or does not match its checksum; "
@@ -221,4 +235,5 @@ def load(index_dir: Path) -> Index:
         raise IndexFileError(f"index in {folder} is inconsistent (chunks {len(chunks)}, vectors "
                              f"{vectors.shape}, faiss {fx.ntotal}, manifest {manifest.n_chunks}); "
                              "run `assistant build`")
-    return Index(manifest, chunks, vectors, fx)
+    passages = Passages.load(folder, manifest.n_passages, manifest.dim) if manifest.schema_version >= 3 else None
+    return Index(manifest, chunks, vectors, fx, passages)

@@ -93,6 +93,16 @@ def rule_scores(pool: SentencePool, st: Settings) -> list[tuple[float, int]]:
                    for i in range(len(pool.pairs)) if i not in pool.listing), reverse=True)
 
 
+def query_views(q: Query) -> list[str]:
+    """The texts a question is embedded as: its retrieval text, and the same without the report codes
+    it names when anything is left (within the named report its code says nothing, yet a short sentence
+    that repeats it looks close to any question that names it: compare meaning without it)."""
+    unscoped = q.retrieval_text
+    for r in q.reports:
+        unscoped = re.sub(rf"\b(cpt\s+)?{re.escape(r)}\b", " ", unscoped, flags=re.I)
+    return [q.retrieval_text, unscoped] if unscoped.strip() else [q.retrieval_text]
+
+
 def row_types(target: str | None) -> str | tuple[str, ...] | None:
     """The kinds of table row that answer a request for ``target``: a report's related-code table mixes
     CPT and HCPCS codes ("CPT Code J9035"), and staff call either by either name."""
@@ -408,15 +418,11 @@ class Selector:
                  if naming is None or naming & set(tokenize(s))]
         if not pairs:
             return None
-        # Within the named report its code says nothing, yet a short sentence that repeats it looks
-        # close to any question that names it: compare meaning without it.
-        unscoped = q.retrieval_text
-        for r in q.reports:
-            unscoped = re.sub(rf"\b(cpt\s+)?{re.escape(r)}\b", " ", unscoped, flags=re.I)
+        views = self.embedder.encode_queries(query_views(q))  # both views in one model call
         vecs = self.embedder.encode_cached([s for _, s in pairs])
-        scoped = vecs @ self.embedder.encode_query(q.retrieval_text)
+        scoped = vecs @ views[0]
         # Ranked by both views of the question (with and without the code), each damping the other's quirks.
-        sims = (vecs @ self.embedder.encode_query(unscoped) + scoped) / 2 if unscoped.strip() else scoped
+        sims = (vecs @ views[1] + scoped) / 2 if len(views) > 1 else scoped
         asked = set(tokenize(q.retrieval_text))
         # A sentence where the report describes itself ("Readers will learn…") lists topics without
         # saying anything about them: it answers only questions about the report itself.

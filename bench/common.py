@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from stats import Table, latency, pct, verdict
+from stats import Table, human_bytes, latency, pct, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -33,6 +33,7 @@ class Plan:
     scale_questions: int = 60
     breakdowns: bool = True
     reuse_scale_build: bool = False
+    first_runs: int = 3  # fresh processes per corpus for the first-pass figures
 
     @classmethod
     def make(cls, quick: bool, scale: int | None, big: bool) -> Plan:
@@ -53,6 +54,7 @@ class Plan:
                 eval_stride=4,
                 scale_questions=28,
                 breakdowns=False,
+                first_runs=1,
             )
         sizes = (5_000, 20_000, 40_000, 100_000) if n > 2_000 else (5_000, 20_000, 40_000)
         return cls(n, ann_sizes=sizes)
@@ -68,6 +70,19 @@ def manifest(index_dir: Path) -> dict:
 
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+STORE = ("passages.npy", "passages.json")  # sentence and cell embeddings (issue 13; absent before)
+
+
+def store_note(index_dir: Path) -> str:
+    """The passage store's share of the live build folder: what issue 13 added to the index."""
+    folder = live_folder(index_dir)
+    stored = sum((folder / f).stat().st_size for f in STORE if (folder / f).is_file())
+    total = folder_bytes(folder)
+    n = manifest(index_dir).get("n_passages", 0)
+    return (f"of which passage store {human_bytes(stored)} ({n:,} sentences and cells; "
+            f"+{stored / max(total - stored, 1):.0%} over the rest)")
 
 
 def breakdown(phases: dict) -> str:

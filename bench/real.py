@@ -20,6 +20,7 @@ from common import (
     folder_bytes,
     live_folder,
     manifest,
+    store_note,
     timed_asks,
 )
 from stats import Table, human_bytes, latency, pct, spread, verdict
@@ -56,7 +57,7 @@ def real_corpus(plan: Plan, t: Table, res: dict) -> tuple[Path, Path]:
     )
     t.add(s, "chunks/s (n_chunks / build_seconds)", spread([r["n"] / r["build_seconds"] for r in runs], "", 1))
     t.add(s, "peak RSS of the build process", spread([r["rss"] for r in runs], " MB", 0))
-    t.add(s, f"index folder on disk ({runs[0]['type']})", human_bytes(runs[0]["bytes"]))
+    t.add(s, f"index folder on disk ({runs[0]['type']})", f"{human_bytes(runs[0]['bytes'])} · {store_note(index)}")
     return corpus, index
 
 
@@ -98,7 +99,7 @@ def warm_real(plan: Plan, corpus: Path, index: Path, t: Table, res: dict):
         items = items[:: plan.eval_stride]
     exact = [bool(parse(it.question, bot.catalog, it.history).codes) for it in items]
     qs = [(it.question, it.history) for it in items]
-    timings, answers = timed_asks(lambda q, h: bot.ask(q, history=h), qs, plan.passes, bot.embedder._cached.cache_clear)
+    timings, answers = timed_asks(lambda q, h: bot.ask(q, history=h), qs, plan.passes, bot.embedder.clear_queries)
     ours_acc = sum(not check(it, a) for it, a in zip(items, answers, strict=True)) / len(items)
     s = f"warm ask, real corpus ({len(items)} eval questions × {plan.passes} passes, query cache cleared per pass)"
     every = [x for p in timings for x in p]

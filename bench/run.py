@@ -1,8 +1,9 @@
 """The benchmark of issue 6: one command, one table of medians and spreads.
 
-    .venv/bin/python bench/run.py [--quick] [--scale N] [--big]
+    .venv/bin/python bench/run.py [--quick] [--scale N] [--big] [--first-pass]
 
 Sections: cold start (CLI and app), warm ``ask`` on the real corpus against a naive baseline,
+first-pass ``ask`` (every question new to a fresh process) on the real and a four-report corpus,
 index build on the real corpus, a synthetic corpus of N reports (build, incremental rebuild, ask),
 exact versus HNSW search at several sizes, and raw ``model.encode`` throughput as the build's limit.
 Everything is written under ``bench/out/`` (git-ignored); the table also goes to
@@ -20,6 +21,7 @@ import time
 from datetime import UTC, datetime
 
 import ann
+import first
 import limit
 import real
 import scale
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the scale index of an earlier run and reprint its build figures (for re-measuring "
         "latency without a 10-minute rebuild)",
     )
+    p.add_argument("--first-pass", action="store_true",
+                   help="only the first-pass section (real and four-report corpus; ~2 min)")
     args = p.parse_args(argv)
     plan = Plan.make(args.quick, args.scale, args.big)
     plan.reuse_scale_build = args.reuse_scale_build
@@ -88,12 +92,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     t = Table()
     noise = Noise()
+    if args.first_pass:
+        noise.run("first pass", first.first_pass, plan.first_runs, t, res)
+        return _finish(t, res, noise, started)
     corpus, index = noise.run("real corpus build", real.real_corpus, plan, t, res)
     noise.run("cold start", real.cold_start, plan, corpus, index, t, res)
     _, items = noise.run("warm ask + baseline", real.warm_real, plan, corpus, index, t, res)
+    noise.run("first pass", first.first_pass, plan.first_runs, t, res)
     bot, scorpus, qs = noise.run("scale", scale.scale, plan, t, res)
     noise.run("flat vs HNSW", ann.approximate, plan, bot, items, qs, t, res)
     noise.run("limit", limit.limit, plan, bot, scorpus, t, res)
+    return _finish(t, res, noise, started)
+
+
+def _finish(t: Table, res: dict, noise: Noise, started: float) -> int:
     for name, wall, share in noise.rows:
         t.add(
             "machine load (noise)",

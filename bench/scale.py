@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import probes
 import synth
-from common import OUT, Plan, ask_rows, breakdown, folder_bytes, live_folder, manifest, pick, timed_asks
+from common import OUT, Plan, ask_rows, breakdown, folder_bytes, live_folder, manifest, pick, store_note, timed_asks
 from stats import Table, human_bytes, latency, pct, spread, verdict
 
 
@@ -76,7 +76,9 @@ def scale(plan: Plan, t: Table, res: dict):
         )
     else:
         t.add(
-            s, "index folder on disk · index type in manifest", f"{human_bytes(runs[0]['bytes'])} · {runs[0]['type']}"
+            s,
+            "index folder on disk · index type in manifest",
+            f"{human_bytes(runs[0]['bytes'])} · {runs[0]['type']} · {store_note(index)}",
         )
 
     qs = synth.questions(corpus, plan.scale_questions)
@@ -106,7 +108,7 @@ def scale(plan: Plan, t: Table, res: dict):
     groups = [g for _, g in qs]
     exact = [bool(parse(q, bot.catalog).codes) for q, _ in qs]
     timings, answers = timed_asks(
-        lambda q, h: bot.ask(q), [(q, []) for q, _ in qs], plan.passes, bot.embedder._cached.cache_clear
+        lambda q, h: bot.ask(q), [(q, []) for q, _ in qs], plan.passes, bot.embedder.clear_queries
     )
     res["scale_ask"] = {
         "questions": qs,
