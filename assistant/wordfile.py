@@ -9,6 +9,7 @@ import zipfile
 from .errors import DocumentError
 from .formats import Block, clean
 
+BULLET_RE = re.compile(r"^[•◦▪‣·\uf0a7\uf0b7]\s+")
 WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -37,6 +38,8 @@ def read_docx(raw: bytes, source: str) -> list[Block]:
             blocks.append(Block(kind="heading", text=text, level=level or None, line=n))
         elif _docx_is_list(item):
             blocks.append(Block(kind="bullet", text=text, line=n))
+        elif m := BULLET_RE.match(text):  # a template without list styles: the bullet typed as a glyph
+            blocks.append(Block(kind="bullet", text=text[m.end():], line=n))
         else:
             blocks.append(Block(kind="paragraph", text=text, line=n))
     return blocks
