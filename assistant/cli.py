@@ -24,7 +24,10 @@ def _load(args: argparse.Namespace, rebuild: bool = False, warm: bool = True):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    bot = _load(args, rebuild=not args.if_needed, warm=False)
+    from .progress import Reporter
+
+    with Reporter(sys.stderr):  # draws only on a terminal
+        bot = _load(args, rebuild=not args.if_needed, warm=False)
     m = bot.index.manifest
     for issue in bot.issues:
         print(issue, file=sys.stderr)
@@ -103,8 +106,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import app
 
-    app.main(["--host", args.host, "--port", str(args.port)]
-             + (["--corpus", args.corpus] if args.corpus else []) + (["--index", args.index] if args.index else []))
+    # Only what was typed is passed on: app.main falls back to GRADIO_SERVER_NAME / GRADIO_SERVER_PORT.
+    argv = (["--host", args.host] if args.host else []) + (["--port", str(args.port)] if args.port else [])
+    argv += (["--corpus", args.corpus] if args.corpus else []) + (["--index", args.index] if args.index else [])
+    app.main(argv)
     return 0
 
 
@@ -149,8 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(func=cmd_feedback)
 
     s = sub.add_parser("serve", help="start the Gradio chat")
-    s.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 to share on the network)")
-    s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--host", help="address to bind (default: $GRADIO_SERVER_NAME, else 127.0.0.1; 0.0.0.0 "
+                   "shares it on the network)")
+    s.add_argument("--port", type=int, help="port (default: $GRADIO_SERVER_PORT, else 7860)")
     s.set_defaults(func=cmd_serve)
     return p
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import progress
 from .errors import CorpusError, DocumentError
 from .formats import SUFFIX_FORMATS, Block, Format, read_blocks
 from .formats import decode_text as decode_text
@@ -304,11 +305,8 @@ def parse_file(path: Path) -> Document:
     return to_document(blocks, path.name, digest, fmt=fmt, warnings=warnings, pages=pages)
 
 
-def load_corpus(folder: Path, progress=None) -> tuple[list[Document], list[IngestIssue]]:
-    """Parse every report in ``folder``. A bad file is reported and skipped; the rest still load.
-
-    ``progress`` (optional) is called with the number of files done and the total after each file.
-    """
+def load_corpus(folder: Path) -> tuple[list[Document], list[IngestIssue]]:
+    """Parse every report in ``folder``. A bad file is reported and skipped; the rest still load."""
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist; create it and add a report "
                           f"({', '.join(SUFFIXES)})")
@@ -317,8 +315,7 @@ def load_corpus(folder: Path, progress=None) -> tuple[list[Document], list[Inges
     seen: dict[str, str] = {}
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     for done, path in enumerate(files, start=1):
-        if progress is not None:
-            progress(done, len(files))
+        progress.report("reports parsed", done, len(files))
         rel = str(path)
         if path.suffix.lower() not in SUFFIXES:
             issues.append(IngestIssue(path=rel, level="warning",
