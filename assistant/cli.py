@@ -49,9 +49,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     bot = _load(args, warm=False)
-    print(f"{'code':<8} {'sections':>8} {'chunks':>7}  title  (file)")
+    print(f"{'code':<8} {'format':<8} {'sections':>8} {'tables':>6} {'rows':>5} {'pages':>5} {'chunks':>7}  "
+          "title  (file)")
     for doc in bot.documents():
-        print(f"{doc.code:<8} {len(doc.sections):>8} {len(doc.chunks):>7}  {doc.title}  ({doc.source})")
+        rows = sum(len(t.rows) for t in doc.tables)
+        pages = str(doc.pages) if doc.pages else "-"
+        print(f"{doc.code:<8} {doc.format:<8} {len(doc.sections):>8} {len(doc.tables):>6} {rows:>5} {pages:>5} "
+              f"{len(doc.chunks):>7}  {doc.title}  ({doc.source})")
     for issue in bot.issues:
         print(issue, file=sys.stderr)
     return 0
