@@ -1,9 +1,10 @@
-"""Ingestion: a report's plain-text export → sections, tables and chunks.
+"""Ingestion: a corpus folder → Documents (title and code, section tree, tables, chunks).
 
-The export format: headings are bare short lines; the title line reads ``CPT 0600T: <title>``;
-prose paragraphs are single lines; a bullet is a ``-`` line followed by its item (or ``- item``);
-a pipe table has a header row starting with ``|``, a ``|---|`` separator, and data rows that may
-or may not start with ``|``. Every table row becomes its own chunk.
+Each format's reader (``formats``, ``wordfile``, ``pdffile``) yields blocks; ``to_document`` builds
+the one Document every later stage reads. The plain-text export is read here, line by line: headings
+are bare short lines; the title line reads ``CPT 0600T: <title>``; prose paragraphs are single lines;
+a bullet is a ``-`` line followed by its item (or ``- item``); a pipe table has a header row starting
+with ``|``, a ``|---|`` separator, and data rows that may or may not start with ``|``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,19 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import progress
+from .chunks import code_key as code_key
+from .chunks import column_code_type as column_code_type
+from .chunks import prose_chunks, row_chunks
+from .chunks import sentences as sentences
 from .errors import CorpusError, DocumentError
+from .formats import MAX_BYTES as FORMAT_MAX_BYTES
 from .formats import SUFFIX_FORMATS, Block, Format, read_blocks
 from .formats import decode_text as decode_text
 from .formats import read_text as read_text
-from .models import Chunk, CodeType, Document, IngestIssue, Section, Table
+from .models import Document, IngestIssue, Section, Table
 
-PROSE_CHUNK_CHARS = 400  # small enough that a question's sentence is not drowned by its neighbours
 SUFFIXES = tuple(SUFFIX_FORMATS)
+MAX_BYTES = FORMAT_MAX_BYTES["text"]  # the plain export's; Word and PDF files may be larger
 
 # "CPT 0600T: …", "CPT® code 99214 – …", "HCPCS Level II G0568: …": a CPT code (5 characters) or a
 # HCPCS one (a letter and 4 digits).
@@ -30,30 +36,6 @@ TITLE_RE = re.compile(r"^(?:CPT\u00ae?|HCPCS(?:\s+Level\s+II)?)(?:\s+code)?\s+([
 SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 CODE_LIKE_RE = re.compile(r"^[0-9]{4}[0-9A-Z]$", re.I)
 HEADING_MAX_WORDS = 12
-
-
-def code_key(code: str) -> str:
-    """The form codes are matched in: upper case, no dots or spaces (``c18 .9`` → ``C189``)."""
-    return re.sub(r"[\s.]", "", code).upper()
-
-
-def column_code_type(column: str, first_cell: str) -> CodeType | None:
-    """What kind of code a table holds, from its first column's name, else from the code's shape."""
-    name = column.lower()
-    for word, kind in (("modifier", "modifier"), ("taxonomy", "taxonomy"), ("icd", "icd10"),
-                       ("hcpcs", "hcpcs"), ("cpt", "cpt")):
-        if word in name:
-            return kind  # type: ignore[return-value]
-    cell = code_key(first_cell)
-    if re.fullmatch(r"[0-9A-Z]{2}", cell):
-        return "modifier"
-    if re.fullmatch(r"[0-9]{3}[0-9A-Z]{6}X", cell):
-        return "taxonomy"
-    if re.fullmatch(r"[A-Z][0-9][0-9A-Z]{1,5}", cell):
-        return "icd10"
-    if re.fullmatch(r"[0-9]{4}[0-9A-Z]", cell):
-        return "cpt"
-    return None
 
 
 def _cells(line: str) -> list[str]:
@@ -77,11 +59,6 @@ def _is_heading(line: str) -> bool:
     if line[-1] in ".,;:!?)" or not (line[0].isupper() or line[0].isdigit()):
         return False
     return len(line.split()) <= HEADING_MAX_WORDS
-
-
-def _chunk_id(doc_code: str, section: Iterable[str], text: str) -> str:
-    digest = hashlib.sha1(("\n".join(section) + "\n" + text).encode()).hexdigest()[:12]
-    return f"{doc_code}-{digest}"
 
 
 def plain_blocks(text: str) -> tuple[list[Block], list[tuple[int, str]]]:
@@ -221,7 +198,7 @@ def to_document(blocks: list[Block], source: str, content_hash: str, fmt: Format
     if not any(paras for _, _, paras, _ in sections.values()) and not any(t.rows for t in tables):
         raise DocumentError(source, "has no prose or table rows")
     chunks = []
-    for chunk in [*_prose_chunks(code, title, source, sections), *_row_chunks(code, title, source, tables)]:
+    for chunk in [*prose_chunks(code, title, source, sections), *row_chunks(code, title, source, tables)]:
         if any(c.id == chunk.id for c in chunks):
             warn(chunk.line, "repeats an earlier row or paragraph of the same section word for word; "
                  "the repeat was skipped")
@@ -233,60 +210,6 @@ def to_document(blocks: list[Block], source: str, content_hash: str, fmt: Format
                        for p, (n, pg, ps, pps) in sections.items()),
         tables=tuple(tables), chunks=tuple(chunks), issues=tuple(issues),
     )
-
-
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences of prose, paragraphs kept apart; each is a verbatim span of ``text``."""
-    return [s.strip() for para in text.split("\n\n") for s in SENTENCE_RE.split(para) if s.strip()]
-
-
-def _pieces(paras: list[str]) -> list[tuple[str, int]]:
-    """Paragraphs, with a long one cut at sentence boundaries into pieces of about PROSE_CHUNK_CHARS;
-    each piece with the index of its paragraph."""
-    out = []
-    for k, para in enumerate(paras):
-        if len(para) <= PROSE_CHUNK_CHARS:
-            out.append((para, k))
-            continue
-        piece = ""
-        for sent in SENTENCE_RE.split(para):
-            if piece and len(piece) + 1 + len(sent) > PROSE_CHUNK_CHARS:
-                out.append((piece, k))
-                piece = sent
-            else:
-                piece = f"{piece} {sent}" if piece else sent
-        if piece:
-            out.append((piece, k))
-    return out
-
-
-def _prose_chunks(code: str, title: str, source: str,
-                  sections: dict[tuple[str, ...], tuple[int, int | None, list[str], list[int | None]]],
-                  ) -> Iterable[Chunk]:
-    """One chunk per paragraph or bullet (a bullet is often a field, "Typical site of service: …");
-    a long paragraph is cut at sentence boundaries."""
-    for path, (line_no, _, paras, pages) in sections.items():
-        for body, k in _pieces(paras):
-            yield Chunk(id=_chunk_id(code, path, body), doc_code=code, doc_title=title, source=source,
-                        section=path, kind="prose", text=body, line=line_no, page=pages[k])
-
-
-def _row_chunks(code: str, title: str, source: str, tables: list[Table]) -> Iterable[Chunk]:
-    for table in tables:
-        if not table.rows:
-            continue
-        code_type = column_code_type(table.columns[0], table.rows[0][0])
-        label = f"{table.columns[0].lower()} table"
-        pages = table.row_pages or (None,) * len(table.rows)
-        for cells, line_no, page in zip(table.rows, table.row_lines, pages, strict=True):
-            body = " | ".join(cells)
-            yield Chunk(id=_chunk_id(code, table.section, body), doc_code=code, doc_title=title,
-                        source=source, section=table.section, kind="row", text=body, line=line_no, page=page,
-                        columns=table.columns, cells=cells, code=cells[0].upper(), code_type=code_type,
-                        table=label)
 
 
 def parse_file(path: Path) -> Document:
