@@ -39,6 +39,16 @@ def _open(raw: bytes, source: str):
         raise DocumentError(source, f"is not a readable PDF ({type(exc).__name__}); export it again") from exc
 
 
+def _unwrap(text: str) -> str:
+    """Wrapped lines joined: with a space, except after a word's hard hyphen ("non-" + "physician")."""
+    return re.sub(r"(?<=[A-Za-z]-)\n(?=[A-Za-z])", "", text).replace("\n", " ")
+
+
+def _code_like(cell: str) -> bool:
+    """A cell that reads as a code (22, AS, C64.1, 208800000X), never as a column name."""
+    return bool(re.fullmatch(r"[A-Z0-9][A-Z0-9.\-]{1,11}", cell)) and (len(cell) <= 3 or any(c.isdigit() for c in cell))
+
+
 def _style(line: dict) -> tuple[float, bool]:
     chars = [c for c in line["chars"] if c["text"].strip()]
     if not chars:
@@ -53,7 +63,7 @@ def _page_lines(page, page_no: int) -> tuple[list[dict], list[dict]]:
     tables = []
     found = page.find_tables()  # default strategy: ruling lines
     for t in found:
-        rows = [tuple(clean(c or "") for c in row) for row in t.extract()]
+        rows = [tuple(clean(_unwrap(c or "")) for c in row) for row in t.extract()]
         rows = [r for r in rows if any(r)]
         if rows:
             first = page.crop(t.rows[0].bbox).chars
@@ -126,7 +136,7 @@ def _blocks(lines: list[dict], tables: list[dict]) -> list[Block]:
     def flush() -> None:
         nonlocal cur
         if cur is not None:
-            blocks.append(Block(kind=cur["kind"], text=" ".join(cur["texts"]), level=cur["level"],
+            blocks.append(Block(kind=cur["kind"], text=clean(_unwrap("\n".join(cur["texts"]))), level=cur["level"],
                                 line=cur["line"], page=cur["page"]))
         cur = None
 
@@ -162,8 +172,12 @@ def _continues(cur: dict, ln: dict, heading: bool, full_width: float) -> bool:
     if heading != cur["heading"] or ln["size"] != last["size"] or ln["bold"] != last["bold"]:
         return False
     if ln["page"] != last["page"]:
-        # Across a page break: the paragraph goes on when its last line ran to the right margin.
-        return not heading and last["x1"] >= full_width - 2 * last["size"]
+        # Across a page break a paragraph goes on when its last line ran to the right margin, or stopped
+        # mid-sentence, or the new line starts in lower case; a bullet only in the first case.
+        full = last["x1"] >= full_width - 2 * last["size"]
+        if heading or cur["kind"] == "bullet":
+            return not heading and full
+        return full or not last["text"].endswith((".", "!", "?", ":")) or ln["text"][:1].islower()
     gap = ln["top"] - last["bottom"]
     return gap < 0.45 * max(ln["size"], 1.0)
 
@@ -173,15 +187,19 @@ def _add_table(blocks: list[Block], table: dict, page_line: Counter[int]) -> Non
     prev = blocks[-1] if blocks else None
     start = page_line[page] + 1
     page_line[page] += len(rows)
-    first_on_page = start == 1
+    # The previous table continued at the top of a new page: its header repeated, a row broken over the
+    # page (an empty first cell), or a first row that is data (a code, not bold) rather than a header.
     if prev is not None and prev.kind == "table" and prev.page is not None and prev.page < page and \
-            len(rows[0]) == len(prev.columns) and (rows[0] == prev.columns or (
-                first_on_page and not table["bold_head"])):
-        # The same table continued on a new page: drop its repeated header, keep its rows.
-        body = rows[1:] if rows[0] == prev.columns else rows
-        lines = tuple(range(start + len(rows) - len(body), start + len(rows)))
-        blocks[-1] = prev.model_copy(update={"rows": prev.rows + tuple(body), "row_lines": prev.row_lines + lines,
-                                             "row_pages": prev.row_pages + (page,) * len(body)})
+            len(rows[0]) == len(prev.columns) and (rows[0] == prev.columns or (start == 1 and (
+                not rows[0][0] or (not table["bold_head"] and _code_like(rows[0][0]))))):
+        body = list(rows[1:] if rows[0] == prev.columns else rows)
+        kept, lines, pages = list(prev.rows), list(prev.row_lines), list(prev.row_pages)
+        if body and not body[0][0] and kept:  # the rest of the last row: its cells joined to it
+            kept[-1] = tuple(clean(f"{a} {b}") for a, b in zip(kept[-1], body.pop(0), strict=True))
+        first = start + len(rows) - len(body)
+        blocks[-1] = prev.model_copy(update={"rows": tuple(kept + body),
+                                             "row_lines": tuple(lines) + tuple(range(first, first + len(body))),
+                                             "row_pages": tuple(pages) + (page,) * len(body)})
         return
     body = rows[1:]
     blocks.append(Block(kind="table", line=start, page=page, columns=rows[0], rows=tuple(body),

@@ -113,6 +113,7 @@ def to_docx(items: list[dict], path: Path, styled: bool = True) -> None:
             for r, cells in enumerate([it["columns"], *it["rows"]]):
                 for c, cell in enumerate(cells):
                     t.cell(r, c).text = cell
+            d.add_paragraph()  # as in Word, where two tables with nothing between them become one
     d.save(str(path))
 
 
