@@ -183,6 +183,9 @@ def _highlight(text: str, needle: str) -> str:
     return "".join(out) + html.escape(text[pos:])
 
 
+FORMAT_NAMES = {"text": "plain-text export", "markdown": "Markdown", "html": "HTML", "docx": "Word", "pdf": "PDF"}
+
+
 def render_documents(docs: list, needle: str = "", findings: dict | None = None) -> str:
     """Every report's headings, paragraphs and tables as HTML; with ``needle``, only what matches it.
     ``findings`` maps (report code, row code) to code-set warnings; those rows are marked."""
@@ -225,8 +228,9 @@ def render_documents(docs: list, needle: str = "", findings: dict | None = None)
             body += [f"<p>{_highlight(p, needle)}</p>" for p in paras] + tables
         if body or not needle:
             title = f"{doc.code} — {doc.title}"
+            kind = FORMAT_NAMES.get(doc.format, doc.format) + (f", {doc.pages} pages" if doc.pages else "")
             parts.append(f'<section class="report"><h2>{html.escape(title)}</h2>'
-                         f'<p class="muted">{html.escape(doc.source)}</p>{"".join(body)}</section>')
+                         f'<p class="muted">{html.escape(f"{doc.source} · {kind}")}</p>{"".join(body)}</section>')
     if needle:
         shown = html.escape(needle)
         summary = (f"{n_rows} table row{'s' * (n_rows != 1)} and {n_paras} paragraph{'s' * (n_paras != 1)} "
