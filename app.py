@@ -467,7 +467,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         cell = chunk.cells[0] if item["is_code"] else chunk.cells[1]
         cite = Citation(n=1, chunk_id=chunk.id, document=chunk.doc_code, doc_title=chunk.doc_title,
                         source=chunk.source, section=chunk.section, quote=cell, score=1.0,
-                        row=f"{chunk.table}, row {chunk.cells[0]}")
+                        row=f"{chunk.table}, row {chunk.cells[0]}", page=chunk.page)
         card = render_source({**cite.model_dump(), "label": cite.label}, chunk)
         return f'<div class="{"quiz-correct" if ok else "quiz-incorrect"}">{verdict}</div><br>{card}'
 

@@ -10,6 +10,8 @@ from .errors import DocumentError
 from .formats import Block, clean
 
 BULLET_RE = re.compile(r"^[•◦▪‣·\uf0a7\uf0b7]\s+")
+# A .docx is a zip: its parts are inflated in memory, so a small file that unpacks to gigabytes is refused.
+MAX_UNPACKED = 200_000_000
 WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -20,6 +22,12 @@ def read_docx(raw: bytes, source: str) -> list[Block]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    if zipfile.is_zipfile(io.BytesIO(raw)):
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise DocumentError(source, f"unpacks to {unpacked:,} bytes; the limit for a Word report is "
+                                f"{MAX_UNPACKED:,}")
     try:
         document = docx.Document(io.BytesIO(raw))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:

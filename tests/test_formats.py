@@ -228,7 +228,15 @@ def _utf8_report(tail: str) -> str:
     return text.replace("Summary & Overview", f"Summary & Overview{tail}", 1)
 
 
+def _zip_bomb() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"\0" * 210_000_000)
+    return buf.getvalue()
+
+
 BAD_FILES = {
+    "bomb.docx": (_zip_bomb, "unpacks to 210,000,000 bytes"),
     "encrypted.pdf": (lambda: _pdf_bytes(encrypt="secret"), "encrypted PDF: save an unencrypted copy"),
     "scanned.pdf": (_scanned_pdf, "no text layer: needs OCR first"),
     "broken.pdf": (lambda: b"%PDF-1.4\n%garbage that is not a pdf body\n", "not a readable PDF"),
