@@ -17,7 +17,14 @@ from collections import Counter
 from .errors import DocumentError
 from .formats import Block, clean
 
-MARGIN = 0.08  # share of the page height at top and bottom where running headers and footers sit
+# Typed, not fitted: these describe page layout conventions, and there are too few real PDFs here to fit
+# them. Running headers and footers sit in the top and bottom 8 % of a page (Word's and LibreOffice's
+# default 1.25-2.5 cm margins on a 27.9 cm page); a heading is at least half a point larger than the body
+# text (sizes come rounded to 0.1 pt); a wrapped line's gap to the one above is leading minus size
+# (about 0.2 x size) while a paragraph break adds its spacing (0.5 x size or more), so 0.45 x size parts them.
+MARGIN = 0.08
+HEADING_STEP = 0.5
+PARAGRAPH_GAP = 0.45
 PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.I)
 # A bullet glyph: a real one, Word's Symbol-font bullet (a private-use character), or an unmapped
 # glyph from a symbol font that pdfminer can only name "(cid:N)".
@@ -126,12 +133,12 @@ def _blocks(lines: list[dict], tables: list[dict]) -> list[Block]:
     for ln in lines:
         sizes[ln["size"]] += len(ln["text"])
     body = sizes.most_common(1)[0][0] if sizes else 0.0
-    bigger = sorted({ln["size"] for ln in lines if ln["size"] > body + 0.5}, reverse=True)
+    bigger = sorted({ln["size"] for ln in lines if ln["size"] > body + HEADING_STEP}, reverse=True)
     items = sorted([("line", ln["page"], ln["top"], ln) for ln in lines]
                    + [("table", t["page"], t["top"], t) for t in tables], key=lambda x: (x[1], x[2]))
     blocks: list[Block] = []
     cur: dict | None = None  # the block being gathered: kind, texts, first line, page, last line
-    page_line = Counter[int]()
+    page_line = Counter[int]()  # lines (and table rows) counted per page: a block's ``line`` on its page
 
     def flush() -> None:
         nonlocal cur
@@ -148,7 +155,7 @@ def _blocks(lines: list[dict], tables: list[dict]) -> list[Block]:
             continue
         ln = obj
         page_line[page] += 1
-        heading = ln["size"] > body + 0.5 or (ln["bold"] and len(ln["text"].split()) <= HEADING_MAX_WORDS)
+        heading = ln["size"] > body + HEADING_STEP or (ln["bold"] and len(ln["text"].split()) <= HEADING_MAX_WORDS)
         level = bigger.index(ln["size"]) + 1 if ln["size"] in bigger else None
         text, bullet = ln["text"], False
         if not heading and (m := BULLET_RE.match(text)):
@@ -179,7 +186,7 @@ def _continues(cur: dict, ln: dict, heading: bool, full_width: float) -> bool:
             return not heading and full
         return full or not last["text"].endswith((".", "!", "?", ":")) or ln["text"][:1].islower()
     gap = ln["top"] - last["bottom"]
-    return gap < 0.45 * max(ln["size"], 1.0)
+    return gap < PARAGRAPH_GAP * max(ln["size"], 1.0)
 
 
 def _add_table(blocks: list[Block], table: dict, page_line: Counter[int]) -> None:
