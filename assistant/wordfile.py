@@ -34,7 +34,7 @@ def read_docx(raw: bytes, source: str) -> list[Block]:
         reason = "is not a Word document" if zipfile.is_zipfile(io.BytesIO(raw)) else "is not a .docx (zip) file"
         raise DocumentError(source, f"{reason} ({type(exc).__name__}); save it from Word as .docx") from exc
     blocks: list[Block] = []
-    for n, item in enumerate(document.iter_inner_content(), start=1):
+    for n, item in enumerate(_body_items(document), start=1):
         if hasattr(item, "rows"):
             _docx_table(item, n, blocks)
             continue
@@ -51,6 +51,26 @@ def read_docx(raw: bytes, source: str) -> list[Block]:
         else:
             blocks.append(Block(kind="paragraph", text=text, line=n))
     return blocks
+
+
+def _body_items(document):
+    """The body's paragraphs and tables in order, also those inside content controls (``w:sdt``), where
+    templates often put the title and cover text and ``iter_inner_content`` does not look."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    def walk(element):
+        for child in element.iterchildren():
+            if child.tag == f"{WORD_NS}p":
+                yield Paragraph(child, document._body)
+            elif child.tag == f"{WORD_NS}tbl":
+                yield Table(child, document._body)
+            elif child.tag == f"{WORD_NS}sdt":
+                content = child.find(f"{WORD_NS}sdtContent")
+                if content is not None:
+                    yield from walk(content)
+
+    yield from walk(document.element.body)
 
 
 def _docx_heading_level(par) -> int | None:

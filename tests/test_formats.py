@@ -170,7 +170,12 @@ def test_docx_merged_cells_and_outline_levels(tmp_path):
     from docx.oxml.ns import qn
 
     d = docx.Document()
-    d.add_paragraph("CPT 0600T: Percutaneous IRE")
+    title = d.add_paragraph("CPT 0600T: Percutaneous IRE")
+    # Templates put the title in a content control: <w:sdt><w:sdtContent><w:p>…</w:p></w:sdtContent></w:sdt>.
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    title._p.addprevious(sdt)
+    sdt.append(content)
+    content.append(title._p)
     head = d.add_paragraph("Coding Specifications")  # Normal style, outline level 1 set on the paragraph
     lvl = OxmlElement("w:outlineLvl")
     lvl.set(qn("w:val"), "0")
@@ -184,7 +189,8 @@ def test_docx_merged_cells_and_outline_levels(tmp_path):
     merged.text = "Partly done."
     d.save(str(tmp_path / "0600T.docx"))
     doc = parse_file(tmp_path / "0600T.docx")
-    assert doc.code == "0600T" and doc.sections[0].path == ("Coding Specifications",)
+    assert (doc.code, doc.title, doc.issues) == ("0600T", "Percutaneous IRE", ())
+    assert doc.sections[0].path == ("Coding Specifications",)
     assert doc.tables[0].rows == (("22", "Increased", "Harder work."), ("52", "Reduced", "Partly done."),
                                   ("53", "Discontinued", "Partly done."))
 
