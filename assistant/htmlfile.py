@@ -6,6 +6,7 @@ from .formats import Block, clean
 
 # Never text: scripts, styles and embedded objects are dropped with everything inside them.
 HTML_SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+BREAKING = {"br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "table"}
 
 def read_html(text: str) -> list[Block]:
     """h1–h6, p, ul/ol items and tables (thead, else the first row, as header); only text is kept.
@@ -31,7 +32,7 @@ def _html_walk(node, blocks: list[Block], in_list: bool) -> None:
     loose: list[str] = []
 
     def flush() -> None:
-        if text := clean(" ".join(loose)):
+        if text := clean("".join(loose)):
             blocks.append(Block(kind="bullet" if in_list else "paragraph", text=text, line=len(blocks) + 1))
         loose.clear()
 
@@ -59,19 +60,22 @@ def _html_walk(node, blocks: list[Block], in_list: bool) -> None:
         elif tag == "br":
             loose.append(" ")
         else:  # inline markup (b, a, span, em…): its text belongs to the running paragraph
-            loose.append(" ".join(_visible_text(child)))
+            loose.extend(_visible_text(child))
         child = child.next
     flush()
 
 
 def _visible_text(node) -> list[str]:
+    """The text under ``node``; a line break or a block element inside it (a cell's ``<br>`` or
+    ``<p>``) parts words, inline markup (``<b>``, ``<a>``) does not."""
     out = []
     child = node.child
     while child is not None:
         if child.tag == "-text":
             out.append(child.text_content or "")
         elif child.tag not in HTML_SKIP and not child.tag.startswith("-"):
-            out.extend(_visible_text(child))
+            apart = " " if child.tag in BREAKING else ""
+            out.extend([apart, *_visible_text(child), apart])
         child = child.next
     return ["".join(out)]
 

@@ -139,12 +139,12 @@ def test_plain_export_saved_as_md_reads_as_plain(tmp_path):
 HTML = """<html><head><style>.x{}</style><script>var leaked = "SCRIPT";</script></head><body>
 <nav>Menu</nav>
 <h1>CPT&reg; 99214: Office Visit</h1>
-<h3>Billing Code Overview</h3><p>Established patient,
+<h3>Billing Code Overview</h3><p>Established <b>pat</b>ient,
    moderate&nbsp;complexity.</p>
 <ol><li>Time: 30-39 minutes <ul><li>Nested detail</li></ul></li></ol>
 <h3>Coding Specifications</h3>
 <table><tr><td><b>Modifier</b></td><td>Description</td></tr>
-<tr><td>25</td><td>Significant, separately identifiable E/M</td></tr></table>
+<tr><td>25</td><td>Significant, separately<br>identifiable <a href="#">E/M</a></td></tr></table>
 <script>document.write("<p>INJECTED</p>")</script><noscript>NOSCRIPT</noscript>
 </body></html>"""
 
