@@ -43,14 +43,7 @@ MULTI_FILES = (CORPUS / "0600T.txt", REPORTS / "0441T.txt", REPORTS / "0581T.txt
 # More reports and their questions, each written by someone who had not seen the pipeline
 # (eval/heldout*/); every set runs on the corpus of all of them.
 HELDOUT_DIRS = tuple(sorted((ROOT / "eval").glob("heldout*")))
-def report_files(folder: Path) -> list[Path]:
-    """Every report in ``folder`` in any format the corpus reads (issue 14), in name order."""
-    from assistant.formats import SUFFIX_FORMATS
-
-    return sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in SUFFIX_FORMATS)
-
-
-HELDOUT_FILES = (*MULTI_FILES, *(f for d in HELDOUT_DIRS for f in report_files(d / "reports")))
+HELDOUT_FILES = (*MULTI_FILES, *(f for d in HELDOUT_DIRS for f in sorted((d / "reports").glob("*.txt"))))
 
 
 class NetworkBlocked(RuntimeError):
