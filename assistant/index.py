@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from . import progress
 from .audit import Finding, audit_chunks, codeset_versions
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
@@ -134,12 +133,7 @@ def build(docs: list[Document], issues: list[IngestIssue], embedder: Embedder, i
         if c.id in reuse:
             vectors[i] = previous.vectors[reuse[c.id]]  # type: ignore[union-attr]
     if todo:
-        texts = [embed_text(chunks[i]) for i in todo]
-        # Encoded a slice at a time so a long build can show its progress; the model batches within.
-        step = 16 * getattr(embedder, "batch_size", 64)
-        for at in range(0, len(todo), step):
-            vectors[todo[at:at + step]] = embedder.encode(texts[at:at + step])
-            progress.report("chunks embedded", min(at + step, len(todo)), len(todo))
+        vectors[todo] = embedder.encode([embed_text(chunks[i]) for i in todo])
     # Audit only rows new to this build: an unchanged row's id (a content hash) keeps its findings,
     # unless the code sets changed since.
     codesets = codeset_versions()

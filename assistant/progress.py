@@ -44,6 +44,7 @@ class Reporter:
         self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval, self.clock = interval, clock
         self._stage: str | None = None
+        self._done = 0
         self._start = self._drawn = 0.0
         self._token: contextvars.Token | None = None
 
@@ -66,9 +67,10 @@ class Reporter:
         if not self.enabled:
             return
         now = self.clock()
-        if stage != self._stage:
+        if stage != self._stage or done < self._done:  # a new stage, or the same kind of work again
             self._end_line()
             self._stage, self._start, self._drawn = stage, now, float("-inf")
+        self._done = done
         if done < total and now - self._drawn < self.interval:
             return
         self._drawn = now

@@ -40,11 +40,11 @@ def test_progress_draws_on_a_terminal(tmp_path):
     with progress.Reporter(out, interval=0, clock=lambda: float(next(ticks))):
         load_corpus(_corpus(tmp_path))
         for done in (512, 1024, 1500):
-            progress.report("chunks embedded", done, 1500)
+            progress.report("texts embedded", done, 1500)
     lines = out.getvalue().split("\n")
     assert lines[0].startswith("\rreports parsed 1/3") and "reports parsed 3/3" in lines[0]
-    assert "chunks embedded 1,024/1,500 · " in lines[1] and " left" in lines[1]
-    assert "chunks embedded 1,500/1,500" in lines[1].rsplit("\r", 1)[-1]
+    assert "texts embedded 1,024/1,500 · " in lines[1] and " left" in lines[1]
+    assert "texts embedded 1,500/1,500" in lines[1].rsplit("\r", 1)[-1]
     assert "/s" in lines[1]
 
 
@@ -52,13 +52,13 @@ def test_progress_is_silent_when_not_a_terminal(tmp_path):
     out = io.StringIO()
     with progress.Reporter(out):
         load_corpus(_corpus(tmp_path))
-        progress.report("chunks embedded", 10, 10)
+        progress.report("texts embedded", 10, 10)
     assert out.getvalue() == ""
 
 
 def test_no_reporter_no_output(tmp_path, capsys):
     load_corpus(_corpus(tmp_path))
-    progress.report("chunks embedded", 1, 2)
+    progress.report("texts embedded", 1, 2)
     assert capsys.readouterr() == ("", "")
 
 
@@ -91,7 +91,7 @@ def _build(tmp_path: Path, tty: bool) -> str:
 def test_build_shows_progress_only_on_a_terminal(tmp_path, tty):
     err = _build(tmp_path, tty)
     if tty:
-        assert "reports parsed 3/3" in err and "chunks embedded" in err, err
+        assert "reports parsed 3/3" in err and "texts embedded" in err, err
     else:
         assert "reports parsed" not in err and "\r" not in err, err
 
