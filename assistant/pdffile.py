@@ -47,8 +47,9 @@ def _open(raw: bytes, source: str):
 
 
 def _unwrap(text: str) -> str:
-    """Wrapped lines joined: with a space, except after a word's hard hyphen ("non-" + "physician")."""
-    return re.sub(r"(?<=[A-Za-z]-)\n(?=[A-Za-z])", "", text).replace("\n", " ")
+    """Wrapped lines joined: with a space, except after a word's hard hyphen ("non-" + "physician",
+    "99214-" + "25")."""
+    return re.sub(r"(?<=[A-Za-z0-9]-)\n(?=[A-Za-z0-9])", "", text).replace("\n", " ")
 
 
 def _code_like(cell: str) -> bool:
