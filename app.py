@@ -1,6 +1,7 @@
 """Gradio front end for the coding-report assistant: chat with sources, browse the reports, practise codes.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus/] [--index index/]
+    (without --host/--port: $GRADIO_SERVER_NAME / $GRADIO_SERVER_PORT, else 127.0.0.1:7860)
 
 Importing this module starts nothing and loads no model: ``main`` loads the assistant, ``build_ui``
 turns it into a ``gr.Blocks``. Every piece of user text that ends up in HTML goes through
@@ -182,6 +183,9 @@ def _highlight(text: str, needle: str) -> str:
     return "".join(out) + html.escape(text[pos:])
 
 
+FORMAT_NAMES = {"text": "plain-text export", "markdown": "Markdown", "html": "HTML", "docx": "Word", "pdf": "PDF"}
+
+
 def render_documents(docs: list, needle: str = "", findings: dict | None = None) -> str:
     """Every report's headings, paragraphs and tables as HTML; with ``needle``, only what matches it.
     ``findings`` maps (report code, row code) to code-set warnings; those rows are marked."""
@@ -224,8 +228,9 @@ def render_documents(docs: list, needle: str = "", findings: dict | None = None)
             body += [f"<p>{_highlight(p, needle)}</p>" for p in paras] + tables
         if body or not needle:
             title = f"{doc.code} — {doc.title}"
+            kind = FORMAT_NAMES.get(doc.format, doc.format) + (f", {doc.pages} pages" if doc.pages else "")
             parts.append(f'<section class="report"><h2>{html.escape(title)}</h2>'
-                         f'<p class="muted">{html.escape(doc.source)}</p>{"".join(body)}</section>')
+                         f'<p class="muted">{html.escape(f"{doc.source} · {kind}")}</p>{"".join(body)}</section>')
     if needle:
         shown = html.escape(needle)
         summary = (f"{n_rows} table row{'s' * (n_rows != 1)} and {n_paras} paragraph{'s' * (n_paras != 1)} "
@@ -462,7 +467,7 @@ def build_ui(bot: Assistant) -> gr.Blocks:
         cell = chunk.cells[0] if item["is_code"] else chunk.cells[1]
         cite = Citation(n=1, chunk_id=chunk.id, document=chunk.doc_code, doc_title=chunk.doc_title,
                         source=chunk.source, section=chunk.section, quote=cell, score=1.0,
-                        row=f"{chunk.table}, row {chunk.cells[0]}")
+                        row=f"{chunk.table}, row {chunk.cells[0]}", page=chunk.page)
         card = render_source({**cite.model_dump(), "label": cite.label}, chunk)
         return f'<div class="{"quiz-correct" if ok else "quiz-incorrect"}">{verdict}</div><br>{card}'
 
@@ -547,10 +552,26 @@ def launch_options() -> dict[str, Any]:
     return {"theme": theme(), "css": CSS, "max_file_size": "1mb"}
 
 
+def server_address(host: str | None, port: int | None, environ: dict[str, str] | None = None) -> tuple[str, int]:
+    """Where to listen: ``--host``/``--port`` when given, else Gradio's own ``GRADIO_SERVER_NAME`` /
+    ``GRADIO_SERVER_PORT``, else loopback on 7860 (the app is shared only when someone says so)."""
+    env = os.environ if environ is None else environ
+    name = host or env.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    if port is None:
+        raw = env.get("GRADIO_SERVER_PORT") or "7860"
+        try:
+            port = int(raw)
+        except ValueError:
+            raise SystemExit(f"GRADIO_SERVER_PORT={raw!r} is not a port number; set it to e.g. 7860 "
+                             "or pass --port") from None
+    return name, port
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Serve the coding-report assistant as a Gradio app.")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 to share on the network)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", help="address to bind (default: $GRADIO_SERVER_NAME, else 127.0.0.1; "
+                   "0.0.0.0 shares it on the network)")
+    p.add_argument("--port", type=int, help="port (default: $GRADIO_SERVER_PORT, else 7860)")
     p.add_argument("--corpus", help="corpus folder (default: corpus/)")
     p.add_argument("--index", help="index folder (default: index/)")
     args = p.parse_args(argv)
@@ -579,7 +600,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     demo = build_ui(bot)
     try:
-        demo.launch(server_name=args.host, server_port=args.port, **launch_options())
+        host, port = server_address(args.host, args.port)
+        demo.launch(server_name=host, server_port=port, **launch_options())
     except KeyboardInterrupt:
         return 130
     return 0

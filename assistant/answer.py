@@ -26,7 +26,7 @@ class _Cites:
         self.items.append(Citation(
             n=n, chunk_id=chunk.id, document=chunk.doc_code, doc_title=chunk.doc_title, source=chunk.source,
             section=chunk.section, row=f"{chunk.table}, row {chunk.cells[0]}" if chunk.kind == "row" else None,
-            quote=quote, score=round(score, 4)))
+            quote=quote, score=round(score, 4), page=chunk.page))
         return n
 
 

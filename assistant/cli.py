@@ -24,7 +24,10 @@ def _load(args: argparse.Namespace, rebuild: bool = False, warm: bool = True):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    bot = _load(args, rebuild=not args.if_needed, warm=False)
+    from .progress import Reporter
+
+    with Reporter(sys.stderr):  # draws only on a terminal
+        bot = _load(args, rebuild=not args.if_needed, warm=False)
     m = bot.index.manifest
     for issue in bot.issues:
         print(issue, file=sys.stderr)
@@ -47,9 +50,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     bot = _load(args, warm=False)
-    print(f"{'code':<8} {'sections':>8} {'chunks':>7}  title  (file)")
+    print(f"{'code':<8} {'format':<8} {'sections':>8} {'tables':>6} {'rows':>5} {'pages':>5} {'chunks':>7}  "
+          "title  (file)")
     for doc in bot.documents():
-        print(f"{doc.code:<8} {len(doc.sections):>8} {len(doc.chunks):>7}  {doc.title}  ({doc.source})")
+        rows = sum(len(t.rows) for t in doc.tables)
+        pages = str(doc.pages) if doc.pages else "-"
+        print(f"{doc.code:<8} {doc.format:<8} {len(doc.sections):>8} {len(doc.tables):>6} {rows:>5} {pages:>5} "
+              f"{len(doc.chunks):>7}  {doc.title}  ({doc.source})")
     for issue in bot.issues:
         print(issue, file=sys.stderr)
     return 0
@@ -127,8 +134,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import app
 
-    app.main(["--host", args.host, "--port", str(args.port)]
-             + (["--corpus", args.corpus] if args.corpus else []) + (["--index", args.index] if args.index else []))
+    # Only what was typed is passed on: app.main falls back to GRADIO_SERVER_NAME / GRADIO_SERVER_PORT.
+    argv = (["--host", args.host] if args.host else []) + (["--port", str(args.port)] if args.port else [])
+    argv += (["--corpus", args.corpus] if args.corpus else []) + (["--index", args.index] if args.index else [])
+    app.main(argv)
     return 0
 
 
@@ -179,8 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(func=cmd_feedback)
 
     s = sub.add_parser("serve", help="start the Gradio chat")
-    s.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 to share on the network)")
-    s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--host", help="address to bind (default: $GRADIO_SERVER_NAME, else 127.0.0.1; 0.0.0.0 "
+                   "shares it on the network)")
+    s.add_argument("--port", type=int, help="port (default: $GRADIO_SERVER_PORT, else 7860)")
     s.set_defaults(func=cmd_serve)
     return p
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import progress
 from .errors import ModelError
 from .models import Chunk
 
@@ -88,9 +89,16 @@ class Embedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,  # type: ignore[union-attr]
-                                  convert_to_numpy=True, show_progress_bar=False)
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        # A long list (a build's chunks) goes a slice at a time, so that a build on a terminal can show
+        # its progress (progress.report is silent unless a Reporter is active); the model batches within.
+        step = 16 * self.batch_size
+        parts = []
+        for at in range(0, len(texts), step):
+            parts.append(self._model.encode(texts[at:at + step], batch_size=self.batch_size,  # type: ignore[union-attr]
+                                            normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False))
+            if len(texts) > self.batch_size:  # a build, not a question
+                progress.report("texts embedded", min(at + step, len(texts)), len(texts))
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
     def prime(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Take ``vectors`` (one row per text, made by this model at build time) as the embeddings of

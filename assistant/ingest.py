@@ -1,9 +1,10 @@
-"""Ingestion: a report's plain-text export → sections, tables and chunks.
+"""Ingestion: a corpus folder → Documents (title and code, section tree, tables, chunks).
 
-The export format: headings are bare short lines; the title line reads ``CPT 0600T: <title>``;
-prose paragraphs are single lines; a bullet is a ``-`` line followed by its item (or ``- item``);
-a pipe table has a header row starting with ``|``, a ``|---|`` separator, and data rows that may
-or may not start with ``|``. Every table row becomes its own chunk.
+Each format's reader (``formats``, ``wordfile``, ``pdffile``) yields blocks; ``to_document`` builds
+the one Document every later stage reads. The plain-text export is read here, line by line: headings
+are bare short lines; the title line reads ``CPT 0600T: <title>``; prose paragraphs are single lines;
+a bullet is a ``-`` line followed by its item (or ``- item``); a pipe table has a header row starting
+with ``|``, a ``|---|`` separator, and data rows that may or may not start with ``|``.
 """
 
 from __future__ import annotations
@@ -13,63 +14,28 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import progress
+from .chunks import code_key as code_key
+from .chunks import column_code_type as column_code_type
+from .chunks import prose_chunks, row_chunks
+from .chunks import sentences as sentences
 from .errors import CorpusError, DocumentError
-from .models import Chunk, CodeType, Document, IngestIssue, Section, Table
+from .formats import MAX_BYTES as FORMAT_MAX_BYTES
+from .formats import SUFFIX_FORMATS, Block, Format, read_blocks
+from .formats import decode_text as decode_text
+from .formats import read_text as read_text
+from .models import Document, IngestIssue, Section, Table
 
-MAX_BYTES = 5_000_000
-PROSE_CHUNK_CHARS = 400  # small enough that a question's sentence is not drowned by its neighbours
-SUFFIXES = (".txt", ".md")
+SUFFIXES = tuple(SUFFIX_FORMATS)
+MAX_BYTES = FORMAT_MAX_BYTES["text"]  # the plain export's; Word and PDF files may be larger
 
-TITLE_RE = re.compile(r"^(?:CPT|HCPCS)(?:\s+code)?\s+([0-9A-Z]{5})\s*[:\u2013\u2014-]\s*(\S.*)$", re.I)
+# "CPT 0600T: …", "CPT® code 99214 – …", "HCPCS Level II G0568: …": a CPT code (5 characters) or a
+# HCPCS one (a letter and 4 digits).
+TITLE_RE = re.compile(r"^(?:CPT\u00ae?|HCPCS(?:\s+Level\s+II)?)(?:\s+code)?\s+([0-9A-Z]{5})\s*"
+                      r"[:\u2013\u2014-]\s*(\S.*)$", re.I)
 SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 CODE_LIKE_RE = re.compile(r"^[0-9]{4}[0-9A-Z]$", re.I)
 HEADING_MAX_WORDS = 12
-
-
-def code_key(code: str) -> str:
-    """The form codes are matched in: upper case, no dots or spaces (``c18 .9`` → ``C189``)."""
-    return re.sub(r"[\s.]", "", code).upper()
-
-
-def column_code_type(column: str, first_cell: str) -> CodeType | None:
-    """What kind of code a table holds, from its first column's name, else from the code's shape."""
-    name = column.lower()
-    for word, kind in (("modifier", "modifier"), ("taxonomy", "taxonomy"), ("icd", "icd10"),
-                       ("hcpcs", "hcpcs"), ("cpt", "cpt")):
-        if word in name:
-            return kind  # type: ignore[return-value]
-    cell = code_key(first_cell)
-    if re.fullmatch(r"[0-9A-Z]{2}", cell):
-        return "modifier"
-    if re.fullmatch(r"[0-9]{3}[0-9A-Z]{6}X", cell):
-        return "taxonomy"
-    if re.fullmatch(r"[A-Z][0-9][0-9A-Z]{1,5}", cell):
-        return "icd10"
-    if re.fullmatch(r"[0-9]{4}[0-9A-Z]", cell):
-        return "cpt"
-    return None
-
-
-def read_text(path: Path) -> str:
-    """Read one corpus file as UTF-8 text, or raise DocumentError saying why it can't be."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(str(path), f"cannot be read ({exc.strerror or exc})") from exc
-    if len(raw) > MAX_BYTES:
-        raise DocumentError(str(path), f"is {len(raw):,} bytes; the limit for a report is {MAX_BYTES:,}")
-    if b"\x00" in raw[:65536]:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise DocumentError(str(path), "is binary (NUL byte), not a text report", line)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DocumentError(str(path), f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                            "save it as UTF-8", line) from exc
-    if not text.strip():
-        raise DocumentError(str(path), "is empty")
-    return text
 
 
 def _cells(line: str) -> list[str]:
@@ -95,86 +61,133 @@ def _is_heading(line: str) -> bool:
     return len(line.split()) <= HEADING_MAX_WORDS
 
 
-def _chunk_id(doc_code: str, section: Iterable[str], text: str) -> str:
-    digest = hashlib.sha1(("\n".join(section) + "\n" + text).encode()).hexdigest()[:12]
-    return f"{doc_code}-{digest}"
-
-
-def parse(text: str, source: str, content_hash: str | None = None) -> Document:
-    """Parse one report's text. Problems that don't stop parsing are returned in ``issues``."""
+def plain_blocks(text: str) -> tuple[list[Block], list[tuple[int, str]]]:
+    """The plain export's lines as blocks, and the warnings (line, reason) of lines that were ignored."""
     lines = text.splitlines()
-    issues: list[IngestIssue] = []
-    code, title = "", ""
-    path: tuple[str, ...] = ()
-    prev_heading = False
-    sections: dict[tuple[str, ...], tuple[int, list[str]]] = {}
-    tables: list[Table] = []
-    i, bullet_next = 0, False
-
-    def warn(line_no: int, reason: str) -> None:
-        issues.append(IngestIssue(path=source, line=line_no, level="warning", reason=reason))
-
-    def add_paragraph(line_no: int, para: str) -> None:
-        sections.setdefault(path or ("Overview",), (line_no, []))[1].append(para)
-
+    blocks: list[Block] = []
+    warnings: list[tuple[int, str]] = []
+    have_title, bullet_next, i = False, False, 0
     while i < len(lines):
         line, line_no = lines[i].strip(), i + 1
         i += 1
         if not line:
             continue
-        if not code and i <= 5 and (m := TITLE_RE.match(line)):
-            code, title = m.group(1).upper(), m.group(2).strip()
-            prev_heading = False
+        if not have_title and i <= 5 and TITLE_RE.match(line):
+            blocks.append(Block(kind="title", text=line, line=line_no))
+            have_title = True
             continue
         if _starts_table(lines, i - 1):
-            columns = tuple(_cells(line))
             rows, row_lines = [], []
             i += 1
             while i < len(lines) and "|" in lines[i] and not _starts_table(lines, i):
-                cells, n = _cells(lines[i]), i + 1
+                rows.append(tuple(_cells(lines[i])))
+                row_lines.append(i + 1)
                 i += 1
-                if len(cells) > len(columns):
-                    warn(n, f"table row has {len(cells)} cells, the header has {len(columns)}; "
-                         "extra cells were joined into the last column")
-                    cells = cells[: len(columns) - 1] + [" | ".join(cells[len(columns) - 1:])]
-                elif len(cells) < len(columns):
-                    warn(n, f"table row has {len(cells)} cells, the header has {len(columns)}; row skipped")
-                    continue
-                if not cells[0]:
-                    warn(n, "table row has an empty first cell; row skipped")
-                    continue
-                rows.append(tuple(cells))
-                row_lines.append(n)
-            if not rows:
-                warn(line_no, "table has a header but no data rows")
-            tables.append(Table(section=path or ("Overview",), line=line_no, columns=columns,
-                                rows=tuple(rows), row_lines=tuple(row_lines)))
-            prev_heading = False
+            blocks.append(Block(kind="table", line=line_no, columns=tuple(_cells(line)), rows=tuple(rows),
+                                row_lines=tuple(row_lines)))
             continue
         if "|" in line and SEPARATOR_RE.match(line):
-            warn(line_no, "table separator without a header row above it; ignored")
+            warnings.append((line_no, "table separator without a header row above it; ignored"))
             continue
         if line == "-":
             bullet_next = True
             continue
         if bullet_next or line.startswith("- ") or line.startswith("* "):
-            item = line if bullet_next else line[2:].strip()
+            blocks.append(Block(kind="bullet", text=line if bullet_next else line[2:].strip(), line=line_no))
             bullet_next = False
-            add_paragraph(line_no, item)
+            continue
+        kind = "heading" if _is_heading(line) else "paragraph"
+        blocks.append(Block(kind=kind, text=line, line=line_no))
+    return blocks, warnings
+
+
+def parse(text: str, source: str, content_hash: str | None = None) -> Document:
+    """Parse one report's plain-text export. Problems that don't stop parsing are returned in ``issues``."""
+    blocks, warnings = plain_blocks(text)
+    return to_document(blocks, source, content_hash or hashlib.sha256(text.encode()).hexdigest(),
+                       warnings=warnings)
+
+
+def _valid_rows(block: Block, warn) -> tuple[list[tuple[str, ...]], list[int], list[int | None]]:
+    """A table's rows fitted to its header: extra cells joined into the last, short or keyless rows skipped."""
+    width = len(block.columns)
+    rows, lines, pages = [], [], []
+    pages_in = block.row_pages or (block.page,) * len(block.rows)
+    for cells, n, page in zip(block.rows, block.row_lines, pages_in, strict=True):
+        cells = list(cells)
+        if len(cells) > width:
+            warn(n, f"table row has {len(cells)} cells, the header has {width}; "
+                 "extra cells were joined into the last column")
+            cells = cells[: width - 1] + [" | ".join(cells[width - 1:])]
+        elif len(cells) < width:
+            warn(n, f"table row has {len(cells)} cells, the header has {width}; row skipped")
+            continue
+        if not cells[0]:
+            warn(n, "table row has an empty first cell; row skipped")
+            continue
+        rows.append(tuple(cells))
+        lines.append(n)
+        pages.append(page)
+    return rows, lines, pages
+
+
+def to_document(blocks: list[Block], source: str, content_hash: str, fmt: Format = "text",
+                warnings: Iterable[tuple[int, str]] = (), pages: int | None = None) -> Document:
+    """Turn any reader's blocks into the Document: title and code, section tree, tables, chunks.
+
+    A heading with a level sits at its level's rank among the levels the report uses (so ``##``/``###``
+    under a ``#`` title make the same two-deep tree as the plain export); one without a level nests
+    under a heading right above it, else replaces the deepest heading, as the plain export reads.
+    """
+    issues = [IngestIssue(path=source, line=n, level="warning", reason=r) for n, r in warnings]
+    code, title = "", ""
+    if fmt != "text":  # the title is the first of the first few blocks that reads like one
+        for b in blocks[:5]:
+            if b.kind in ("heading", "paragraph") and TITLE_RE.match(b.text):
+                blocks = [b.model_copy(update={"kind": "title"}) if x is b else x for x in blocks]
+                break
+    ranks = {lvl: r for r, lvl in enumerate(sorted({b.level for b in blocks if b.kind == "heading" and b.level}), 1)}
+    path: tuple[str, ...] = ()
+    prev_heading = False
+    # path → (line, page, paragraphs, their pages)
+    sections: dict[tuple[str, ...], tuple[int, int | None, list[str], list[int | None]]] = {}
+    tables: list[Table] = []
+
+    def warn(line_no: int, reason: str) -> None:
+        issues.append(IngestIssue(path=source, line=line_no, level="warning", reason=reason))
+
+    for b in blocks:
+        if b.kind == "title":
+            if not code:
+                m = TITLE_RE.match(b.text)
+                code, title = m.group(1).upper(), m.group(2).strip()  # type: ignore[union-attr]
             prev_heading = False
-            continue
-        if _is_heading(line):
-            if prev_heading:
-                path = (*path, line)
+        elif b.kind == "table":
+            if not b.columns:
+                warn(b.line, "table has no header row; ignored")
+                continue
+            rows, row_lines, row_pages = _valid_rows(b, warn)
+            if not rows:
+                warn(b.line, "table has a header but no data rows")
+            tables.append(Table(section=path or ("Overview",), line=b.line, page=b.page, columns=b.columns,
+                                rows=tuple(rows), row_lines=tuple(row_lines), row_pages=tuple(row_pages)))
+            prev_heading = False
+        elif b.kind == "heading":
+            if b.level:
+                path = (*path[: ranks[b.level] - 1], b.text)
+            elif prev_heading:
+                path = (*path, b.text)
             elif len(path) >= 2:
-                path = (*path[:-1], line)
+                path = (*path[:-1], b.text)
             else:
-                path = (line,)
-            sections.setdefault(path, (line_no, []))
+                path = (b.text,)
+            sections.setdefault(path, (b.line, b.page, [], []))
             prev_heading = True
-            continue
-        add_paragraph(line_no, line)
-        prev_heading = False
+        else:
+            entry = sections.setdefault(path or ("Overview",), (b.line, b.page, [], []))
+            entry[2].append(b.text)
+            entry[3].append(b.page)
+            prev_heading = False
 
     if not code:
         stem = Path(source).stem.upper()
@@ -182,89 +195,57 @@ def parse(text: str, source: str, content_hash: str | None = None) -> Document:
         warn(1, f"no title line like 'CPT 0600T: <title>' in the first 5 lines; using '{code}' from "
              "the file name")
     title = title or code
-    if not any(paras for _, paras in sections.values()) and not any(t.rows for t in tables):
+    if not any(paras for _, _, paras, _ in sections.values()) and not any(t.rows for t in tables):
         raise DocumentError(source, "has no prose or table rows")
-    doc_hash = content_hash or hashlib.sha256(text.encode()).hexdigest()
     chunks = []
-    for chunk in [*_prose_chunks(code, title, source, sections), *_row_chunks(code, title, source, tables)]:
+    for chunk in [*prose_chunks(code, title, source, sections), *row_chunks(code, title, source, tables)]:
         if any(c.id == chunk.id for c in chunks):
             warn(chunk.line, "repeats an earlier row or paragraph of the same section word for word; "
                  "the repeat was skipped")
             continue
         chunks.append(chunk)
     return Document(
-        code=code, title=title, source=source, content_hash=doc_hash,
-        sections=tuple(Section(path=p, line=n, paragraphs=tuple(ps)) for p, (n, ps) in sections.items()),
+        code=code, title=title, source=source, content_hash=content_hash, format=fmt, pages=pages,
+        sections=tuple(Section(path=p, line=n, page=pg, paragraphs=tuple(ps), paragraph_pages=tuple(pps))
+                       for p, (n, pg, ps, pps) in sections.items()),
         tables=tuple(tables), chunks=tuple(chunks), issues=tuple(issues),
     )
 
 
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences of prose, paragraphs kept apart; each is a verbatim span of ``text``."""
-    return [s.strip() for para in text.split("\n\n") for s in SENTENCE_RE.split(para) if s.strip()]
-
-
-def _pieces(paras: list[str]) -> list[str]:
-    """Paragraphs, with a long one cut at sentence boundaries into pieces of about PROSE_CHUNK_CHARS."""
-    out = []
-    for para in paras:
-        if len(para) <= PROSE_CHUNK_CHARS:
-            out.append(para)
-            continue
-        piece = ""
-        for sent in SENTENCE_RE.split(para):
-            if piece and len(piece) + 1 + len(sent) > PROSE_CHUNK_CHARS:
-                out.append(piece)
-                piece = sent
-            else:
-                piece = f"{piece} {sent}" if piece else sent
-        if piece:
-            out.append(piece)
-    return out
-
-
-def _prose_chunks(code: str, title: str, source: str,
-                  sections: dict[tuple[str, ...], tuple[int, list[str]]]) -> Iterable[Chunk]:
-    """One chunk per paragraph or bullet (a bullet is often a field, "Typical site of service: …");
-    a long paragraph is cut at sentence boundaries."""
-    for path, (line_no, paras) in sections.items():
-        for body in _pieces(paras):
-            yield Chunk(id=_chunk_id(code, path, body), doc_code=code, doc_title=title, source=source,
-                        section=path, kind="prose", text=body, line=line_no)
-
-
-def _row_chunks(code: str, title: str, source: str, tables: list[Table]) -> Iterable[Chunk]:
-    for table in tables:
-        if not table.rows:
-            continue
-        code_type = column_code_type(table.columns[0], table.rows[0][0])
-        label = f"{table.columns[0].lower()} table"
-        for cells, line_no in zip(table.rows, table.row_lines, strict=True):
-            body = " | ".join(cells)
-            yield Chunk(id=_chunk_id(code, table.section, body), doc_code=code, doc_title=title,
-                        source=source, section=table.section, kind="row", text=body, line=line_no,
-                        columns=table.columns, cells=cells, code=cells[0].upper(), code_type=code_type,
-                        table=label)
+def parse_file(path: Path) -> Document:
+    """Read one corpus file in whichever supported format its suffix names; raise DocumentError if it can't be."""
+    fmt = SUFFIX_FORMATS[path.suffix.lower()]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(str(path), f"cannot be read ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    blocks, warnings, text, fmt, pages = read_blocks(raw, path.name, fmt)
+    if fmt == "text":
+        doc = parse(text, source=path.name, content_hash=digest)
+        extra = tuple(IngestIssue(path=path.name, line=n, level="warning", reason=r) for n, r in warnings)
+        return doc.model_copy(update={"issues": extra + doc.issues}) if extra else doc
+    return to_document(blocks, path.name, digest, fmt=fmt, warnings=warnings, pages=pages)
 
 
 def load_corpus(folder: Path) -> tuple[list[Document], list[IngestIssue]]:
     """Parse every report in ``folder``. A bad file is reported and skipped; the rest still load."""
     if not folder.is_dir():
-        raise CorpusError(f"corpus folder {folder} does not exist; create it and add a report (.txt or .md)")
+        raise CorpusError(f"corpus folder {folder} does not exist; create it and add a report "
+                          f"({', '.join(SUFFIXES)})")
     docs: list[Document] = []
     issues: list[IngestIssue] = []
     seen: dict[str, str] = {}
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    for done, path in enumerate(files, start=1):
+        progress.report("reports parsed", done, len(files))
         rel = str(path)
         if path.suffix.lower() not in SUFFIXES:
-            issues.append(IngestIssue(path=rel, level="warning", reason="not a .txt or .md file; ignored"))
+            issues.append(IngestIssue(path=rel, level="warning",
+                                      reason=f"not a report file ({', '.join(SUFFIXES)}); ignored"))
             continue
         try:
-            text = read_text(path)
-            doc = parse(text, source=path.name, content_hash=hashlib.sha256(path.read_bytes()).hexdigest())
+            doc = parse_file(path)
         except DocumentError as exc:
             issues.append(IngestIssue(path=rel, line=exc.line, level="error", reason=f"{exc.reason}; skipped"))
             continue

@@ -42,6 +42,8 @@ class Chunk(Frozen):
     code: str | None = None
     code_type: CodeType | None = None
     table: str | None = None
+    # PDF only: the page the row or paragraph is on (``line`` is then a line of that page's text).
+    page: int | None = None
 
     @property
     def section_path(self) -> str:
@@ -60,6 +62,8 @@ class Section(Frozen):
     path: tuple[str, ...]
     line: int
     paragraphs: tuple[str, ...] = ()
+    page: int | None = None
+    paragraph_pages: tuple[int | None, ...] = ()
 
 
 class Table(Frozen):
@@ -68,6 +72,8 @@ class Table(Frozen):
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     row_lines: tuple[int, ...]
+    page: int | None = None
+    row_pages: tuple[int | None, ...] = ()
 
 
 class Document(Frozen):
@@ -81,6 +87,9 @@ class Document(Frozen):
     tables: tuple[Table, ...]
     chunks: tuple[Chunk, ...]
     issues: tuple[IngestIssue, ...] = ()
+    # What the file was read as: text (the plain export), markdown, html, docx or pdf.
+    format: str = "text"
+    pages: int | None = None
 
     @property
     def label(self) -> str:
@@ -107,11 +116,13 @@ class Citation(Frozen):
     row: str | None = None
     quote: str
     score: float
+    page: int | None = None
 
     @property
     def label(self) -> str:
         where = " › ".join((f"{self.document} report", *self.section))
-        return f"{where} — {self.row}" if self.row else where
+        where = f"{where} — {self.row}" if self.row else where
+        return f"{where} (p. {self.page})" if self.page else where
 
 
 class CodeWarning(Frozen):

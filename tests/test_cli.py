@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, REPORTS
 
 from assistant import index as idx
 from assistant.ingest import parse, read_text
@@ -100,7 +100,23 @@ def test_docs_lists_the_report(cli_dirs):
     assert out.returncode == 0, out.stderr[-3000:]
     doc = parse(read_text(CORPUS / "0600T.txt"), source="0600T.txt")
     line = next(li for li in out.stdout.splitlines() if li.startswith("0600T"))
-    assert re.match(rf"^0600T\s+{len(doc.sections)}\s+{len(doc.chunks)}\s+{re.escape(doc.title)}", line), line
+    rows = sum(len(t.rows) for t in doc.tables)
+    assert re.match(rf"^0600T\s+text\s+{len(doc.sections)}\s+{len(doc.tables)}\s+{rows}\s+-\s+{len(doc.chunks)}\s+"
+                    rf"{re.escape(doc.title)}", line), line
+
+
+def test_docs_lists_format_tables_rows_and_pages(tmp_path):
+    import render
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    render.write((CORPUS / "0600T.txt").read_text(encoding="utf-8"), "pdf", corpus, "0600T")
+    render.write((REPORTS / "0441T.txt").read_text(encoding="utf-8"), "docx", corpus, "0441T")
+    out = run("--corpus", str(corpus), "--index", str(tmp_path / "index"), "docs", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    by_code = {li.split()[0]: li.split() for li in out.stdout.splitlines()[1:]}
+    assert by_code["0600T"][1:6] == ["pdf", "7", "4", "28", "4"] and "(0600T.pdf)" in out.stdout
+    assert by_code["0441T"][1] == "docx" and by_code["0441T"][5] == "-"
 
 
 def test_build_if_needed_is_up_to_date(cli_dirs):

@@ -328,7 +328,6 @@ def test_fixture_ids_differ_across_reports():
         ("empty.txt", None, "empty"),
         ("blank.txt", None, "empty"),
         ("binary.txt", 1, "binary"),
-        ("latin1.txt", 2, "UTF-8"),
     ],
 )
 def test_bad_file_is_an_error_and_the_rest_loads(tmp_path, name, line, words):
@@ -354,7 +353,8 @@ def test_all_bad_files_together(tmp_path):
     docs, issues = load_corpus(tmp_path)
     assert {d.code for d in docs} >= {"0600T", "0999T"}
     errored = {Path(i.path).name for i in issues if i.level == "error"}
-    assert errored == {"empty.txt", "blank.txt", "binary.txt", "latin1.txt"}
+    # latin1.txt is read as Windows-1252, with a warning (issue 14): see test_formats.py.
+    assert errored == {"empty.txt", "blank.txt", "binary.txt"}
     assert next(d for d in docs if d.code == "0600T").chunks == _parse_file(REAL).chunks
 
 
@@ -401,10 +401,10 @@ def test_duplicate_report_is_reported(tmp_path):
 
 def test_other_suffix_ignored_with_warning(tmp_path):
     shutil.copy2(REAL, tmp_path / REAL.name)
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "notes.rtf").write_bytes(b"{\\rtf1 notes}")  # .pdf is read since issue 14
     docs, issues = load_corpus(tmp_path)
     assert [d.code for d in docs] == ["0600T"]
-    assert [(Path(i.path).name, i.level) for i in issues] == [("notes.pdf", "warning")]
+    assert [(Path(i.path).name, i.level) for i in issues] == [("notes.rtf", "warning")]
 
 
 def test_missing_corpus_folder(tmp_path):
