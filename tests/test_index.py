@@ -173,6 +173,17 @@ def test_stale_when_a_file_is_added(built, corpus, embedder):
     assert idx.load(index_dir).stale_reason(docs, embedder.model_name)
 
 
+def test_stale_when_the_same_file_is_read_differently(built, corpus, embedder):
+    """A reader that parses an unchanged file into other chunks (a new Markdown reader, say) must not be
+    served the index the old reading built."""
+    index_dir, _ = built
+    docs, _ = load_corpus(corpus)
+    doc = docs[0]
+    reread = doc.model_copy(update={"chunks": doc.chunks[1:]})
+    assert idx.load(index_dir).stale_reason([reread, *docs[1:]], embedder.model_name)
+    assert idx.load(index_dir).stale_reason(docs, embedder.model_name) is None
+
+
 def test_stale_when_model_differs(built, corpus):
     index_dir, _ = built
     docs, _ = load_corpus(corpus)
