@@ -14,6 +14,7 @@ from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .retrieve import Retriever
+from .route import Router, load_params
 from .select import Selector, row_types
 from .signals import contradicts, shared
 from .vocab import Catalog
@@ -22,6 +23,11 @@ __all__ = ["Assistant", "Settings"]
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+
+
+def also_line(report: str) -> str:
+    """The line naming a second report the router found close to the one answered from."""
+    return f"The {report} report also speaks to this."
 
 
 class Assistant:
@@ -37,6 +43,7 @@ class Assistant:
         self.retriever = Retriever(index, embedder, settings.mode)
         self.select = Selector(settings, docs, index, self.catalog, self.retriever, embedder)
         self.rebuilt: str | None = None
+        self.router = Router(self.catalog, index, self.retriever, load_params()) if settings.route else None
 
     @classmethod
     def load(cls, settings: Settings | None = None, rebuild: bool = False, warm: bool = True, **overrides) -> Assistant:
@@ -65,6 +72,8 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the model and the BM25 index now rather than on the first question."""
         self.retriever.warm_up()
+        if self.router is not None:
+            self.router.warm_up()
         self.embedder.encode_query("warm up")
 
     # -- answering -----------------------------------------------------------------------------
@@ -83,9 +92,18 @@ class Assistant:
         history = [h[:MAX_QUESTION_CHARS] for h in (history or []) if isinstance(h, str)]
         query = parse(clean, self.catalog, history)
         scope = set(query.reports)
+        also = None
         if document and document.strip():
             scope = {document.strip().upper()}
-        return self._with_warnings(self._answer(query, scope))
+        elif not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
+            # No report named: a confident route narrows the answer to its report; an unsure one leaves all.
+            route = self.router.route(query, history)
+            if route.confident:
+                scope, also = {route.ranked[0].report}, route.also
+        ans = self._answer(query, scope)
+        if also and ans.answered:
+            ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(also)}"})
+        return self._with_warnings(ans)
 
     def _with_warnings(self, ans: Answer) -> Answer:
         """Attach the code-set findings of every cited row: the report's words stay, the official fact follows."""

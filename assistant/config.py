@@ -21,6 +21,8 @@ class Settings(BaseModel):
     index_dir: Path = Path(os.environ.get("ASSISTANT_INDEX", ROOT / "index"))
     model: str = os.environ.get("ASSISTANT_MODEL", DEFAULT_MODEL)
     mode: Mode = "hybrid"
+    # A question naming no report is answered from the report the router (route.py) is confident about.
+    route: bool = True
     # Below this cosine similarity a passage found for a question without a code is not an answer.
     min_dense: float = 0.28
     # ...and when it holds every distinctive word the user typed.

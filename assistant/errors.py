@@ -30,3 +30,7 @@ class ModelError(AssistantError):
 
 class QuestionError(AssistantError):
     """A question that cannot be asked (empty, or too long)."""
+
+
+class RouterFileError(AssistantError):
+    """The fitted router parameters (``assistant/data/router.json``) are missing, corrupt or stale."""
