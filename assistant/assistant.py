@@ -92,15 +92,22 @@ class Assistant:
         history = [h[:MAX_QUESTION_CHARS] for h in (history or []) if isinstance(h, str)]
         query = parse(clean, self.catalog, history)
         scope = set(query.reports)
-        also = None
+        also, routed = None, False
         if document and document.strip():
             scope = {document.strip().upper()}
         elif not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
             # No report named: a confident route narrows the answer to its report; an unsure one leaves all.
             route = self.router.route(query, history)
             if route.confident:
-                scope, also = {route.ranked[0].report}, route.also
+                scope, also, routed = {route.ranked[0].report}, route.also, True
         ans = self._answer(query, scope)
+        if routed and not ans.answered:
+            # Within one report the answer stage drops its title words as evidence (they tell none of its
+            # passages apart), yet they are often what routed the question: the whole corpus's answer
+            # stands when it quotes the routed report alone.
+            wide = self._answer(query, set())
+            if wide.answered and wide.citations and {c.document for c in wide.citations} <= scope:
+                ans = wide
         if also and ans.answered:
             ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(also)}"})
         return self._with_warnings(ans)
