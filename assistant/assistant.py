@@ -92,25 +92,29 @@ class Assistant:
         history = [h[:MAX_QUESTION_CHARS] for h in (history or []) if isinstance(h, str)]
         query = parse(clean, self.catalog, history)
         scope = set(query.reports)
-        also, routed = None, False
         if document and document.strip():
             scope = {document.strip().upper()}
-        elif not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
-            # No report named: a confident route narrows the answer to its report; an unsure one leaves all.
-            route = self.router.route(query, history)
-            if route.confident:
-                scope, also, routed = {route.ranked[0].report}, route.also, True
         ans = self._answer(query, scope)
-        if routed and not ans.answered:
-            # Within one report the answer stage drops its title words as evidence (they tell none of its
-            # passages apart), yet they are often what routed the question: the whole corpus's answer
-            # stands when it quotes the routed report alone.
-            wide = self._answer(query, set())
-            if wide.answered and wide.citations and {c.document for c in wide.citations} <= scope:
-                ans = wide
-        if also and ans.answered:
-            ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(also)}"})
+        if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
+            ans = self._routed(query, history, ans)
         return self._with_warnings(ans)
+
+    def _routed(self, query: Query, history: list[str], ans: Answer) -> Answer:
+        """A question naming no report, answered from the report the router is confident about.
+
+        The whole corpus's answer stands when it quotes that report alone: within one report the answer
+        stage drops its title words as evidence (they tell none of its passages apart), yet they are
+        often what routed the question. Otherwise the routed report answers, or the answer abstains.
+        """
+        route = self.router.route(query, history)  # type: ignore[union-attr]
+        if not route.confident:
+            return ans
+        scope = {route.ranked[0].report}
+        if not ans.answered or not ans.citations or {c.document for c in ans.citations} - scope:
+            ans = self._answer(query, scope)
+        if route.also and ans.answered:
+            ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(route.also)}"})
+        return ans
 
     def _with_warnings(self, ans: Answer) -> Answer:
         """Attach the code-set findings of every cited row: the report's words stay, the official fact follows."""
