@@ -102,16 +102,18 @@ class Assistant:
     def _routed(self, query: Query, history: list[str], ans: Answer) -> Answer:
         """A question naming no report, answered from the report the router is confident about.
 
-        The whole corpus's answer stands when it quotes that report alone: within one report the answer
-        stage drops its title words as evidence (they tell none of its passages apart), yet they are
-        often what routed the question. Otherwise the routed report answers, or the answer abstains.
+        Within one report the answer stage drops its title words as evidence (they tell none of its
+        passages apart), yet they are often what routed the question: when the routed report's answer
+        abstains, the whole corpus's answer stands if it quotes that report alone.
         """
         route = self.router.route(query, history)  # type: ignore[union-attr]
         if not route.confident:
             return ans
         scope = {route.ranked[0].report}
-        if not ans.answered or not ans.citations or {c.document for c in ans.citations} - scope:
-            ans = self._answer(query, scope)
+        wide = ans
+        ans = self._answer(query, scope)
+        if not ans.answered and wide.answered and wide.citations and {c.document for c in wide.citations} <= scope:
+            ans = wide
         if route.also and ans.answered:
             ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(route.also)}"})
         return ans

@@ -166,10 +166,10 @@ class Router:
     # -- evidence --------------------------------------------------------------------------------
 
     def named(self, query: Query) -> set[str]:
-        """Reports the question itself names: by code, by a defined abbreviation, or by a title word."""
-        words = {t for t in tokenize(query.text) if self.catalog.is_content(t)}
-        return (self._explicit(query.text)
-                | {r for r in self.reports if words & self.catalog.titles.get(r, set())})
+        """Reports the question itself names: by code, by a defined abbreviation, or by a word of its title
+        no other title has ("breast", "intravitreal"; not "injection", which three titles share)."""
+        return self._explicit(query.text) | {self.catalog.title_words[t] for t in tokenize(query.text)
+                                             if t in self.catalog.title_words}
 
     def _explicit(self, text: str) -> set[str]:
         """Reports a text names by their code or by an abbreviation defined for their procedure."""
