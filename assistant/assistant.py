@@ -112,7 +112,9 @@ class Assistant:
         scope = {route.ranked[0].report}
         wide = ans
         ans = self._answer(query, scope)
-        if not ans.answered and wide.answered and wide.citations and {c.document for c in wide.citations} <= scope:
+        # ...unless the routed report's answer is that it does not state that fact (RVUs, prior authorization).
+        if (not ans.answered and wide.answered and wide.citations and {c.document for c in wide.citations} <= scope
+                and self._uncovered_topic(query, scope) is None):
             ans = wide
         if route.also and ans.answered:
             ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(route.also)}"})
