@@ -16,6 +16,7 @@ from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .retrieve import Retriever
+from .route import Router, load_params
 from .select import Selector, query_views, row_types, rule_scores
 from .signals import contradicts, shared
 from .vocab import Catalog
@@ -24,6 +25,11 @@ __all__ = ["Assistant", "Settings"]
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+
+
+def also_line(report: str) -> str:
+    """The line naming a second report the router found close to the one answered from."""
+    return f"The {report} report also speaks to this."
 
 
 class Assistant:
@@ -43,6 +49,7 @@ class Assistant:
         self._ranker: Ranker | None = None
         # Called with (query, scope, candidates) each time the fitted selector decides (eval collects them).
         self.recorder: Callable[[Query, set[str], list[Candidate]], None] | None = None
+        self.router = Router(self.catalog, index, self.retriever, load_params()) if settings.route else None
 
     @classmethod
     def load(cls, settings: Settings | None = None, rebuild: bool = False, warm: bool = True, **overrides) -> Assistant:
@@ -71,6 +78,8 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the model and the BM25 index now rather than on the first question."""
         self.retriever.warm_up()
+        if self.router is not None:
+            self.router.warm_up()
         self.embedder.encode_query("warm up")
 
     # -- answering -----------------------------------------------------------------------------
@@ -92,7 +101,31 @@ class Assistant:
         scope = set(query.reports)
         if document and document.strip():
             scope = {document.strip().upper()}
-        return self.with_warnings(self._answer(query, scope))
+        ans = self._answer(query, scope)
+        if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
+            ans = self._routed(query, history, ans)
+        return self.with_warnings(ans)
+
+    def _routed(self, query: Query, history: list[str], ans: Answer) -> Answer:
+        """A question naming no report, answered from the report the router is confident about.
+
+        Within one report the answer stage drops its title words as evidence (they tell none of its
+        passages apart), yet they are often what routed the question: when the routed report's answer
+        abstains, the whole corpus's answer stands if it quotes that report alone.
+        """
+        route = self.router.route(query, history)  # type: ignore[union-attr]
+        if not route.confident:
+            return ans
+        scope = {route.ranked[0].report}
+        wide = ans
+        ans = self._answer(query, scope)
+        # ...unless the routed report's answer is that it does not state that fact (RVUs, prior authorization).
+        if (not ans.answered and wide.answered and wide.citations and {c.document for c in wide.citations} <= scope
+                and self._uncovered_topic(query, scope) is None):
+            ans = wide
+        if route.also and ans.answered:
+            ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(route.also)}"})
+        return ans
 
     def with_warnings(self, ans: Answer) -> Answer:
         """Attach the code-set findings of every cited row: the report's words stay, the official fact follows."""

@@ -27,6 +27,8 @@ class Settings(BaseModel):
     # 74.7 % mean, rules 75.7 %; on the six reports neither was tuned on 66.0 % vs 66.2 %, and on the
     # development set 94.2 % vs 98.2 %, so the rules stay the default until the fitted one beats them.
     selector: Literal["fitted", "rules"] = "rules"
+    # A question naming no report is answered from the report the router (route.py) is confident about.
+    route: bool = True
     # Below this cosine similarity a passage found for a question without a code is not an answer.
     min_dense: float = 0.28
     # ...and when it holds every distinctive word the user typed.

@@ -34,3 +34,7 @@ class QuestionError(AssistantError):
 
 class LexiconError(AssistantError):
     """The domain-word file (`assistant/data/lexicon.toml`) is missing or malformed."""
+
+
+class RouterFileError(AssistantError):
+    """The fitted router parameters (``assistant/data/router.json``) are missing, corrupt or stale."""

@@ -1,0 +1,117 @@
+"""Report routing on the three-report corpus (0600T + fixtures 0441T, 0581T) with the fitted parameters."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.errors import RouterFileError
+from assistant.query import parse
+from assistant.route import FEATURES, PARAMS_FILE, decide, load_params, save_params
+from assistant.routefit import Outcome, choose_threshold
+
+
+def _route(bot, question: str, history: list[str] | None = None):
+    return bot.router.route(parse(question, bot.catalog, history), history)
+
+
+@pytest.mark.slow
+def test_title_word_routes_to_its_report(multi_bot):
+    route = _route(multi_bot, "how many freeze cycles for a breast tumor")
+    assert route.confident, route.reason
+    assert route.best == "0581T"
+
+
+@pytest.mark.slow
+def test_code_only_one_report_lists_routes_there(multi_bot):
+    route = _route(multi_bot, "is G57.61 a good dx")  # plantar nerve lesion: only 0441T lists it
+    assert route.confident, route.reason
+    assert route.best == "0441T"
+
+
+@pytest.mark.slow
+def test_nothing_distinctive_is_not_confident(multi_bot):
+    route = _route(multi_bot, "when do I use modifier 53?")
+    assert not route.confident, route.reason
+    assert route.best is None
+    assert "no report stands out" in route.reason
+
+
+@pytest.mark.slow
+def test_history_carries_the_report(multi_bot):
+    alone = _route(multi_bot, "which taxonomy codes")
+    after = _route(multi_bot, "which taxonomy codes", ["c50.911 dx"])
+    assert after.ranked[0].report == "0581T"
+    assert after.ranked[0].probability > next(c.probability for c in alone.ranked if c.report == "0581T")
+
+
+@pytest.mark.slow
+def test_a_named_report_is_never_passed_over_on_real_data(multi_bot):
+    for question in ("lower extremity nerve pos", "breast modifiers", "electroporation site of service"):
+        route = _route(multi_bot, question)
+        named = [c.named for c in route.ranked]
+        assert named == sorted(named, reverse=True), (question, route.ranked)
+
+
+def test_title_word_rule_overrides_the_model():
+    p = np.array([0.9, 0.3, 0.1])
+    route = decide(["A", "B", "C"], p, named={"B"}, threshold=0.5)
+    assert [c.report for c in route.ranked] == ["B", "A", "C"]
+    assert not route.confident  # B, the named one, is too unsure to narrow on
+    assert "names it" in route.reason
+
+
+def test_close_second_is_named_as_also():
+    route = decide(["A", "B", "C"], np.array([0.8, 0.7, 0.1]), named=set(), threshold=0.6)
+    assert route.confident and route.best == "A" and route.also == "B"
+    assert decide(["A", "B"], np.array([0.8, 0.5]), named=set(), threshold=0.6).also is None
+
+
+def test_threshold_keeps_wrong_narrowing_under_the_bound():
+    outcomes = [Outcome(p, right, True) for p, right in
+                [(0.95, True), (0.9, True), (0.85, False), (0.8, True), (0.5, False), (0.4, True)]]
+    assert choose_threshold(outcomes, max_wrong=0.0) == 0.9
+    assert choose_threshold(outcomes, max_wrong=0.2) == 0.8  # 1 wrong of 6 acting questions
+    assert choose_threshold(outcomes + [Outcome(0.99, False, False)], max_wrong=0.0) == 0.9  # named: not acting
+
+
+def test_saved_parameters_round_trip(tmp_path):
+    params = load_params()
+    assert params.features == FEATURES
+    assert params.fitted_on and all(s.items > 0 for s in params.fitted_on)
+    assert 0.0 < params.threshold <= 1.0
+    path = tmp_path / "router.json"
+    save_params(params, path)
+    assert load_params(path) == params
+    assert json.loads(path.read_text())["threshold"] == params.threshold
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"features": []}', ""])
+def test_corrupt_parameters_name_the_file(tmp_path, content):
+    path = tmp_path / "router.json"
+    path.write_text(content)
+    with pytest.raises(RouterFileError, match="router.json"):
+        load_params(path)
+
+
+def test_parameters_for_other_features_are_refused(tmp_path):
+    data = json.loads(PARAMS_FILE.read_text())
+    data["features"], data["coef"] = ["code_named"], [1.0]
+    path = tmp_path / "router.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(RouterFileError, match="fitted on features"):
+        load_params(path)
+
+
+def test_missing_parameters_name_the_file(tmp_path):
+    with pytest.raises(RouterFileError, match=str(tmp_path / "router.json")):
+        load_params(tmp_path / "router.json")
+
+
+@pytest.mark.slow
+def test_assistant_answers_from_the_routed_report(multi_bot):
+    ans = multi_bot.ask("how many freeze cycles in the breast cryoablation example")
+    assert ans.answered
+    assert {c.document for c in ans.citations} == {"0581T"}
