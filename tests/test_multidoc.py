@@ -270,8 +270,18 @@ def test_a_single_word_abbreviation_names_its_report(heldout_bot):
 
 @pytest.mark.parametrize("question", ["major joint inj w/o ultrasound code", "knee aspiration without ultrasound cpt"])
 def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(heldout_bot, question):
-    """20611 is *with* ultrasound guidance and ranks first; 20610, "without ultrasound guidance", is the answer."""
-    ans = heldout_bot.ask(question)
+    """20611 is *with* ultrasound guidance and ranks first; 20610, "without ultrasound guidance", is the answer.
+
+    Across the whole corpus the row stating it answers. Routed to the 20611 report (its title words
+    are then no evidence within it), the report's sentence saying when 20610 is coded answers instead."""
+    routed = heldout_bot.ask(question)
+    assert routed.answered and "20610" in routed.text and {c.document for c in routed.citations} == {"20611"}
+    saved = heldout_bot.settings
+    heldout_bot.settings = saved.model_copy(update={"route": False})
+    try:
+        ans = heldout_bot.ask(question)
+    finally:
+        heldout_bot.settings = saved
     assert ans.answered and ans.citations[0].row and "20610" in ans.citations[0].row
 
 
