@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from .assistant import Assistant
 from .config import Settings
+from .errors import IndexFileError
 from .evaluate import EvalItem, check, load_items
 from .ingest import SUFFIXES
 from .rank import Ranker, fit
@@ -77,6 +78,10 @@ def collect(bot: Assistant, sets: dict[str, list[EvalItem]]) -> list[Record]:
     """Ask every question once; for those the selector decides, label each candidate by whether the
     answer built from it passes the item."""
     records = []
+    try:
+        bot.ranker()
+    except IndexFileError:
+        bot._ranker = Ranker.abstaining()  # a first fit: candidates and labels need no model
     for name, items in sets.items():
         for item in items:
             seen: list[Record] = []

@@ -157,6 +157,15 @@ class Ranker(BaseModel):
     n_candidates: int = 0
     fitted_at: str = ""
 
+    @classmethod
+    def abstaining(cls) -> Ranker:
+        """A model that answers nothing: collecting candidates for a first fit needs no fitted model."""
+        zero = Logistic(mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES), coef=[0.0] * len(FEATURES),
+                        intercept=0.0)
+        return cls(rank=zero, answer=zero.model_copy(update={"mean": zero.mean + [0.0, 0.0],
+                                                             "scale": zero.scale + [1.0, 1.0],
+                                                             "coef": zero.coef + [0.0, 0.0]}), threshold=2.0)
+
     def scores(self, vectors: Sequence[Sequence[float]]) -> list[float]:
         return [self.rank.logit(v) for v in vectors]
 
@@ -178,11 +187,13 @@ class Ranker(BaseModel):
         n, p = self.top([c.vector() for c in candidates])
         return (candidates[n] if n >= 0 and p >= self.threshold else None), p
 
-    def save(self, path: Path = MODEL_FILE) -> None:
+    def save(self, path: Path | None = None) -> None:
+        path = path or MODEL_FILE
         path.write_text(self.model_dump_json(indent=1) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> Ranker:
+    def load(cls, path: Path | None = None) -> Ranker:
+        path = path or MODEL_FILE
         try:
             model = cls.model_validate_json(path.read_text(encoding="utf-8"))
         except ValidationError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -93,3 +94,28 @@ def test_fixed_outcomes_are_kept_as_they_were_and_gate_reports_every_shortfall()
     assert b.kinds["code_lookup"] == [False]
     fails = fitting.gate(folds, {"mean": 0.99, "worst": 0.99, "min_kind": 0.5})
     assert any(f.startswith("LORO worst") for f in fails) and any("code_lookup" in f for f in fails)
+
+
+@pytest.mark.slow
+def test_eval_loro_command_prints_both_arms_and_refits(embedder, monkeypatch, tmp_path, capsys):
+    """`assistant eval --loro --fit` on a small corpus and two small sets: both arms printed per set, the
+    selector refitted on exactly those sets and saved, the gate applied to the shipped arm."""
+    from conftest import MULTI_FILES
+
+    import assistant.assistant as facade
+    from assistant import cli, evaluate, rank
+
+    monkeypatch.setattr(facade, "Embedder", lambda model=None, *a, **kw: embedder)
+    monkeypatch.setattr(fitting, "corpus_files", lambda: list(MULTI_FILES))
+    dev = evaluate.load_items(fitting.EVAL / "questions.jsonl")
+    multi = evaluate.load_items(fitting.EVAL / "questions_multi.jsonl")
+    monkeypatch.setattr(fitting, "load_sets", lambda names=None: {"dev": dev[::4], "multi": multi[::2]})
+    saved = tmp_path / "selector.json"
+    monkeypatch.setattr(rank, "MODEL_FILE", saved)
+    code = cli.main(["--model", embedder.model_name, "eval", "--loro", "--fit", "--no-gate",
+                     "--work", str(tmp_path / "work")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "fitted selector, leave-one-report-out" in out and "hand-set rules" in out
+    assert re.search(r"^\s+dev\s+57\s+\d+\.\d%", out, re.M) and re.search(r"^\s+multi\s+40\s", out, re.M)
+    assert Ranker.load(saved).fitted_on == ["dev", "multi"]
