@@ -161,7 +161,20 @@ class Router:
         if self.params is None:
             raise RouterFileError(f"the router has no fitted parameters; load them with load_params({PARAMS_FILE})")
         x = self.features(query, history or [])
-        return decide(self.reports, probabilities(self.params, x), self.named(query), self.params.threshold)
+        route = decide(self.reports, probabilities(self.params, x), self.named(query), self.params.threshold)
+        if route.confident and self._codes_only(query):
+            # A rule of the format: "mod 62" when two reports list modifier 62 says nothing about which.
+            return route.model_copy(update={"confident": False, "also": None,
+                                            "reason": "the question names only codes several reports list"})
+        return route
+
+    def _codes_only(self, query: Query) -> bool:
+        """Whether the question's only content is codes that more than one report lists."""
+        keys = {c.key for c in query.codes}
+        if not keys or len(self.catalog.reports_holding(keys)) <= 1:
+            return False
+        codes = {k.lower() for k in keys}
+        return not any(self.catalog.is_content(t) for t in tokenize(query.text) if t not in codes and not t.isdigit())
 
     # -- evidence --------------------------------------------------------------------------------
 

@@ -115,3 +115,11 @@ def test_assistant_answers_from_the_routed_report(multi_bot):
     ans = multi_bot.ask("how many freeze cycles in the breast cryoablation example")
     assert ans.answered
     assert {c.document for c in ans.citations} == {"0581T"}
+
+
+def test_a_question_naming_only_a_code_several_reports_list_is_not_routed(multi_bot):
+    """'mod 62': 0600T and 0441T both list modifier 62, and nothing else in the question tells them apart."""
+    route = _route(multi_bot, "mod 62")
+    assert not route.confident and "several reports" in route.reason
+    ans = multi_bot.ask("mod 62")
+    assert {"0600T", "0441T"} <= {c.document for c in ans.citations}
