@@ -246,8 +246,7 @@ class Assistant:
         if q.subject:
             return self._search_rules(q, scope), []
         out: list[Candidate] = []
-        situation = q.intent in ("prose", "payer") or (q.intent == "definition" and q.asks_code)
-        if q.target or q.intent == "reverse" or (situation and not q.fact_question):
+        if self._wants_row(q):
             keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
             rows = self.select.chunks(scope, kind="row", code_type=row_types(q.target))
             pool = self.select.row_pool(q, keep, rows)
@@ -260,12 +259,7 @@ class Assistant:
             # A report's own code is a CPT (or HCPCS) code too; other kinds of code only a row gives.
             if q.target and q.target not in ("cpt", "hcpcs"):
                 return None, out
-        named = None
-        if q.target:
-            named = {code_key(d.code).lower() for d in self.docs}
-        elif q.asks_code:
-            named = ({code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
-                     | self.catalog.prose_codes)
+        named = self._naming(q)
         pool = self.select.sentence_pool(q, scope, naming=named)
         if pool is None:
             return None, out
@@ -279,6 +273,22 @@ class Assistant:
             # "<procedure> cpt" is answered by the report's own descriptor only when it names the procedure.
             prose = [c for c in prose if self.select.names_all(q, c.hit.chunk, c.quote or "")]
         return None, out + prose
+
+    @staticmethod
+    def _wants_row(q: Query) -> bool:
+        """Whether a table row may answer: a kind of code is asked for, or a situation is described
+        ("whats the code for us guided elbow injection" opens like a definition but asks for a code)."""
+        situation = q.intent in ("prose", "payer") or (q.intent == "definition" and q.asks_code)
+        return bool(q.target) or q.intent == "reverse" or (situation and not q.fact_question)
+
+    def _naming(self, q: Query) -> set[str] | None:
+        """The codes a sentence must name to answer a question asking for a code (None: any sentence)."""
+        if q.target:
+            return {code_key(d.code).lower() for d in self.docs}
+        if q.asks_code:
+            return ({code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
+                    | self.catalog.prose_codes)
+        return None
 
     def render(self, q: Query, scope: set[str], c: Candidate) -> Answer:
         """The answer a candidate gives: its row or sentence quoted and cited, or, when it states another
@@ -315,9 +325,7 @@ class Assistant:
             if prose and (row is None or self._closer(q, scope, prose, row, 0.0)):
                 return tpl.prose_answer(q, prose[0], prose[1])
             return tpl.row_answer(q, [Hit(chunk=r, score=1.0, exact=True) for r in subject_rows])
-        # "whats the code for us guided elbow injection" opens like a definition but asks for a code.
-        situation = q.intent in ("prose", "payer") or (q.intent == "definition" and q.asks_code)
-        if q.target or q.intent == "reverse" or (situation and not q.fact_question):
+        if self._wants_row(q):
             keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
             rows = self.select.chunks(scope, kind="row", code_type=row_types(q.target))
             best, other = self.select.best_row(q, keep, rows)
@@ -334,12 +342,7 @@ class Assistant:
             if q.target and q.target not in ("cpt", "hcpcs"):
                 return tpl.row_answer(q, [row]) if row else tpl.abstain(q, tpl.NOT_COVERED)
         # A question that asks for a code is answered by a row or by a sentence that names one.
-        named = None
-        if q.target:
-            named = {code_key(d.code).lower() for d in self.docs}
-        elif q.asks_code:
-            named = ({code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
-                     | self.catalog.prose_codes)
+        named = self._naming(q)
         prose = self.select.best_sentences(q, scope, naming=named)
         if prose and q.target and not self.select.names_all(q, prose[0].chunk, prose[1][0]):
             prose = None
