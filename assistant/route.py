@@ -160,13 +160,12 @@ class Router:
     def route(self, query: Query, history: list[str] | None = None) -> Route:
         if self.params is None:
             raise RouterFileError(f"the router has no fitted parameters; load them with load_params({PARAMS_FILE})")
+        if self._codes_only(query):
+            # A rule of the format: "mod 62" when two reports list modifier 62 says nothing about which (and
+            # deciding so needs no model: a cold code question stays a lookup).
+            return Route(ranked=(), confident=False, reason="the question names only codes several reports list")
         x = self.features(query, history or [])
-        route = decide(self.reports, probabilities(self.params, x), self.named(query), self.params.threshold)
-        if route.confident and self._codes_only(query):
-            # A rule of the format: "mod 62" when two reports list modifier 62 says nothing about which.
-            return route.model_copy(update={"confident": False, "also": None,
-                                            "reason": "the question names only codes several reports list"})
-        return route
+        return decide(self.reports, probabilities(self.params, x), self.named(query), self.params.threshold)
 
     def _codes_only(self, query: Query) -> bool:
         """Whether the question's only content is codes that more than one report lists."""

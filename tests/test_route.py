@@ -32,11 +32,23 @@ def test_code_only_one_report_lists_routes_there(multi_bot):
 
 
 @pytest.mark.slow
-def test_nothing_distinctive_is_not_confident(multi_bot):
-    route = _route(multi_bot, "when do I use modifier 53?")
+@pytest.mark.parametrize("question", ["what is the typical site of service", "is there a clinical example"])
+def test_nothing_distinctive_is_not_confident(multi_bot, question):
+    route = _route(multi_bot, question)
     assert not route.confident, route.reason
     assert route.best is None
     assert "no report stands out" in route.reason
+
+
+def test_a_question_naming_only_codes_is_decided_without_the_model(multi_bot, monkeypatch):
+    """'when do I use modifier 53?' (three reports list 53): not routed, and no feature is computed, so a
+    cold code question never waits for the embedding model."""
+    def fail(*args, **kwargs):
+        raise AssertionError("features computed for a code-only question")
+
+    monkeypatch.setattr(multi_bot.router, "features", fail)
+    route = _route(multi_bot, "when do I use modifier 53?")
+    assert not route.confident and "several reports" in route.reason
 
 
 @pytest.mark.slow
