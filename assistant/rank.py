@@ -1,8 +1,9 @@
-"""The fitted selector: candidate rows and sentences as feature vectors, a logistic model fitted on the
-eval sets of some reports that gives the probability a candidate answers, and the abstention threshold.
+"""The fitted selector: candidate rows and sentences as feature vectors, a ranking logistic model and an
+answer/abstain model on the top candidate, fitted on the eval sets of some reports, and the abstention bar.
 
 Candidates come from `select.py` (its pools); which one answers, and whether any does, is decided here
-by numbers fitted on questions (``fit``) and checked on reports left out (`evaluate.loro`), not typed.
+by numbers fitted on questions (``fit``) and checked on reports left out (`fitting.loro`), not typed.
+It is the ablation's other arm until it beats the hand-set rules there (`Settings.selector`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ FEATURES = (
 class Candidate(BaseModel):
     """One possible answer: a row, or a sentence of a passage, with its features."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
     hit: Hit
     quote: str | None = None
     also: tuple[str, ...] = ()
