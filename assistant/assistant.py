@@ -11,7 +11,8 @@ from . import index as idx
 from .config import Settings
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
-from .ingest import code_key, load_corpus
+from .ingest import code_key, load_corpus, sentences
+from .lexicon import lexicon
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
@@ -191,11 +192,12 @@ class Assistant:
         if not q.topics and not q.payers:
             return None
         chunks = self.select.chunks(scope)
+        not_stated = lexicon().not_stated
         for name in q.topics:
             if name == "payer coverage decisions" and q.target and not q.codes:
                 continue  # "the claim will be denied, which modifier": a situation a row may answer (GA, GZ)
             evidence = TOPICS[name][1]
-            if not any(evidence.search(c.text) for c in chunks):
+            if not any(evidence.search(s) and not not_stated.search(s) for c in chunks for s in sentences(c.text)):
                 return f"{tpl.NOT_COVERED} It does not give {name}."
         absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]
         if absent:

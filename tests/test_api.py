@@ -316,3 +316,22 @@ def test_alternative_not_taken_need_not_be_in_the_answer(bot):
     ans = bot.ask("why was the example pt sent for ire instead of surgery")
     assert ans.answered and "comorbid cardiopulmonary disease" in ans.citations[0].quote
     assert not bot.ask("why did the example pt not get chemo instead").answered
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sentence", "ruled_out"), [
+    ("Fee schedule amounts, RVUs and unit limits are not covered here and should be confirmed with each payer.",
+     True),
+    ("The physician work RVU for this code is listed in the fee schedule extract the practice keeps.", False),
+])
+def test_a_report_saying_it_does_not_give_a_fact_is_no_evidence_that_it_does(load_bot, tmp_path, sentence, ruled_out):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "99999.txt").write_text(
+        "Summary & Overview\nCPT 99999: Fictional Test Procedure\n"
+        f"CPT code 99999 reports a fictional test procedure done in the office. {sentence}\n", encoding="utf-8")
+    bot = load_bot(corpus, tmp_path / "index")
+    ans = bot.ask("rvus for 99999?")
+    # Ruled out by the topic rule (the report says it leaves RVUs out), or searched like any question.
+    assert ("It does not give RVUs" in ans.text) is ruled_out, ans.text
+    assert not (ruled_out and ans.answered)
