@@ -102,13 +102,14 @@ class Assistant:
         scope = set(query.reports)
         if document and document.strip():
             scope = {document.strip().upper()}
-        ans = self._answer(query, scope)
+        routed = None
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
-            ans = self._routed(query, history, ans)
-        return self.with_warnings(ans)
+            routed = self._routed(query, history)
+        return self.with_warnings(routed or self._answer(query, scope))
 
-    def _routed(self, query: Query, history: list[str], ans: Answer) -> Answer:
-        """A question naming no report, answered from the report the router is confident about.
+    def _routed(self, query: Query, history: list[str]) -> Answer | None:
+        """A question naming no report, answered from the report the router is confident about (None
+        when it is not: the whole corpus answers).
 
         Within one report the answer stage drops its title words as evidence (they tell none of its
         passages apart), yet they are often what routed the question: when the routed report's answer
@@ -116,14 +117,15 @@ class Assistant:
         """
         route = self.router.route(query, history)  # type: ignore[union-attr]
         if not route.confident:
-            return ans
+            return None
         scope = {route.ranked[0].report}
-        wide = ans
         ans = self._answer(query, scope)
         # ...unless the routed report's answer is that it does not state that fact (RVUs, prior authorization).
-        if (not ans.answered and wide.answered and wide.citations and {c.document for c in wide.citations} <= scope
-                and self._uncovered_topic(query, scope) is None):
-            ans = wide
+        # The whole corpus is searched only then, so a routed question is answered once.
+        if not ans.answered and self._uncovered_topic(query, scope) is None:
+            wide = self._answer(query, set())
+            if wide.answered and wide.citations and {c.document for c in wide.citations} <= scope:
+                ans = wide
         if route.also and ans.answered:
             ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(route.also)}"})
         return ans
