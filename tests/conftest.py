@@ -10,8 +10,12 @@ import ipaddress
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -106,6 +110,29 @@ def block_network() -> Iterator[None]:
         yield
     finally:
         mp.undo()
+
+
+def wait_serving(proc: subprocess.Popen, port: int, log: Path, what: str, timeout: float = 180) -> None:
+    """Poll the Gradio page of a server process until it answers; fail with its log if it exits or stalls."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"{what} exited {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    pytest.fail(f"{what} did not serve on {port} within {timeout:.0f} s: {log.read_text(errors='replace')[-2000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it does not exit."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
 
 
 def free_port() -> int:

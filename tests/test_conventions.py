@@ -8,13 +8,10 @@ import pty
 import shutil
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, REPORTS, ROOT, free_port
+from conftest import CORPUS, REPORTS, ROOT, free_port, stop, wait_serving
 
 from assistant import progress
 from assistant.ingest import load_corpus
@@ -126,20 +123,6 @@ def test_serve_honours_gradio_server_port(bot, tmp_path):
                                  str(tmp_path / "index"), "serve"], cwd=ROOT, env=env, stdout=fh,
                                 stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text(errors="replace")[-2000:]
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=2):
-                    break
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"not serving on {port} within 180 s: {log.read_text(errors='replace')[-2000:]}")
+        wait_serving(proc, port, log, "assistant serve")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop(proc)

@@ -18,12 +18,10 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import NetworkBlocked, _is_local, free_port, serving
+from conftest import NetworkBlocked, _is_local, free_port, serving, stop, wait_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -259,26 +257,12 @@ def test_app_main_listens_on_loopback_only(bot, tmp_path):
                                  "--index", str(tmp_path / "index")], cwd=tmp_path, env=env, stdout=fh,
                                 stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"app.py exited {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=2):
-                    break
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"app.py did not serve within 180 s: {log.read_text(errors='replace')[-2000:]}")
+        wait_serving(proc, port, log, "app.py")
         addresses = _listening(port)
         assert addresses, f"nothing listens on port {port}"
         assert all(ip in ("127.0.0.1", "::1") for ip in addresses), addresses
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop(proc)
 
 
 # -- user input is text, never a path ------------------------------------------------------------
