@@ -199,7 +199,10 @@ class Assistant:
             if name == "payer coverage decisions" and q.target and not q.codes:
                 continue  # "the claim will be denied, which modifier": a situation a row may answer (GA, GZ)
             evidence = TOPICS[name][1]
-            if not any(evidence.search(s) and not not_stated.search(s) for c in chunks for s in sentences(c.text)):
+            # Sentences are split only in the passages that hold the evidence at all (a topic question at
+            # 1,000 reports would otherwise split every passage of the corpus).
+            if not any(evidence.search(s) and not not_stated.search(s)
+                       for c in chunks if evidence.search(c.text) for s in sentences(c.text)):
                 return f"{tpl.NOT_COVERED} It does not give {name}."
         absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]
         if absent:
