@@ -17,7 +17,7 @@ from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .retrieve import Retriever
-from .route import Router, load_params
+from .route import Route, Router, load_params
 from .select import Selector, query_views, row_types, rule_scores
 from .signals import contradicts, shared
 from .vocab import Catalog
@@ -104,10 +104,12 @@ class Assistant:
             scope = {document.strip().upper()}
         routed = None
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
-            routed = self._routed(query, history)
+            route = self.router.route(query, history)
+            query = query.model_copy(update={"routing": {c.report: c.probability for c in route.ranked}})
+            routed = self._routed(query, route)
         return self.with_warnings(routed or self._answer(query, scope))
 
-    def _routed(self, query: Query, history: list[str]) -> Answer | None:
+    def _routed(self, query: Query, route: Route) -> Answer | None:
         """A question naming no report, answered from the report the router is confident about (None
         when it is not: the whole corpus answers).
 
@@ -115,10 +117,12 @@ class Assistant:
         passages apart), yet they are often what routed the question: when the routed report's answer
         abstains, the whole corpus's answer stands if it quotes that report alone.
         """
-        route = self.router.route(query, history)  # type: ignore[union-attr]
-        if not route.confident:
+        named = {c.report for c in route.ranked if c.named}
+        if not route.confident and not named:
             return None
-        scope = {route.ranked[0].report}
+        # A report the question names by its title words or defined letters ("ct a/p w contrast") is
+        # where the answer comes from, however unsure the router is: no answer quotes a report it rules out.
+        scope = {route.ranked[0].report} if route.confident else named
         ans = self._answer(query, scope)
         # ...unless the routed report's answer is that it does not state that fact (RVUs, prior authorization).
         # The whole corpus is searched only then, so a routed question is answered once.
@@ -196,8 +200,10 @@ class Assistant:
         chunks = self.select.chunks(scope)
         not_stated = lexicon().not_stated
         for name in q.topics:
-            if name == "payer coverage decisions" and q.target and not q.codes:
-                continue  # "the claim will be denied, which modifier": a situation a row may answer (GA, GZ)
+            if q.target and not q.codes:
+                # "the claim will be denied, which modifier", "needs bilevel w/o backup rate, which code": asking
+                # for a code, the topic's words describe the situation a row may answer (GA, GZ, E0470).
+                continue
             evidence = TOPICS[name][1]
             # Sentences are split only in the passages that hold the evidence at all (a topic question at
             # 1,000 reports would otherwise split every passage of the corpus).

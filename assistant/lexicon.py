@@ -125,6 +125,8 @@ class LexiconFile(BaseModel):
     example_names: Words
     intent_hints: Phrases
     spine_regions: Phrases
+    negation: Words
+    number_words: Phrases
 
     @model_validator(mode="after")
     def _consistent(self) -> LexiconFile:
@@ -168,6 +170,8 @@ class Lexicon:
     intent_hints: Mapping[str, str]
     spine_regions: Mapping[str, str]
     spine_level_re: re.Pattern[str]
+    negation: frozenset[str]
+    number_words: Mapping[str, str]
 
     @classmethod
     def from_file(cls, data: LexiconFile) -> Lexicon:
@@ -199,6 +203,8 @@ class Lexicon:
             # A level is a region letter and a vertebra number (1-12), maybe a range ("c6-7", "L5-S1").
             spine_level_re=re.compile(rf"(?<![\w.])([{letters}])([1-9]|1[0-2])"
                                       rf"(?:\s*-\s*[{letters}]?([1-9]|1[0-2]))?(?![\w.])"),
+            negation=frozenset(data.negation.words),
+            number_words=MappingProxyType(dict(data.number_words.entries)),
         )
 
 

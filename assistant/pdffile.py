@@ -203,7 +203,7 @@ def _add_table(blocks: list[Block], table: dict, page_line: Counter[int]) -> Non
         body = list(rows[1:] if rows[0] == prev.columns else rows)
         kept, lines, pages = list(prev.rows), list(prev.row_lines), list(prev.row_pages)
         if body and not body[0][0] and kept:  # the rest of the last row: its cells joined to it
-            kept[-1] = tuple(clean(f"{a} {b}") for a, b in zip(kept[-1], body.pop(0), strict=True))
+            kept[-1] = tuple(clean(_unwrap(f"{a}\n{b}")) for a, b in zip(kept[-1], body.pop(0), strict=True))
         first = start + len(rows) - len(body)
         blocks[-1] = prev.model_copy(update={"rows": tuple(kept + body),
                                              "row_lines": tuple(lines) + tuple(range(first, first + len(body))),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .codes import CodeRef, find_codes
 from .lexicon import exported, lexicon
@@ -78,6 +78,8 @@ class Query(BaseModel):
     ruled_out: tuple[CodeRef, ...] = ()
     # The one code an earlier turn asked about, when this one points back at it ("is it billed alone").
     subject: tuple[CodeRef, ...] = ()
+    # Each report's routing probability, when the router weighed the reports for this question.
+    routing: dict[str, float] = Field(default_factory=dict)
 
     @property
     def asked_text(self) -> str:

@@ -20,6 +20,7 @@ from .errors import IndexFileError
 from .models import Hit
 from .query import Query
 from .select import RowPool, SentencePool, bar, rule_scores
+from .signals import negated, number_fit, numbers
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "selector.json"
 
@@ -30,6 +31,7 @@ FEATURES = (
     "answer_kind", "expects_kind", "self_reference", "enumerating", "contradicts", "lexical", "rank",
     "is_row", "row_asks_code", "row_fact", "row_target", "prose_asks_code", "prose_target", "unknown",
     "named_report", "named_section", "followup", "rule_score", "rule_best", "rule_pass",
+    "negation_agree", "negation_miss", "number_fit", "number_miss", "route",
 )
 
 
@@ -55,6 +57,19 @@ def _question_features(q: Query) -> dict[str, float]:
     return {"named_report": float(bool(q.reports)), "followup": float(q.followup)}
 
 
+def _evidence(q: Query, text: str, doc: str) -> dict[str, float]:
+    """What a candidate's words say to the question's beyond similarity: both negate or only the question
+    ("not rented" → NU, not RR), a bound it states holds the question's count or not ("6 rooms" →
+    "more than four"), and how likely the router finds its report (1 when routing did not weigh reports)."""
+    asks_no = negated(q.text)
+    says_no = negated(text)
+    fits, misses = number_fit(numbers(q.text, {c.raw.lower() for c in q.codes} | {c.key.lower() for c in q.codes}),
+                              text)
+    return {"negation_agree": float(asks_no and says_no), "negation_miss": float(asks_no and not says_no),
+            "number_fit": fits, "number_miss": misses,
+            "route": q.routing.get(doc, 0.0) if q.routing else 1.0}
+
+
 def row_candidates(q: Query, pool: RowPool, contradictions: dict[str, tuple[str, str]], supported: list[bool],
                    settings: Settings) -> list[Candidate]:
     """The pool's rows as candidates; ``contradictions`` maps a row's id to (asked, stated) values and
@@ -73,7 +88,8 @@ def row_candidates(q: Query, pool: RowPool, contradictions: dict[str, tuple[str,
              "lexical": h.lexical / top_lex, "rank": 1 / (1 + n), "is_row": 1.0,
              "row_asks_code": float(q.asks_code), "row_fact": float(q.fact_question),
              "row_target": float(q.target is not None), "rule_score": rule[n], "rule_best": float(n == top),
-             "rule_pass": float(supported[n]), **_question_features(q)}
+             "rule_pass": float(supported[n]), **_question_features(q),
+             **_evidence(q, h.chunk.text, h.chunk.doc_code)}
         out.append(Candidate(hit=Hit(chunk=h.chunk, score=h.score, dense=pool.cell[n], lexical=h.lexical),
                              features=f, contradiction=conflict))
     return out
@@ -103,7 +119,8 @@ def sentence_candidates(q: Query, pool: SentencePool, contradictions: dict[int, 
              "rank": 1 / (1 + order.get(id(h), 0)), "prose_asks_code": float(q.asks_code),
              "prose_target": float(q.target is not None), "unknown": pool.unknown,
              "named_section": float(pool.named_section), "rule_score": rule[i], "rule_best": float(i == top),
-             "rule_pass": float(dense[i] >= bar(pool, i, settings)), **_question_features(q)}
+             "rule_pass": float(dense[i] >= bar(pool, i, settings)), **_question_features(q),
+             **_evidence(q, sentence, h.chunk.doc_code)}
         # Its closest neighbours in the same passage are quoted with it, as a reader would want them.
         near = tuple(pool.pairs[j][1] for sc, j in ranked[:3] if j != i and pool.pairs[j][0] is h
                      and sc >= rule[i] - settings.sentence_margin)
@@ -138,6 +155,15 @@ class Logistic(BaseModel):
                    intercept=float(model.intercept_[0]))
 
 
+def relative(vectors: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Each candidate's features, then each one's gap to the question's best value, then whether it has
+    that best value: which candidate wins is decided among one question's candidates, so the ranking
+    model sees how a candidate stands among them, not only its raw scores."""
+    best = [max(col) for col in zip(*vectors, strict=True)]
+    return [[*v, *(x - b for x, b in zip(v, best, strict=True)), *(float(x >= b) for x, b in zip(v, best, strict=True))]
+            for v in vectors]
+
+
 def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -161,14 +187,13 @@ class Ranker(BaseModel):
     @classmethod
     def abstaining(cls) -> Ranker:
         """A model that answers nothing: collecting candidates for a first fit needs no fitted model."""
-        zero = Logistic(mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES), coef=[0.0] * len(FEATURES),
-                        intercept=0.0)
-        return cls(rank=zero, answer=zero.model_copy(update={"mean": zero.mean + [0.0, 0.0],
-                                                             "scale": zero.scale + [1.0, 1.0],
-                                                             "coef": zero.coef + [0.0, 0.0]}), threshold=2.0)
+        def zero(n: int) -> Logistic:
+            return Logistic(mean=[0.0] * n, scale=[1.0] * n, coef=[0.0] * n, intercept=0.0)
+
+        return cls(rank=zero(3 * len(FEATURES)), answer=zero(len(FEATURES) + 2), threshold=2.0)
 
     def scores(self, vectors: Sequence[Sequence[float]]) -> list[float]:
-        return [self.rank.logit(v) for v in vectors]
+        return [self.rank.logit(v) for v in relative(vectors)] if vectors else []
 
     def top(self, vectors: Sequence[Sequence[float]]) -> tuple[int, float]:
         """The best candidate's position and the probability that it answers (-1, 0.0 when none)."""
@@ -218,7 +243,7 @@ def fit(questions: list[tuple[list[list[float]], list[int], bool]], fitted_on: l
     answered = [(v, y) for v, y, _ in questions if any(y)]
     if not answered or all(all(y) for _, y in answered):
         raise ValueError("cannot fit the selector: it needs questions where some candidates answer and some don't")
-    rank = Logistic.fit([x for v, _ in answered for x in v], [t for _, y in answered for t in y], c)
+    rank = Logistic.fit([x for v, _ in answered for x in relative(v)], [t for _, y in answered for t in y], c)
     stub = Ranker(rank=rank, answer=rank, threshold=0.0)
     tops, wins = [], []
     for v, y, _ in questions:

@@ -17,6 +17,7 @@ import numpy as np
 from .codes import find_codes
 from .config import ROOT
 from .evaluate import EvalItem, load_items
+from .ingest import SUFFIXES
 from .query import parse
 from .route import FEATURES, PARAMS_FILE, Bin, FitSet, Router, RouterParams, decide, probabilities, save_params
 
@@ -51,7 +52,7 @@ def question_sets(router: Router, root: Path = ROOT) -> list[Labelled]:
             multi.gold.append(gold)
     sets.append(multi)
     for folder in sorted(ev.glob("heldout*")):
-        (report,) = [p.stem.upper() for p in (folder / "reports").iterdir() if p.suffix in (".txt", ".md")]
+        (report,) = [p.stem.upper() for p in (folder / "reports").iterdir() if p.suffix.lower() in SUFFIXES]
         items = load_items(folder / "questions.jsonl")
         sets.append(Labelled(folder.name, items, [report] * len(items)))
     return sets

@@ -3,6 +3,7 @@ phrase a question word asks for, exclusions, contrasting values (left/right…),
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -112,3 +113,63 @@ def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
 
 # "how does IRE work", "how is 0600T done": what the procedure is, which its descriptor and the next sentence say.
 HOW_IT_WORKS = re.compile(r"\bhow (does|do|is|are) (\w+ ){1,3}(work|done|performed)\b", re.I)
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` negates something ("no imaging", "not rented", "nothing wasted", "without…"):
+    a question that does is answered by a passage that does too (JZ "zero … discarded", not JW)."""
+    words = lexicon().negation
+    return any(t in words or t.endswith("n't") for t in re.findall(r"w/o|[a-z']+", text.lower()))
+
+
+def _numerals(text: str) -> str:
+    """``text`` with number words as digits ("two, three, or four" → "2, 3, or 4")."""
+    words = lexicon().number_words
+    return re.sub(r"\b[a-z]+\b", lambda m: words.get(m.group(0), m.group(0)), text.lower())
+
+
+NUMBER = r"(\d{1,3}(?:\.\d+)?)"
+# The ways a billing passage bounds a count or a time: "16 to 37 minutes", "30-39", "40 minutes or more",
+# "at least 30", "more than four", "fewer than 8", "two, three, or four".
+RANGES = (
+    (re.compile(rf"(?<![\w.]){NUMBER}\s*(?:to|through|-|–)\s*{NUMBER}(?![\w.])"), lambda a, b: (a, b)),
+    (re.compile(rf"\b(?:at least|a minimum of|minimum of|no less than)\s+{NUMBER}(?![\w.])"),
+     lambda a: (a, math.inf)),
+    (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or more|or greater|or longer|or above|and over|or over)\b"),
+     lambda a: (a, math.inf)),
+    (re.compile(rf"\b(?:more than|greater than|over|exceeding|exceeds|beyond)\s+{NUMBER}(?![\w.])"),
+     lambda a: (a + 1e-6, math.inf)),
+    (re.compile(rf"\b(?:fewer than|less than|under|below)\s+{NUMBER}(?![\w.])"), lambda a: (-math.inf, a - 1e-6)),
+    (re.compile(rf"\b(?:up to|no more than|at most|a maximum of)\s+{NUMBER}(?![\w.])"), lambda a: (-math.inf, a)),
+    (re.compile(rf"(?<![\w.]){NUMBER}(?:,\s*{NUMBER})*,?\s+(?:or|and)\s+{NUMBER}(?![\w.])"),
+     lambda *xs: (min(x for x in xs if x is not None), max(x for x in xs if x is not None))),
+)
+
+
+def ranges(text: str) -> list[tuple[float, float]]:
+    """The numeric bounds ``text`` states (see RANGES); a code range ("00790-00797") is no bound."""
+    out = []
+    for pattern, make in RANGES:
+        for m in pattern.finditer(_numerals(text)):
+            values = [float(g) if g is not None else None for g in m.groups()]
+            lo, hi = make(*values)
+            if lo <= hi:
+                out.append((lo, hi))
+    return out
+
+
+def numbers(text: str, codes: set[str]) -> list[float]:
+    """The counts and amounts a question gives ("42 min", "6 rooms"), not the codes it names ("mod 25")."""
+    return [float(n) for n in re.findall(rf"(?<![\w.]){NUMBER}(?![\w.])", _numerals(text)) if n not in codes]
+
+
+def number_fit(asked: list[float], text: str) -> tuple[float, float]:
+    """(fits, misses): whether a bound ``text`` states holds one of the question's numbers, or it states
+    bounds and none does (40 minutes "or more" for "42 min"; not "30-39" for it)."""
+    if not asked:
+        return 0.0, 0.0
+    bounds = ranges(text)
+    if not bounds:
+        return 0.0, 0.0
+    fits = any(lo <= n <= hi for n in asked for lo, hi in bounds)
+    return float(fits), float(not fits)

@@ -9,7 +9,7 @@ from conftest import MULTI_FILES
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
 from assistant.query import parse
-from assistant.signals import PRESENCE, answer_type, enumerates_payers
+from assistant.signals import PRESENCE, answer_type, enumerates_payers, negated, number_fit, numbers, ranges
 from assistant.vocab import Catalog, long_form, tokenize
 
 
@@ -82,6 +82,24 @@ def test_quantity_question_is_not_a_payment_question(catalog):
     assert "payment amounts" not in parse("how much product was injected in the example", catalog).topics
     assert "payment amounts" in parse("how much does medicare pay for 0600t", catalog).topics
     assert "MUEs" in parse("how many units of 0600t can i bill", catalog).topics
+
+
+@pytest.mark.parametrize("question", ["pt switched to the every 6 wk schedule, how many units now",
+                                      "how many units did the lab bill in the case",
+                                      "did 40 min of exercise, how many units"])
+def test_a_count_of_units_is_not_a_question_about_their_limit(catalog, question):
+    # A report computes units (1 mg per unit, the 8-minute rule); only a limit on them is an MUE question.
+    assert "MUEs" not in parse(question, catalog).topics
+
+
+@pytest.mark.parametrize("question", ["mue for 0600t", "max units of 0441t per day", "units per day limit for 0581t"])
+def test_a_limit_on_units_is_an_mue_question(catalog, question):
+    assert "MUEs" in parse(question, catalog).topics
+
+
+def test_a_rate_that_is_not_money_is_not_a_payment_question(catalog):
+    assert "payment amounts" not in parse("bilevel device without a backup rate, which code", catalog).topics
+    assert "payment amounts" in parse("bcbs reimbursement rate for 0600t", catalog).topics
 
 
 def test_pointing_back_keeps_the_earlier_question(catalog):
@@ -242,3 +260,32 @@ def test_a_question_naming_a_tables_heading_asks_for_its_kind_of_code(radiology,
     assert q.target == target
     if target:
         assert q.intent == "list"
+
+
+@pytest.mark.parametrize("text, bounds", [
+    ("16 to 37 minutes", [(16, 37)]),
+    ("40 minutes or more of total time", [(40, float("inf"))]),
+    ("at least 30 minutes", [(30, float("inf"))]),
+    ("Medical direction of two, three, or four concurrent procedures", [(2, 4)]),
+    ("the 00790-00797 range", []),  # a code range bounds nothing
+    ("Injection, aflibercept, 1 mg", []),
+])
+def test_bounds_a_passage_states(text, bounds):
+    assert ranges(text) == bounds
+
+
+def test_a_count_in_the_question_fits_the_bound_that_holds_it():
+    asked = numbers("doc was juggling 6 rooms at the same time, what modifier", set())
+    assert asked == [6.0]
+    assert number_fit(asked, "Medical supervision of more than four concurrent procedures") == (1.0, 0.0)
+    assert number_fit(asked, "Medical direction of two, three, or four concurrent procedures") == (0.0, 1.0)
+    assert number_fit(asked, "Use when the anesthesiologist is present for induction") == (0.0, 0.0)
+    # The codes a question names are not counts: "mod 95 on 90837" gives none.
+    assert numbers("mod 95 on 90837", {"95", "90837"}) == []
+
+
+@pytest.mark.parametrize("text, negates", [("nurse anesthetist working solo, no MD overseeing", True),
+                                           ("knee tap w/o imaging", True), ("we didn't waste any", True),
+                                           ("with ultrasound guidance", False), ("known osteoarthritis", False)])
+def test_negation_words(text, negates):
+    assert negated(text) is negates

@@ -9,7 +9,7 @@ import pytest
 
 from assistant import fitting
 from assistant.errors import IndexFileError
-from assistant.rank import FEATURES, MODEL_FILE, Ranker, fit
+from assistant.rank import FEATURES, MODEL_FILE, Ranker, fit, relative
 
 
 def _vec(**values: float) -> list[float]:
@@ -119,3 +119,21 @@ def test_eval_loro_command_prints_both_arms_and_refits(embedder, monkeypatch, tm
     assert "fitted selector, leave-one-report-out" in out and "hand-set rules" in out
     assert re.search(r"^\s+dev\s+57\s+\d+\.\d%", out, re.M) and re.search(r"^\s+multi\s+40\s", out, re.M)
     assert Ranker.load(saved).fitted_on == ["dev", "multi"]
+
+
+def test_each_candidate_is_seen_beside_the_best_of_its_question():
+    # Raw values, then the gap to the question's best value, then whether it has that best value.
+    rows = relative([[0.2, 1.0], [0.5, 0.0]])
+    assert rows[0] == [0.2, 1.0, -0.3, 0.0, 0.0, 1.0]
+    assert rows[1] == [0.5, 0.0, 0.0, -1.0, 1.0, 0.0]
+
+
+def test_the_same_similarity_ranks_differently_among_different_rivals():
+    """Relative features let a fitted model prefer the question's best candidate even when its raw score
+    is lower than a losing candidate's elsewhere: what wins is decided within a question."""
+    questions = []
+    for top, other in ((0.9, 0.8), (0.5, 0.4), (0.3, 0.2)):
+        questions += [([_vec(dense=top), _vec(dense=other)], [1, 0], True)] * 4
+    ranker = fit(questions, fitted_on=["a"])
+    assert ranker.top([_vec(dense=0.35), _vec(dense=0.25)])[0] == 0
+    assert ranker.top([_vec(dense=0.7), _vec(dense=0.85)])[0] == 1

@@ -135,3 +135,20 @@ def test_a_question_naming_only_a_code_several_reports_list_is_not_routed(multi_
     assert not route.confident and "several reports" in route.reason
     ans = multi_bot.ask("mod 62")
     assert {"0600T", "0441T"} <= {c.document for c in ans.citations}
+
+
+@pytest.mark.slow
+def test_an_unsure_route_still_answers_from_the_report_the_question_names(heldout_bot):
+    """"intravitreal" is a title word of 67028 alone; the router is unsure (another report's payer prose
+    is close), yet no answer may quote a report the question's words rule out."""
+    route = _route(heldout_bot, "does aetna cover intravitreal shots")
+    assert not route.confident and route.ranked[0].report == "67028" and route.ranked[0].named
+    answer = heldout_bot.ask("does aetna cover intravitreal shots")
+    assert {c.document for c in answer.citations} <= {"67028"}
+
+
+@pytest.mark.slow
+def test_a_code_asked_for_a_situation_that_mentions_payment_is_not_a_payment_question(heldout_bot):
+    # "pay" describes the situation; the question asks for a modifier (GA), which a row may give.
+    answer = heldout_bot.ask("pt signed the form saying they will pay if medicare denies the visits, what modifier")
+    assert answer.answered and "GA" in answer.text
