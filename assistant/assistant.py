@@ -18,7 +18,8 @@ from .query import Query, parse
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .retrieve import Retriever
 from .route import Route, Router, load_params
-from .select import Selector, query_views, row_types, rule_scores
+from .rules import RuleSelector, rule_scores
+from .select import query_views, row_types
 from .signals import contradicts, shared
 from .vocab import Catalog
 
@@ -45,7 +46,7 @@ class Assistant:
         for f in index.manifest.findings:
             self.findings.setdefault(f.chunk_id, []).append(f)
         self.retriever = Retriever(index, embedder, settings.mode)
-        self.select = Selector(settings, docs, index, self.catalog, self.retriever, embedder)
+        self.select = RuleSelector(settings, docs, index, self.catalog, self.retriever, embedder)
         self.rebuilt: str | None = None
         self._ranker: Ranker | None = None
         # Called with (query, scope, candidates) each time the fitted selector decides (eval collects them).

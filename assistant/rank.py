@@ -19,7 +19,8 @@ from .config import Settings
 from .errors import IndexFileError
 from .models import Hit
 from .query import Query
-from .select import RowPool, SentencePool, bar, rule_scores
+from .rules import bar, rule_scores
+from .select import RowPool, SentencePool
 from .signals import negated, number_fit, numbers
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "selector.json"

@@ -1,14 +1,13 @@
-"""Evidence selection: the row or sentences that answer a question without an exact code, or none.
+"""Evidence candidates: the rows and sentences that might answer a question without an exact code.
 
-Sits between retrieval (ranked chunks) and the answer templates: it scores candidate rows by their
-closest cell and prose by its sentences, and decides whether the best of them is close enough to be
-an answer at all.
+Sits between retrieval (ranked chunks) and the choice of an answer: it gathers candidate rows with their
+closest cell's similarity and prose sentences one by one, each with the signals that say whether it
+answers (word coverage, labels, the kind of phrase asked for). Which one answers, if any, is decided by
+the hand-set rules (`rules.py`) or the fitted selector (`rank.py`).
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
 import re
 from collections.abc import Callable
@@ -23,11 +22,9 @@ from .query import ABBREVIATIONS, Query
 from .retrieve import Retriever
 from .signals import (
     ALTERNATIVE,
-    DEFINITION_WORDS,
     EXAMPLE_NAMES,
     EXCLUSION,
     EXCLUSION_MARKERS,
-    HOW_IT_WORKS,
     NAMES_EXAMPLE,
     PRESENCE,
     QUESTION_ABOUT_REPORT,
@@ -76,23 +73,6 @@ class SentencePool(NamedTuple):
     asked: set[str]
 
 
-def bar(pool: SentencePool, i: int, st: Settings) -> float:
-    """The similarity the hand-set rules ask of sentence ``i``: lowest for a field named by its label,
-    lower when it holds every asked word (or the asked kind of phrase in a named section) or one of them."""
-    return (st.min_dense_label if pool.labelled[i] else
-            st.min_dense_all_words if pool.every_word[i] or pool.typed_answer[i] else
-            st.min_dense if pool.overlap[i] else st.min_dense_no_overlap)
-
-
-def rule_scores(pool: SentencePool, st: Settings) -> list[tuple[float, int]]:
-    """(hand-set score, position) of every sentence a question may be answered by, best first: similarity
-    plus word coverage, the asked kind of phrase and a named label, less self-reference and payer lists."""
-    return sorted(((pool.sims[i] + st.coverage_weight * pool.cover[i] + st.answer_type_weight * pool.typed_kind[i]
-                    - st.self_reference_penalty * ((i in pool.enumerating) + pool.self_reference[i])
-                    + st.label_weight * pool.label[i], i)
-                   for i in range(len(pool.pairs)) if i not in pool.listing), reverse=True)
-
-
 def query_views(q: Query) -> list[str]:
     """The texts a question is embedded as: its retrieval text, and the same without the report codes
     it names when anything is left (within the named report its code says nothing, yet a short sentence
@@ -110,7 +90,7 @@ def row_types(target: str | None) -> str | tuple[str, ...] | None:
 
 
 class Selector:
-    """Chooses evidence among an index's chunks for questions that name no code."""
+    """Gathers evidence candidates among an index's chunks for questions that name no code."""
 
     def __init__(self, settings: Settings, docs: list[Document], index: Index, catalog: Catalog,
                  retriever: Retriever, embedder: Embedder) -> None:
@@ -189,23 +169,6 @@ class Selector:
         limit = max(2, len(candidates) / 2)
         return {t for t in words if len(postings.get(t, set()) & chosen) < limit}
 
-    def supported(self, q: Query, hit: Hit, candidates: list[Chunk]) -> bool:
-        """Whether a passage found without an exact code is close enough to count as the answer.
-
-        Sharing a distinctive word with the question lowers the similarity needed; a table row
-        offered as the code for a situation must share one, or be near-identical in meaning.
-        """
-        terms = self.discriminative(q, candidates)
-        found = shared(terms, self.tokens(hit.chunk))
-        typed = terms & set(tokenize(q.asked_text))
-        if typed and typed <= found:
-            # Every distinctive word the user typed is in the passage ("which one is the primary").
-            return hit.dense >= self.settings.min_dense_all_words
-        if found:
-            return hit.dense >= self.settings.min_dense
-        need = self.settings.min_dense_row if hit.chunk.kind == "row" else self.settings.min_dense_no_overlap
-        return hit.dense >= need
-
     def idf(self, term: str) -> float:
         n = len(self.index.chunks)
         return math.log((n + 1) / (self.catalog.df.get(term, 0) + 1))
@@ -217,72 +180,6 @@ class Selector:
         total = sum(self.idf(t) * w for t, w in terms.items())
         found = sum(self.idf(t) * w for t, w in terms.items() if t in found_terms)
         return found / total if total else 0.0
-
-    @functools.cache  # noqa: B019 (one Selector per loaded index; the cache lives as long as it)
-    def _title_words(self) -> tuple[set[tuple[str, str]], set[str]]:
-        """Word pairs of every report title, and shorthand spelling out a title's words ("ire")."""
-        titles = list(self.catalog.titles.values())
-        pairs = {pair for d in self.docs for pair in itertools.pairwise(tokenize(d.title))}
-        abbrs = {t for abbr, full in ABBREVIATIONS.items() if any(set(tokenize(full)) <= t for t in titles)
-                 for t in tokenize(abbr)}
-        return pairs, abbrs
-
-    def section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
-        """For "give me the clinical example" with nothing more specific, the section's first sentences:
-        a vignette read from its start, not the one sentence that happens to score best."""
-        from .query import INTENT_HINTS
-
-        if q.intent != "clinical_context" or not label_match(hit.chunk, "", asked):
-            return None
-        generic = set(tokenize(INTENT_HINTS[q.intent])) | stems(frozenset({"example", "scenario", "vignette", "case",
-                                                                           "sample"}))
-        # A report's title, named ("…for irreversible electroporation"), says which vignette, not what in it;
-        # its words asked one by one ("what level was injected") do narrow the question.
-        words = tokenize(q.text)
-        title_pairs, title_abbrs = self._title_words()
-        named = {t for pair in itertools.pairwise(words) if pair in title_pairs for t in pair} | title_abbrs
-        # Words the report never uses ("how big", "pt age") can't pick a sentence: the vignette's opening,
-        # which introduces the patient and the finding, is the best the report offers.
-        known = self.vocabulary({hit.chunk.doc_code})
-        if {t for t in words if t in known} - generic - named - {code_key(r).lower() for r in q.reports}:
-            return None
-        first = next(c for c in self.index.chunks if c.kind == "prose" and c.doc_code == hit.chunk.doc_code
-                     and c.section == hit.chunk.section)
-        return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), sentences(first.text)[:2]
-
-    def definition(self, q: Query, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
-        """For "what is 0600T", "how does IRE work" or "which report covers IRE" and nothing more: the
-        closest sentence that names the report's code (its descriptor), with the sentence after it, which
-        says what the procedure does."""
-        if not (q.intent in ("definition", "reports") or HOW_IT_WORKS.search(q.text)):
-            return None
-        asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS)
-        # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
-        titled = [code for code, words in self.catalog.titles.items() if asked and asked <= words]
-        reports = q.reports or (tuple(titled) if not q.codes and not q.unknown else ())
-        if len(reports) != 1:
-            return None
-        code = reports[0]
-        generic = stems(DEFINITION_WORDS) | {code_key(code).lower()} | self.catalog.titles.get(code, set())
-        generic |= {a for a, docs in self.catalog.names.items() if docs == {code}}
-        if set(tokenize(q.text)) - generic:
-            return None
-        # A descriptor has the code as its subject ("CPT code 0441T reports…"); "As a Category III code,
-        # 0441T tracks…" names it in passing, and is the choice only when no sentence is a descriptor.
-        subject = re.compile(rf"^(?:(?:CPT|HCPCS)(?: code)?\s+)?{re.escape(code)}\b", re.I)
-        naming = re.compile(rf"\b{re.escape(code)}\b", re.I)
-        # "What is" is answered by the report's first descriptor (its summary opens with it); "how does it
-        # work" by the descriptor closest to the question, whose next sentence says how.
-        if not HOW_IT_WORKS.search(q.text):
-            ranked = sorted(ranked, key=lambda p: self._position[p[0].chunk.id])
-        found = next((p for p in ranked if subject.search(p[1])), None) or next(
-            (p for p in ranked if naming.search(p[1])), None)
-        if found is None:
-            return None
-        hit, sentence = found
-        rest = sentences(hit.chunk.text)
-        follow = rest[rest.index(sentence) + 1:][:1]
-        return Hit(chunk=hit.chunk, score=1.0, dense=1.0, exact=True), [sentence, *follow]
 
     def excluded(self, q: Query, sentence: str) -> str | None:
         """The exclusion phrase of ``sentence`` ("other than the liver or prostate") when a distinctive
@@ -296,13 +193,6 @@ class Selector:
         spans = [m.group(0) for m in EXCLUSION.finditer(sentence)]
         ruled_out = terms & {t for s in spans for t in tokenize(s)} - set(tokenize(EXCLUSION.sub(" ", sentence)))
         return next((s for s in spans if ruled_out & set(tokenize(s))), None)
-
-    def strength(self, q: Query, scope: set[str], *candidates: tuple[Hit, str]) -> list[float]:
-        """Similarity plus the share of the question's typed distinctive words each text holds: one scale
-        for a row (its closest cell) and a sentence, so the closer of the two answers."""
-        typed = self.discriminative(q, self.chunks(scope)) & set(tokenize(q.asked_text))
-        weights = {t: 1.0 for t in typed}
-        return [hit.dense + self.settings.coverage_weight * self.coverage(weights, text) for hit, text in candidates]
 
     def names_all(self, q: Query, chunk: Chunk, sentence: str) -> bool:
         """Whether ``sentence`` with its report's title holds every distinctive word the user typed: the
@@ -347,37 +237,6 @@ class Selector:
         name = [self.coverage(weights, h.chunk.description) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, conflicting=conflicting,
                        weights=weights, typed=typed)
-
-    def best_row(self, q: Query, keep, rows: list[Chunk]) -> tuple[Hit | None, Hit | None]:
-        """The row closest to a described situation, and the row closer still that states another value
-        than the one asked ("right" for "left kidney"), if the report has none stating the asked one.
-
-        Candidates come from hybrid search; each is then scored by its closest cell too (a "When to
-        Use" cell alone matches a situation better than the whole row with its code and column names).
-        """
-        pool = self.row_pool(q, keep, rows)
-        if pool is None:
-            return None, None
-        hits, best_cell, conflicting, weights, typed = pool.hits, pool.cell, pool.conflicting, pool.weights, pool.typed
-        bonus, named = self.settings.row_coverage_weight, self.settings.row_name_weight
-        scored = sorted(((best_cell[n] + bonus * pool.cover[n] + named * pool.name[n], n)
-                         for n in range(len(hits))), reverse=True)
-
-        def pick(n: int) -> Hit:
-            return Hit(chunk=hits[n].chunk, score=hits[n].score, dense=best_cell[n], lexical=hits[n].lexical)
-
-        fitting = [n for _, n in scored if hits[n].chunk.id not in conflicting]
-        top = scored[0][1]
-        if fitting and fitting[0] == top:
-            return pick(top), None
-        # Below a row stating another value, one stating the asked value answers if it also holds every
-        # asked word the other does ("right knee oa": M17.11 over bilateral M17.0; not a "left" nerve
-        # lesion for a left kidney).
-        held = shared(set(weights), self.tokens(hits[top].chunk)) & typed
-        for n in fitting:
-            if states(q.asked_text, embed_text(hits[n].chunk)) and held <= shared(held, self.tokens(hits[n].chunk)):
-                return pick(n), None
-        return None, pick(top)
 
     def sentence_pool(self, q: Query, scope: set[str], naming: set[str] | None = None) -> SentencePool | None:
         """Sentences of the prose passages closest to the question, each with the signals that say whether
@@ -466,31 +325,3 @@ class Selector:
             typed_answer=[named_section and k and known == typed_terms for k in typed_kind],
             unknown=len(typed_terms - known) / len(typed_terms) if typed_terms else 0.0,
             named_section=named_section, asked=asked)
-
-    def best_sentences(self, q: Query, scope: set[str],
-                       naming: set[str] | None = None) -> tuple[Hit, list[str]] | None:
-        """The prose passage and its one to three sentences closest to the question, if close enough
-        (hand-set weights and bars: the rule-based selector)."""
-        pool = self.sentence_pool(q, scope, naming)
-        if pool is None:
-            return None
-        st, pairs = self.settings, pool.pairs
-        scored = rule_scores(pool, st)
-        best_score, best_i = scored[0]
-        hit, sentence = pairs[best_i]
-        opening = self.structural(q, pool, [i for _, i in scored])
-        if opening is not None:
-            return opening
-        dense = max(pool.sims[best_i], pool.scoped[best_i])  # the bar below was measured with the code in
-        labelled = pool.labelled[best_i]
-        # A field the question names by its label is the answer however its value is worded.
-        if dense < bar(pool, best_i, st):
-            return None
-        quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
-                               and sc >= best_score - st.sentence_margin]
-        return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical, exact=labelled), quotes
-
-    def structural(self, q: Query, pool: SentencePool, order: list[int]) -> tuple[Hit, list[str]] | None:
-        """Answers the format itself gives: a vignette read from its start, or a report's descriptor."""
-        hit = pool.pairs[order[0]][0]
-        return self.section_opening(q, hit, pool.asked) or self.definition(q, [pool.pairs[i] for i in order])
