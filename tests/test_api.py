@@ -53,11 +53,12 @@ def test_offline_switches_are_set():
 def test_import_assistant_is_light():
     code = (
         "import assistant, sys; "
-        "print('sentence_transformers' in sys.modules, 'torch' in sys.modules, 'gradio' in sys.modules)"
+        "print('sentence_transformers' in sys.modules, 'torch' in sys.modules, 'gradio' in sys.modules, "
+        "'onnxruntime' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "False", "False"], out.stdout
+    assert out.stdout.split() == ["False", "False", "False", "False"], out.stdout
 
 
 def test_public_api():
