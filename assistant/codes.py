@@ -8,6 +8,7 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from .ingest import code_key
+from .lexicon import lexicon
 from .models import CodeType
 from .vocab import ENGLISH_TWO_LETTER, Catalog
 
@@ -75,9 +76,14 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
                         and "modifier" not in catalog.types.get(tok.group(0).upper(), set())):
                     continue
                 add(tok.group(0).upper(), tok.group(0), "modifier", (s, s + 2), True)
+    units = lexicon().quantity_units
     for m in TWO_CHAR_RE.finditer(text):
         tok = m.group(1)
         if taken(m):
+            continue
+        # "only got 25 min in", "40 units": a number with a unit is a quantity, not modifier 25.
+        after = re.match(r"\s*([a-z%]+)", text[m.end():].lower())
+        if tok.isdigit() and after and after.group(1) in units:
             continue
         is_word = tok.isalpha() and tok.lower() in ENGLISH_TWO_LETTER and not tok.isupper()
         key = tok.upper()

@@ -127,6 +127,8 @@ class LexiconFile(BaseModel):
     spine_regions: Phrases
     negation: Words
     number_words: Phrases
+    quantity_units: Words
+    numbered_axes: Words
 
     @model_validator(mode="after")
     def _consistent(self) -> LexiconFile:
@@ -172,6 +174,8 @@ class Lexicon:
     spine_level_re: re.Pattern[str]
     negation: frozenset[str]
     number_words: Mapping[str, str]
+    quantity_units: frozenset[str]
+    numbered_axes: frozenset[str]
 
     @classmethod
     def from_file(cls, data: LexiconFile) -> Lexicon:
@@ -205,6 +209,8 @@ class Lexicon:
                                       rf"(?:\s*-\s*[{letters}]?([1-9]|1[0-2]))?(?![\w.])"),
             negation=frozenset(data.negation.words),
             number_words=MappingProxyType(dict(data.number_words.entries)),
+            quantity_units=frozenset(data.quantity_units.words),
+            numbered_axes=frozenset(data.numbered_axes.words),
         )
 
 

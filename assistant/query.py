@@ -133,9 +133,11 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         fixed = re.sub(rf"\b{alias}\b", name, fixed, flags=re.I)
     text = re.sub(r"\s+", " ", fixed).strip()
     low = text.lower()
-    expansions = tuple(full for abbr, full in lex.abbreviations.items()
-                       if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
     defined = [a for a in catalog.aliases if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low)]
+    # Letters a report spells out mean what it says they mean ("durable medical equipment (DME)"), before
+    # the lexicon's reading of them (an eye report's "diabetic macular edema").
+    expansions = tuple(catalog.aliases.get(abbr, full) for abbr, full in lex.abbreviations.items()
+                       if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
     expansions += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
     expansions += tuple(lex.topic_words[name] for name, (ask, _) in lex.topics.items() if name in lex.topic_words

@@ -21,7 +21,7 @@ from .models import Hit
 from .query import Query
 from .rules import bar, rule_scores
 from .select import RowPool, SentencePool
-from .signals import negated, number_fit, numbers
+from .signals import counts_asked, negated, number_fit
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "selector.json"
 
@@ -64,8 +64,7 @@ def _evidence(q: Query, text: str, doc: str) -> dict[str, float]:
     "more than four"), and how likely the router finds its report (1 when routing did not weigh reports)."""
     asks_no = negated(q.text)
     says_no = negated(text)
-    fits, misses = number_fit(numbers(q.text, {c.raw.lower() for c in q.codes} | {c.key.lower() for c in q.codes}),
-                              text)
+    fits, misses = number_fit(counts_asked(q), text)
     return {"negation_agree": float(asks_no and says_no), "negation_miss": float(asks_no and not says_no),
             "number_fit": fits, "number_miss": misses,
             "route": q.routing.get(doc, 0.0) if q.routing else 1.0}

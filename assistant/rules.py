@@ -17,7 +17,7 @@ from .ingest import code_key, sentences
 from .models import Chunk, Hit
 from .query import ABBREVIATIONS, Query
 from .select import Selector, SentencePool
-from .signals import DEFINITION_WORDS, HOW_IT_WORKS, label_match, shared, states
+from .signals import DEFINITION_WORDS, HOW_IT_WORKS, counts_asked, label_match, number_fit, shared, states
 from .vocab import stems, tokenize
 
 
@@ -36,6 +36,17 @@ def rule_scores(pool: SentencePool, st: Settings) -> list[tuple[float, int]]:
                     - st.self_reference_penalty * ((i in pool.enumerating) + pool.self_reference[i])
                     + st.label_weight * pool.label[i], i)
                    for i in range(len(pool.pairs)) if i not in pool.listing), reverse=True)
+
+
+def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str]) -> list[tuple[float, int]]:
+    """``scored`` (best first) with the best candidate whose stated bound holds the question's number moved
+    to the front, when the closest one states bounds that hold none ("doc spent 42 min, still a 4?": the
+    row "40 minutes or more", not "30-39 minutes"; "6 rooms at once": "more than four", not "two to four")."""
+    counts = counts_asked(q)
+    if not counts or not scored or not number_fit(counts, texts[scored[0][1]])[1]:
+        return scored
+    holding = next((pair for pair in scored if number_fit(counts, texts[pair[1]])[0]), None)
+    return scored if holding is None else [holding, *(p for p in scored if p is not holding)]
 
 
 class RuleSelector(Selector):
@@ -146,6 +157,7 @@ class RuleSelector(Selector):
         bonus, named = self.settings.row_coverage_weight, self.settings.row_name_weight
         scored = sorted(((best_cell[n] + bonus * pool.cover[n] + named * pool.name[n], n)
                          for n in range(len(hits))), reverse=True)
+        scored = bound_first(q, scored, [embed_text(h.chunk) for h in hits])
 
         def pick(n: int) -> Hit:
             return Hit(chunk=hits[n].chunk, score=hits[n].score, dense=best_cell[n], lexical=hits[n].lexical)
@@ -171,7 +183,7 @@ class RuleSelector(Selector):
         if pool is None:
             return None
         st, pairs = self.settings, pool.pairs
-        scored = rule_scores(pool, st)
+        scored = bound_first(q, rule_scores(pool, st), [s for _, s in pairs])
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
         opening = self.structural(q, pool, [i for _, i in scored])

@@ -73,9 +73,24 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
 
 
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}
+
+
+def _numbered(text: str) -> dict[str, set[str]]:
+    """Word → the values it is numbered with in ``text`` ("type 2 diabetes" → {"type": {"2"}}; "Level IV"
+    → {"level": {"4"}}), for the words of ``numbered_axes`` (lexicon)."""
+    words = lexicon().numbered_axes
+    found: dict[str, set[str]] = {}
+    for m in re.finditer(r"\b([a-z]+)\s+(\d{1,2}[a-z]?|[ivx]{1,4})\b", text.lower()):
+        if m.group(1) in words:
+            found.setdefault(m.group(1), set()).add(ROMAN.get(m.group(2), m.group(2)))
+    return found
+
+
 def contradicts(asked: str, text: str) -> tuple[str, str] | None:
     """(asked value, stated value) when ``text`` states a value of an axis the question also names,
-    but not the asked one ("left" for "right", "without esophagitis" for "with…"); None otherwise."""
+    but not the asked one ("left" for "right", "without esophagitis" for "with…", "type 2" for
+    "type 1"); None otherwise."""
     said, held = _words(asked), _words(text)
     for axis in lexicon().contrasts:
         if (said & axis) and (held & axis) and not (said & held & axis):
@@ -84,13 +99,19 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
     for (present, word), phrase in sorted(_withs(asked).items()):
         if (not present, word) in stated and (present, word) not in stated:
             return phrase, stated[(not present, word)]
+    values = _numbered(text)
+    for word, wanted in sorted(_numbered(asked).items()):
+        if values.get(word) and not wanted & values[word]:
+            return f"{word} {min(wanted)}", f"{word} {min(values[word])}"
     return None
 
 
 def states(asked: str, text: str) -> bool:
     """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…")."""
     said, held = _words(asked), _words(text)
-    return any(said & held & axis for axis in lexicon().contrasts) or bool(_withs(asked).keys() & _withs(text).keys())
+    values = _numbered(text)
+    return (any(said & held & axis for axis in lexicon().contrasts) or bool(_withs(asked).keys() & _withs(text).keys())
+            or any(wanted & values.get(word, set()) for word, wanted in _numbered(asked).items()))
 
 
 def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:
@@ -161,6 +182,11 @@ def ranges(text: str) -> list[tuple[float, float]]:
 def numbers(text: str, codes: set[str]) -> list[float]:
     """The counts and amounts a question gives ("42 min", "6 rooms"), not the codes it names ("mod 25")."""
     return [float(n) for n in re.findall(rf"(?<![\w.]){NUMBER}(?![\w.])", _numerals(text)) if n not in codes]
+
+
+def counts_asked(q) -> list[float]:
+    """The numbers a question gives, the codes it names left out (``numbers`` for a parsed ``Query``)."""
+    return numbers(q.text, {c.raw.lower() for c in q.codes} | {c.key.lower() for c in q.codes})
 
 
 def number_fit(asked: list[float], text: str) -> tuple[float, float]:

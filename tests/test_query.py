@@ -179,6 +179,19 @@ def test_with_and_without_are_values_of_one_axis():
         "interlaminar", "transforaminal")
 
 
+def test_a_numbered_variant_is_a_value_of_its_word():
+    from assistant.signals import contradicts, states
+
+    row = "E11.65 Type 2 diabetes mellitus with hyperglycemia"
+    assert contradicts("type 1 dm w/ hyperglycemia code", row) == ("type 1", "type 2")
+    assert contradicts("type 2 dm with hyperglycemia", row) is None and states("type 2 dm", row)
+    # Roman numerals count as their number ("Level IV" is level 4); a word not numbered to name a variant
+    # ("pos 11" against "POS 22") is not compared.
+    assert contradicts("level 5 surgical path", "88305 Level IV - Surgical pathology") == ("level 5", "level 4")
+    assert states("level 4 path", "88305 Level IV - Surgical pathology")
+    assert contradicts("pos 11 for this", "Typical site of service: hospital outpatient (POS 22)") is None
+
+
 @pytest.mark.parametrize(("before", "abbr", "expected"), [
     ("a flexible, transoral esophagogastroduodenoscopy", "EGD", "esophagogastroduodenoscopy"),
     ("the contrast", "CT", None),
@@ -289,3 +302,37 @@ def test_a_count_in_the_question_fits_the_bound_that_holds_it():
                                            ("with ultrasound guidance", False), ("known osteoarthritis", False)])
 def test_negation_words(text, negates):
     assert negated(text) is negates
+
+
+def test_a_number_with_a_unit_is_a_quantity_not_a_modifier(catalog):
+    from assistant.codes import find_codes
+
+    assert find_codes("the case took 22 min longer than usual", catalog, None)[0] == []
+    assert find_codes("pt back in his 22 day window", catalog, None)[0] == []
+    assert [c.key for c in find_codes("22 for 0600t when", catalog, None)[0]] == ["22", "0600T"]
+    assert [c.key for c in find_codes("mod 22 min assistant", catalog, None)[0]] == ["22"]
+
+
+def test_the_candidate_whose_bound_holds_the_asked_number_goes_first(catalog):
+    from assistant.rules import bound_first
+
+    texts = ["Office visit, 30-39 minutes of total time", "Office visit, 40 minutes or more of total time",
+             "Office visit, moderate decision making"]
+    scored = [(0.9, 0), (0.8, 2), (0.7, 1)]
+    assert bound_first(parse("doc spent 42 min total, still a 4?", catalog), scored, texts)[0] == (0.7, 1)
+    # The closest one holds the number, or states no bound, or the question gives none: the order stands.
+    assert bound_first(parse("doc spent 35 min total", catalog), scored, texts) == scored
+    assert bound_first(parse("doc spent 42 min total", catalog), [(0.9, 2), (0.7, 1)], texts) == [(0.9, 2), (0.7, 1)]
+    assert bound_first(parse("which visit level", catalog), scored, texts) == scored
+
+
+def test_letters_a_report_defines_mean_what_it_says_before_the_lexicon():
+    report = RADIOLOGY.replace("CPT code 74177 reports a computed tomography (CT) examination",
+                               "Billed by a durable medical equipment (DME) supplier, CPT code 74177 reports a "
+                               "computed tomography (CT) examination")
+    defines = Catalog(parse_report(report, "74177.txt").chunks)
+    assert "durable medical equipment" in parse("taxonomy for dme supplier", defines).expansions
+    assert "diabetic macular edema" not in parse("taxonomy for dme supplier", defines).expansions
+    # Without a report's definition the lexicon's reading stands.
+    plain = Catalog(parse_report(RADIOLOGY, "74177.txt").chunks)
+    assert "diabetic macular edema" in parse("dme injection", plain).expansions
