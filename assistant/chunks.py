@@ -21,13 +21,20 @@ def code_key(code: str) -> str:
     return re.sub(r"[\s.]", "", code).upper()
 
 
-def column_code_type(column: str, first_cell: str) -> CodeType | None:
-    """What kind of code a table holds, from its first column's name, else from the code's shape."""
+def _named_type(column: str) -> CodeType | None:
     name = column.lower()
     for word, kind in (("modifier", "modifier"), ("taxonomy", "taxonomy"), ("icd", "icd10"),
                        ("hcpcs", "hcpcs"), ("cpt", "cpt")):
         if word in name:
             return kind  # type: ignore[return-value]
+    return None
+
+
+def column_code_type(column: str, first_cell: str) -> CodeType | None:
+    """What kind of code a table holds, from its first column's name, else from the code's shape."""
+    named = _named_type(column)
+    if named:
+        return named
     cell = code_key(first_cell)
     if re.fullmatch(r"[0-9A-Z]{2}", cell):
         return "modifier"
@@ -84,18 +91,35 @@ def prose_chunks(code: str, title: str, source: str,
                         section=path, kind="prose", text=body, line=line_no, page=pages[k])
 
 
+def code_column(table: Table) -> int:
+    """The column holding a table's codes: the first, unless it names no kind of code and holds none
+    while a later one does ("Component Test | Individual CPT Code | …")."""
+    if column_code_type(table.columns[0], table.rows[0][0]):
+        return 0
+    for i, (column, cell) in enumerate(zip(table.columns, table.rows[0], strict=False)):
+        if _named_type(column) and column_code_type(column, cell):
+            return i
+    return 0
+
+
 def row_chunks(code: str, title: str, source: str, tables: list[Table]) -> Iterable[Chunk]:
+    """One chunk per table row; its cells start with the code (its column moved first when it isn't),
+    so a row's code and its description are found the same way in every table."""
     for table in tables:
         if not table.rows:
             continue
-        code_type = column_code_type(table.columns[0], table.rows[0][0])
-        label = f"{table.columns[0].lower()} table"
+        at = code_column(table)
+        first = [at, *(i for i in range(len(table.columns)) if i != at)]
+        columns = tuple(table.columns[i] for i in first)
+        code_type = column_code_type(columns[0], table.rows[0][at])
+        label = f"{columns[0].lower()} table"
         pages = table.row_pages or (None,) * len(table.rows)
-        for cells, line_no, page in zip(table.rows, table.row_lines, pages, strict=True):
-            body = " | ".join(cells)
+        for row, line_no, page in zip(table.rows, table.row_lines, pages, strict=True):
+            body = " | ".join(row)
+            cells = tuple(row[i] for i in first if i < len(row))
             yield Chunk(id=_chunk_id(code, table.section, body), doc_code=code, doc_title=title,
                         source=source, section=table.section, kind="row", text=body, line=line_no, page=page,
-                        columns=table.columns, cells=cells, code=cells[0].upper(), code_type=code_type,
+                        columns=columns, cells=cells, code=cells[0].upper(), code_type=code_type,
                         table=label)
 
 

@@ -63,10 +63,12 @@ class Manifest(BaseModel):
 
 def corpus_hash(docs: list[Document]) -> str:
     """The files and what was read from them: a parser that reads the same file differently (a new
-    reader for its format) changes the chunk ids, so the index is rebuilt, not served stale."""
+    reader for its format, a table's code column found elsewhere) changes the chunk ids or the codes
+    rows carry, so the index is rebuilt, not served stale."""
     h = hashlib.sha256()
     for doc in sorted(docs, key=lambda d: d.source):
-        h.update(f"{doc.source}\0{doc.content_hash}\0{','.join(c.id for c in doc.chunks)}\n".encode())
+        read = ",".join(f"{c.id}/{c.code or ''}/{c.code_type or ''}" for c in doc.chunks)
+        h.update(f"{doc.source}\0{doc.content_hash}\0{read}\n".encode())
     return h.hexdigest()
 
 

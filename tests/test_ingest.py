@@ -421,3 +421,39 @@ def test_repeated_row_gets_unique_ids_or_a_warning():
     duplicated = len(ids) != len(set(ids))
     warned = any(i.line == 23 for i in doc.issues)
     assert not duplicated or warned, "two chunks share an id and no warning names line 23"
+
+
+LAB = """Summary & Overview
+CPT 80053: Comprehensive metabolic panel
+CPT code 80053 reports a panel of fourteen chemistry tests.
+Panel Components
+| Component Test | Individual CPT Code | What It Measures |
+|---|---|---|
+| Albumin | 82040 | Main serum protein. |
+| Potassium | 84132 | Heart and muscle function. |
+Coding Specifications
+| Modifier | Description | When to Use |
+|---|---|---|
+91 | Repeat clinical diagnostic laboratory test | Use when the test is repeated the same day. |
+"""
+
+
+def test_a_tables_codes_are_found_in_whichever_column_names_them():
+    doc = parse(LAB, "80053.txt")
+    rows = {c.code: c for c in doc.chunks if c.kind == "row"}
+    assert set(rows) == {"82040", "84132", "91"}
+    potassium = rows["84132"]
+    # The code column comes first and the test's name is its description; the row text stays verbatim.
+    assert potassium.code_type == "cpt" and potassium.description == "Potassium"
+    assert potassium.columns == ("Individual CPT Code", "Component Test", "What It Measures")
+    assert potassium.text == "Potassium | 84132 | Heart and muscle function."
+    assert rows["91"].cells[0] == "91" and rows["91"].code_type == "modifier"
+
+
+def test_reading_a_table_differently_makes_the_index_stale():
+    from assistant.index import corpus_hash
+
+    doc = parse(LAB, "80053.txt")
+    first_column = doc.model_copy(update={"chunks": tuple(
+        c.model_copy(update={"code": c.text.split(" | ")[0].upper()}) if c.kind == "row" else c for c in doc.chunks)})
+    assert corpus_hash([doc]) != corpus_hash([first_column])
