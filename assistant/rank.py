@@ -59,9 +59,10 @@ def _question_features(q: Query) -> dict[str, float]:
 
 
 def _evidence(q: Query, text: str, doc: str) -> dict[str, float]:
-    """What a candidate's words say to the question's beyond similarity: both negate or only the question
-    ("not rented" → NU, not RR), a bound it states holds the question's count or not ("6 rooms" →
-    "more than four"), and how likely the router finds its report (1 when routing did not weigh reports)."""
+    """What a candidate's words say to the question's beyond similarity: whether both negate or only the
+    question does ("no CRNA", "not rented"), whether a bound it states holds the question's count or not
+    ("6 rooms": "more than four" holds it, "two, three, or four" does not), and how likely the router finds
+    its report (1 when routing did not weigh reports)."""
     asks_no = negated(q.text)
     says_no = negated(text)
     fits, misses = number_fit(counts_asked(q), text)
