@@ -158,8 +158,15 @@ class Assistant:
         if q.writing_request and not rows:
             return tpl.abstain(q, "I answer questions about what the reports say, quoting them; I don't write "
                                   "new text.")
-        topic = self._uncovered_topic(q, scope)
+        # A fact about a listed code is looked for in the reports that list it ("kx threshold dollar amount":
+        # the reports listing KX, not any report that gives some amount).
+        where = scope or {r.doc_code for _, r in rows}
+        topic = self._uncovered_topic(q, where)
         if topic:
+            if not scope and rows and len(self.docs) > 1:
+                listing = " and ".join(sorted(where))
+                codes = ", ".join(dict.fromkeys(c.raw.upper().lstrip("-") for c, _ in rows))
+                topic += f" (Looked in the {listing} report{'s' if len(where) > 1 else ''}, which list {codes}.)"
             return tpl.abstain(q, topic)
         if rows:
             hits = [Hit(chunk=r, score=1.0, exact=True) for _, r in rows]

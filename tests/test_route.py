@@ -152,3 +152,14 @@ def test_a_code_asked_for_a_situation_that_mentions_payment_is_not_a_payment_que
     # "pay" describes the situation; the question asks for a modifier (GA), which a row may give.
     answer = heldout_bot.ask("pt signed the form saying they will pay if medicare denies the visits, what modifier")
     assert answer.answered and "GA" in answer.text
+
+
+@pytest.mark.slow
+def test_a_fact_about_a_listed_code_is_looked_for_in_the_reports_that_list_it(heldout_bot):
+    """Medicaid is named by several reports of the corpus, but not by the two that list modifier JZ: the
+    question is about JZ, so it is not covered, and the answer says where it looked."""
+    mentions = {d.code for d in heldout_bot.documents() if "medicaid" in " ".join(c.text for c in d.chunks).lower()}
+    assert mentions and not mentions & {"67028", "J9271"}
+    answer = heldout_bot.ask("medicaid rules for modifier JZ")
+    assert not answer.answered
+    assert "does not mention Medicaid" in answer.text and "67028 and J9271 reports, which list JZ" in answer.text
