@@ -11,8 +11,8 @@ from . import index as idx
 from .config import Settings
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
-from .ingest import code_key, load_corpus, sentences
-from .lexicon import lexicon
+from .gaps import not_listed, uncovered_topic
+from .ingest import code_key, load_corpus
 from .models import Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
@@ -127,7 +127,7 @@ class Assistant:
         ans = self._answer(query, scope)
         # ...unless the routed report's answer is that it does not state that fact (RVUs, prior authorization).
         # The whole corpus is searched only then, so a routed question is answered once.
-        if not ans.answered and self._uncovered_topic(query, scope) is None:
+        if not ans.answered and uncovered_topic(query, self.select.chunks(scope)) is None:
             wide = self._answer(query, set())
             if wide.answered and wide.citations and {c.document for c in wide.citations} <= scope:
                 ans = wide
@@ -151,7 +151,7 @@ class Assistant:
                                "No report with that code is in the corpus; `assistant docs` lists them.")
         rows = [(c, r) for c in q.codes for r in self._rows(c.key, scope)]
         missing = [c for c in q.codes if not self._rows(c.key, scope)]
-        note = self._not_listed(q.unknown + tuple(missing), scope)
+        note = not_listed(q.unknown + tuple(missing), scope, self.index.chunks, self.catalog, len(self.docs))
         if not rows:
             if q.unknown or missing:
                 return tpl.abstain(q, note)
@@ -161,7 +161,7 @@ class Assistant:
         # A fact about a listed code is looked for in the reports that list it ("kx threshold dollar amount":
         # the reports listing KX, not any report that gives some amount).
         where = scope or {r.doc_code for _, r in rows}
-        topic = self._uncovered_topic(q, where)
+        topic = uncovered_topic(q, self.select.chunks(where))
         if topic:
             if not scope and rows and len(self.docs) > 1:
                 listing = " and ".join(sorted(where))
@@ -178,50 +178,6 @@ class Assistant:
         if q.intent == "list" and q.target:
             return self._list(q, scope)
         return self._search(q, scope)
-
-    def _not_listed(self, refs, scope: set[str]) -> str:
-        """Say which codes the report(s) don't list, what they list instead, and who has them."""
-        lines = []
-        for ref in refs:
-            where = " and ".join(f"{s} report" for s in sorted(scope)) if scope else (
-                "report" if len(self.docs) <= 1 else "reports")
-            elsewhere = sorted({self.index.chunks[i].doc_code for i in self.catalog.by_key.get(ref.key, [])})
-            if elsewhere:
-                lines.append(f"{ref.raw.upper()} is not in the {where}; it is listed in the "
-                             f"{', '.join(elsewhere)} report{'s' if len(elsewhere) > 1 else ''}.")
-                continue
-            listed = self.catalog.codes_of(ref.type, scope) if ref.type else []
-            header = next((c.columns[0] for c in self.index.chunks if c.code_type == ref.type and c.columns), None)
-            if listed and header:
-                lines.append(f"The {where} list{'s' if where.endswith('report') else ''} {header.lower()}s "
-                             f"{', '.join(listed)}; {ref.raw.upper().lstrip('-')} is not among them.")
-            else:
-                lines.append(f"The {where} doesn't mention {ref.raw.upper()}.")
-        return "\n\n".join(lines)
-
-    def _uncovered_topic(self, q: Query, scope: set[str]) -> str | None:
-        """A question about a fact the reports do not state (RVUs, payment, edits…) is not answered."""
-        from .query import TOPICS
-
-        if not q.topics and not q.payers:
-            return None
-        chunks = self.select.chunks(scope)
-        not_stated = lexicon().not_stated
-        for name in q.topics:
-            if q.target and not q.codes:
-                # "the claim will be denied, which modifier", "needs bilevel w/o backup rate, which code": asking
-                # for a code, the topic's words describe the situation a row may answer (GA, GZ, E0470).
-                continue
-            evidence = TOPICS[name][1]
-            # Sentences are split only in the passages that hold the evidence at all (a topic question at
-            # 1,000 reports would otherwise split every passage of the corpus).
-            if not any(evidence.search(s) and not not_stated.search(s)
-                       for c in chunks if evidence.search(c.text) for s in sentences(c.text)):
-                return f"{tpl.NOT_COVERED} It does not give {name}."
-        absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]
-        if absent:
-            return f"{tpl.NOT_COVERED} It does not mention {absent[0].title()}."
-        return None
 
     def _list(self, q: Query, scope: set[str]) -> Answer:
         keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))

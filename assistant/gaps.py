@@ -1,0 +1,65 @@
+"""What the reports leave out, said plainly: codes they don't list (what they list instead, and which
+report has the code), and facts of a kind they never state (RVUs, payment, edits) or payers they never name.
+
+The facade abstains with these sentences; they are composed from the corpus' own codes and headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from . import answer as tpl
+from .codes import CodeRef
+from .ingest import sentences
+from .lexicon import lexicon
+from .models import Chunk
+from .query import Query
+from .vocab import Catalog
+
+
+def not_listed(refs: Iterable[CodeRef], scope: set[str], chunks: Sequence[Chunk], catalog: Catalog,
+               n_docs: int) -> str:
+    """Say which codes the report(s) don't list, what they list instead, and who has them."""
+    lines = []
+    for ref in refs:
+        where = " and ".join(f"{s} report" for s in sorted(scope)) if scope else (
+            "report" if n_docs <= 1 else "reports")
+        elsewhere = sorted({chunks[i].doc_code for i in catalog.by_key.get(ref.key, [])})
+        if elsewhere:
+            lines.append(f"{ref.raw.upper()} is not in the {where}; it is listed in the "
+                         f"{', '.join(elsewhere)} report{'s' if len(elsewhere) > 1 else ''}.")
+            continue
+        listed = catalog.codes_of(ref.type, scope) if ref.type else []
+        header = next((c.columns[0] for c in chunks if c.code_type == ref.type and c.columns), None)
+        if listed and header:
+            lines.append(f"The {where} list{'s' if where.endswith('report') else ''} {header.lower()}s "
+                         f"{', '.join(listed)}; {ref.raw.upper().lstrip('-')} is not among them.")
+        else:
+            lines.append(f"The {where} doesn't mention {ref.raw.upper()}.")
+    return "\n\n".join(lines)
+
+
+def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
+    """Why a question about a fact the reports (``chunks``, those in scope) do not state is not answered:
+    a kind of fact none of them gives (RVUs, payment, edits…) or a payer none of them names; None when
+    they might answer it."""
+    from .query import TOPICS
+
+    if not q.topics and not q.payers:
+        return None
+    not_stated = lexicon().not_stated
+    for name in q.topics:
+        if q.target and not q.codes:
+            # "the claim will be denied, which modifier", "needs bilevel w/o backup rate, which code": asking
+            # for a code, the topic's words describe the situation a row may answer (GA, GZ, E0470).
+            continue
+        evidence = TOPICS[name][1]
+        # Sentences are split only in the passages that hold the evidence at all (a topic question at
+        # 1,000 reports would otherwise split every passage of the corpus).
+        if not any(evidence.search(s) and not not_stated.search(s)
+                   for c in chunks if evidence.search(c.text) for s in sentences(c.text)):
+            return f"{tpl.NOT_COVERED} It does not give {name}."
+    absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]
+    if absent:
+        return f"{tpl.NOT_COVERED} It does not mention {absent[0].title()}."
+    return None
