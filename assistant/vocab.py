@@ -176,6 +176,10 @@ class Catalog:
         named = [(len(words & h), types) for h, types in self.table_headings.items()]
         most = max((n for n, _ in named), default=0)
         kinds = set().union(*(types for n, types in named if n == most)) if most >= 2 else set()
+        # CPT and HCPCS codes are one kind here, as `select.row_types` reads them: one report's "Related CPT
+        # Codes" and another's "Related CPT/HCPCS Codes" (its rows HCPCS) are both what "related codes?" asks for.
+        if kinds == {"cpt", "hcpcs"}:
+            return "cpt"
         # A heading shared by tables of several kinds ("Coding Specifications") names none of them.
         return kinds.pop() if len(kinds) == 1 else None
 

@@ -336,3 +336,24 @@ def test_letters_a_report_defines_mean_what_it_says_before_the_lexicon():
     # Without a report's definition the lexicon's reading stands.
     plain = Catalog(parse_report(RADIOLOGY, "74177.txt").chunks)
     assert "diabetic macular edema" in parse("dme injection", plain).expansions
+
+
+SUPPLY = """Summary & Overview
+HCPCS E0601: Continuous positive airway pressure (CPAP) device
+HCPCS code E0601 reports a CPAP device for home use.
+Related HCPCS/CPT Codes
+| HCPCS/CPT Code | Description | Relationship to This Procedure |
+|---|---|---|
+| A7030 | Full face mask used with positive airway pressure device, each | A replacement supply. |
+| 95811 | Polysomnography with CPAP titration | The titration study. |
+"""
+
+
+def test_a_related_codes_table_of_cpt_and_hcpcs_codes_is_one_kind_of_code():
+    """One report's related-codes table holds CPT codes, another's HCPCS codes: "related codes?" still names
+    the related-codes tables (it named none, the two kinds being different: 4 eval items were lost)."""
+    both = Catalog([*parse_report(RADIOLOGY, "74177.txt").chunks, *parse_report(SUPPLY, "E0601.txt").chunks])
+    assert set().union(*both.table_headings.values()) >= {"cpt", "hcpcs"}
+    assert both.heading_type("related codes?") == "cpt"
+    q = parse("related codes for 74177?", both)
+    assert q.intent == "list" and q.target == "cpt"
