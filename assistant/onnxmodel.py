@@ -138,8 +138,6 @@ class OnnxModel:
             os.replace(tmp, folder / "model.onnx")
             check = {"max_length": int(model.max_seq_length), "pad_id": int(tokenizer.pad_token_id),
                      "pad_token": str(tokenizer.pad_token), "dim": int(model.get_embedding_dimension())}
-            (folder / "check.json.tmp").write_text(json.dumps({**check, "ok": False}))
-            os.replace(folder / "check.json.tmp", folder / "check.json")
             onnx = cls._open(path, folder, check)
             want = model.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
             diff = float(np.abs(onnx.encode(list(PROBES), 8) - want).max())
@@ -147,8 +145,11 @@ class OnnxModel:
         except Exception as exc:  # noqa: BLE001 (no exporter, no onnx package, a model it can't trace: keep torch)
             check = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
         try:
+            # Written last and atomically (a process killed mid-export leaves no verdict, so the next tries
+            # again); two processes exporting at once each write whole files.
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "check.json.tmp").write_text(json.dumps(check, indent=1))
-            os.replace(folder / "check.json.tmp", folder / "check.json")
+            tmp_check = folder / f"check.json.{os.getpid()}.tmp"
+            tmp_check.write_text(json.dumps(check, indent=1))
+            os.replace(tmp_check, folder / "check.json")
         except OSError:
             pass  # a read-only cache: the next process tries again, and keeps torch meanwhile
