@@ -13,7 +13,7 @@ from .embed import Embedder, embed_text
 from .errors import IndexFileError
 from .gaps import not_listed, uncovered_topic
 from .ingest import code_key, load_corpus
-from .models import Answer, Chunk, Document, Hit, IngestIssue
+from .models import PROCEDURE_KINDS, Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .retrieve import Retriever
@@ -127,7 +127,7 @@ class Assistant:
         ans = self._answer(query, scope)
         # ...unless the routed report's answer is that it does not state that fact (RVUs, prior authorization).
         # The whole corpus is searched only then, so a routed question is answered once.
-        if not ans.answered and uncovered_topic(query, self.select.chunks(scope)) is None:
+        if not ans.answered and self._uncovered_topic(query, scope) is None:
             wide = self._answer(query, set())
             if wide.answered and wide.citations and {c.document for c in wide.citations} <= scope:
                 ans = wide
@@ -161,7 +161,7 @@ class Assistant:
         # A fact about a listed code is looked for in the reports that list it ("kx threshold dollar amount":
         # the reports listing KX, not any report that gives some amount).
         where = scope or {r.doc_code for _, r in rows}
-        topic = uncovered_topic(q, self.select.chunks(where))
+        topic = self._uncovered_topic(q, where)
         if topic:
             if not scope and rows and len(self.docs) > 1:
                 listing = " and ".join(sorted(where))
@@ -178,6 +178,11 @@ class Assistant:
         if q.intent == "list" and q.target:
             return self._list(q, scope)
         return self._search(q, scope)
+
+    def _uncovered_topic(self, q: Query, scope: set[str]) -> str | None:
+        """`gaps.uncovered_topic` over the reports in ``scope``; their passages are gathered only for a
+        question that names a topic or a payer (most name neither)."""
+        return uncovered_topic(q, self.select.chunks(scope)) if q.topics or q.payers else None
 
     def _list(self, q: Query, scope: set[str]) -> Answer:
         keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
@@ -234,7 +239,7 @@ class Assistant:
                              for h, cell in zip(pool.hits, pool.cell, strict=True)]
                 out += row_candidates(q, pool, conflicts, supported, self.settings)
             # A report's own code is a CPT (or HCPCS) code too; other kinds of code only a row gives.
-            if q.target and q.target not in ("cpt", "hcpcs"):
+            if q.target and q.target not in PROCEDURE_KINDS:
                 return None, out
         named = self._naming(q)
         pool = self.select.sentence_pool(q, scope, naming=named)
@@ -316,7 +321,7 @@ class Assistant:
                                           f"“{stated}”, not “{asked}”:", other, c.description or c.text)
             # A report's own code is a CPT (or HCPCS) code too: "cryoablation breast tumor cpt" may be
             # answered by the sentence that defines it, when that is closer than any related-code row.
-            if q.target and q.target not in ("cpt", "hcpcs"):
+            if q.target and q.target not in PROCEDURE_KINDS:
                 return tpl.row_answer(q, [row]) if row else tpl.abstain(q, tpl.NOT_COVERED)
         # A question that asks for a code is answered by a row or by a sentence that names one.
         named = self._naming(q)

@@ -78,14 +78,15 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-        if os.environ.get("ASSISTANT_RUNTIME", "onnx") != "torch":
+        onnx = os.environ.get("ASSISTANT_RUNTIME", "onnx") != "torch"
+        if onnx:
             self._onnx = OnnxModel.load(path)
             if self._onnx is not None:
                 self.runtime = "onnxruntime"
                 return
         self._load_torch(path)
         self.runtime = "sentence-transformers"
-        if os.environ.get("ASSISTANT_RUNTIME", "onnx") != "torch":
+        if onnx:
             # Exported once, checked, then used by every later process (this one keeps torch).
             OnnxModel.export(path, self._model)
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .codes import CodeRef, find_codes
 from .lexicon import exported, lexicon
-from .models import CodeType
+from .models import PROCEDURE_KINDS, CodeType
 from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
@@ -167,7 +167,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     named = {d for a in defined for d in catalog.names.get(a, ())}
     if not reports and len(named) == 1:
         reports = tuple(named)  # "modifier 53 for ire": the report whose procedure IRE names
-    if target in ("cpt", "hcpcs") and reports and not codes and not unknown and re.search(
+    if target in PROCEDURE_KINDS and reports and not codes and not unknown and re.search(
             rf"\b(cpt|hcpcs)\s+(code\s+)?({'|'.join(r.lower() for r in reports)})\b", low):
         target = None  # "cpt 0600t": the word names the report's own code, not its related-CPT table
     if prev is not None and not reports:

@@ -9,7 +9,7 @@ It is the ablation's other arm until it beats the hand-set rules there (`Setting
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,17 +58,23 @@ def _question_features(q: Query) -> dict[str, float]:
     return {"named_report": float(bool(q.reports)), "followup": float(q.followup)}
 
 
-def _evidence(q: Query, text: str, doc: str) -> dict[str, float]:
+def _evidence(q: Query) -> Callable[[str, str], dict[str, float]]:
     """What a candidate's words say to the question's beyond similarity: whether both negate or only the
     question does ("no CRNA", "not rented"), whether a bound it states holds the question's count or not
     ("6 rooms": "more than four" holds it, "two, three, or four" does not), and how likely the router finds
-    its report (1 when routing did not weigh reports)."""
+    its report (1 when routing did not weigh reports). The question's side is read once, here; the
+    function returned reads a candidate's (text, report)."""
     asks_no = negated(q.text)
-    says_no = negated(text)
-    fits, misses = number_fit(counts_asked(q), text)
-    return {"negation_agree": float(asks_no and says_no), "negation_miss": float(asks_no and not says_no),
-            "number_fit": fits, "number_miss": misses,
-            "route": q.routing.get(doc, 0.0) if q.routing else 1.0}
+    counts = counts_asked(q)
+
+    def of(text: str, doc: str) -> dict[str, float]:
+        says_no = negated(text)
+        fits, misses = number_fit(counts, text)
+        return {"negation_agree": float(asks_no and says_no), "negation_miss": float(asks_no and not says_no),
+                "number_fit": fits, "number_miss": misses,
+                "route": q.routing.get(doc, 0.0) if q.routing else 1.0}
+
+    return of
 
 
 def row_candidates(q: Query, pool: RowPool, contradictions: dict[str, tuple[str, str]], supported: list[bool],
@@ -80,6 +86,7 @@ def row_candidates(q: Query, pool: RowPool, contradictions: dict[str, tuple[str,
             for n in range(len(pool.hits))]
     top = max(range(len(rule)), key=rule.__getitem__, default=-1)
     top_lex = max((h.lexical for h in pool.hits), default=0.0) or 1.0
+    evidence = _evidence(q)
     out = []
     for n, h in enumerate(pool.hits):
         conflict = contradictions.get(h.chunk.id)
@@ -90,7 +97,7 @@ def row_candidates(q: Query, pool: RowPool, contradictions: dict[str, tuple[str,
              "row_asks_code": float(q.asks_code), "row_fact": float(q.fact_question),
              "row_target": float(q.target is not None), "rule_score": rule[n], "rule_best": float(n == top),
              "rule_pass": float(supported[n]), **_question_features(q),
-             **_evidence(q, h.chunk.text, h.chunk.doc_code)}
+             **evidence(h.chunk.text, h.chunk.doc_code)}
         out.append(Candidate(hit=Hit(chunk=h.chunk, score=h.score, dense=pool.cell[n], lexical=h.lexical),
                              features=f, contradiction=conflict))
     return out
@@ -106,6 +113,7 @@ def sentence_candidates(q: Query, pool: SentencePool, contradictions: dict[int, 
     best = max(dense, default=0.0)
     top_lex = max((h.lexical for h, _ in pool.pairs), default=0.0) or 1.0
     order = {id(h): n for n, h in enumerate(dict.fromkeys(h for h, _ in pool.pairs))}
+    evidence = _evidence(q)
     out = []
     for i, (h, sentence) in enumerate(pool.pairs):
         if i in pool.listing:
@@ -121,7 +129,7 @@ def sentence_candidates(q: Query, pool: SentencePool, contradictions: dict[int, 
              "prose_target": float(q.target is not None), "unknown": pool.unknown,
              "named_section": float(pool.named_section), "rule_score": rule[i], "rule_best": float(i == top),
              "rule_pass": float(dense[i] >= bar(pool, i, settings)), **_question_features(q),
-             **_evidence(q, sentence, h.chunk.doc_code)}
+             **evidence(sentence, h.chunk.doc_code)}
         # Its closest neighbours in the same passage are quoted with it, as a reader would want them.
         near = tuple(pool.pairs[j][1] for sc, j in ranked[:3] if j != i and pool.pairs[j][0] is h
                      and sc >= rule[i] - settings.sentence_margin)

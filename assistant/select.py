@@ -17,7 +17,7 @@ from .config import Settings
 from .embed import Embedder, embed_text
 from .index import Index
 from .ingest import code_key, sentences
-from .models import Chunk, Document, Hit
+from .models import PROCEDURE_KINDS, Chunk, Document, Hit
 from .query import ABBREVIATIONS, Query
 from .retrieve import Retriever
 from .signals import (
@@ -86,7 +86,7 @@ def query_views(q: Query) -> list[str]:
 def row_types(target: str | None) -> str | tuple[str, ...] | None:
     """The kinds of table row that answer a request for ``target``: a report's related-code table mixes
     CPT and HCPCS codes ("CPT Code J9035"), and staff call either by either name."""
-    return ("cpt", "hcpcs") if target in ("cpt", "hcpcs") else target
+    return PROCEDURE_KINDS if target in PROCEDURE_KINDS else target
 
 
 class Selector:

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .ingest import code_key
 from .lexicon import exported, lexicon
-from .models import Chunk, CodeType
+from .models import PROCEDURE_KINDS, Chunk, CodeType
 
 # English (and chat) words no question is about. They stay here, unlike the domain's words in
 # data/lexicon.toml: they hold for any specialty, and `tokenize` (which builds the BM25 index) reads them
@@ -178,7 +178,7 @@ class Catalog:
         kinds = set().union(*(types for n, types in named if n == most)) if most >= 2 else set()
         # CPT and HCPCS codes are one kind here, as `select.row_types` reads them: one report's "Related CPT
         # Codes" and another's "Related CPT/HCPCS Codes" (its rows HCPCS) are both what "related codes?" asks for.
-        if kinds == {"cpt", "hcpcs"}:
+        if kinds == set(PROCEDURE_KINDS):
             return "cpt"
         # A heading shared by tables of several kinds ("Coding Specifications") names none of them.
         return kinds.pop() if len(kinds) == 1 else None
