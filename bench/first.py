@@ -83,6 +83,12 @@ def probe(corpus: Path, index: Path, question_files: tuple[Path, ...]) -> dict:
     return out
 
 
+def _best(outs: list[dict], n: int) -> list[float]:
+    """Each question's fastest time in pass ``n`` over the runs: the figure with other processes' CPU use
+    filtered out."""
+    return [min(o["passes"][n]["ms"][i] for o in outs) for i in range(outs[0]["questions"])]
+
+
 def _summary(ms: list[float]) -> str:
     return (f"p50 {pct(ms, 50):.1f} / p95 {pct(ms, 95):.1f} / p99 {pct(ms, 99):.1f} / "
             f"max {max(ms):.1f} ms (n={len(ms)})")
@@ -107,8 +113,7 @@ def first_pass(runs: int, t: Table, res: dict) -> None:
         t.add(s, "first pass: each question new to the process", _summary(first),
               f"p95 {verdict(pct(first, 95), 20, ' ms')}; max {verdict(max(first), 50, ' ms')}")
         if runs > 1:
-            # Each question's fastest run: the figure with other processes' CPU use filtered out.
-            best = [min(o["passes"][0]["ms"][i] for o in outs) for i in range(outs[0]["questions"])]
+            best = _best(outs, 0)
             t.add(s, f"  best of {runs} runs per question (contention filtered)", _summary(best),
                   f"p95 {verdict(pct(best, 95), 20, ' ms')}; max {verdict(max(best), 50, ' ms')}")
         cpu = [x for o in outs for x in o["passes"][0]["cpu_ms"]]
@@ -116,7 +121,7 @@ def first_pass(runs: int, t: Table, res: dict) -> None:
         t.add(s, "warm: the same questions again, query cache emptied", _summary(warm),
               f"p50 {verdict(pct(warm, 50), 10, ' ms')}")
         if runs > 1:
-            best = [min(o["passes"][1]["ms"][i] for o in outs) for i in range(outs[0]["questions"])]
+            best = _best(outs, 1)
             t.add(s, f"  best of {runs} runs per question (contention filtered)", _summary(best),
                   f"p50 {verdict(pct(best, 50), 10, ' ms')}")
         t.add(s, "model calls per question, first pass (Embedder.encode)",

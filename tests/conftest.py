@@ -193,6 +193,19 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
+def shipped_build(embedder, tmp_path_factory):
+    """One real build of the shipped report per session: (corpus, index folder, the Index the build
+    returned). Embedding is the slow part; tests that change files work on copies."""
+    from assistant import index as idx
+    from assistant.ingest import load_corpus
+
+    base = tmp_path_factory.mktemp("shipped")
+    corpus = copy_corpus([CORPUS / "0600T.txt"], base / "corpus")
+    docs, issues = load_corpus(corpus)
+    return corpus, base / "index", idx.build(docs, issues, embedder, base / "index")
+
+
+@pytest.fixture(scope="session")
 def bot(embedder, tmp_path_factory):
     base = tmp_path_factory.mktemp("bot")
     corpus = base / "corpus"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, MULTI_FILES, copy_corpus
+from conftest import CORPUS, MULTI_FILES
 
 from assistant import index as idx
 from assistant.embed import embed_text
@@ -35,25 +35,16 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, embedder):
-    """One real build per module; tests work on copies of it (embedding is the slow part)."""
-    base = tmp_path_factory.mktemp("template")
-    corpus = copy_corpus([CORPUS / "0600T.txt"], base / "corpus")
-    docs, issues = load_corpus(corpus)
-    return corpus, base / "index", idx.build(docs, issues, embedder, base / "index")
+@pytest.fixture
+def corpus(shipped_build, tmp_path) -> Path:
+    return Path(shutil.copytree(shipped_build[0], tmp_path / "corpus"))
 
 
 @pytest.fixture
-def corpus(template, tmp_path) -> Path:
-    return Path(shutil.copytree(template[0], tmp_path / "corpus"))
-
-
-@pytest.fixture
-def built(template, tmp_path):
+def built(shipped_build, tmp_path):
     """A copy of the built single-report index: (index_dir, the Index the build returned)."""
-    index_dir = Path(shutil.copytree(template[1], tmp_path / "index"))
-    return index_dir, template[2]
+    index_dir = Path(shutil.copytree(shipped_build[1], tmp_path / "index"))
+    return index_dir, shipped_build[2]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, ROOT, copy_corpus
+from conftest import ROOT
 
 from assistant import index as idx
 from assistant.embed import Embedder
@@ -43,17 +43,9 @@ class Counting:
         del self.embedder.encode  # back to the class's method
 
 
-@pytest.fixture(scope="module")
-def single(tmp_path_factory, embedder):
-    base = tmp_path_factory.mktemp("passages")
-    corpus = copy_corpus([CORPUS / "0600T.txt"], base / "corpus")
-    docs, issues = load_corpus(corpus)
-    return corpus, base / "index", idx.build(docs, issues, embedder, base / "index")
-
-
 @pytest.fixture
-def built(single, tmp_path):
-    corpus, index_dir, index = single
+def built(shipped_build, tmp_path):
+    corpus, index_dir, index = shipped_build
     copies = Path(shutil.copytree(corpus, tmp_path / "corpus")), Path(shutil.copytree(index_dir, tmp_path / "index"))
     return *copies, index
 
@@ -61,8 +53,8 @@ def built(single, tmp_path):
 # -- what is stored --------------------------------------------------------------------------------
 
 
-def test_store_holds_every_sentence_and_cell_the_selector_embeds(single):
-    _, index_dir, index = single
+def test_store_holds_every_sentence_and_cell_the_selector_embeds(shipped_build):
+    _, index_dir, index = shipped_build
     wanted = {s for c in index.chunks if c.kind == "prose" for s in sentences(c.text)}
     wanted |= {cell for c in index.chunks if c.kind == "row" for cell in c.cells[1:] if cell}
     assert set(index.passages.texts) == wanted
@@ -76,8 +68,8 @@ def test_store_holds_every_sentence_and_cell_the_selector_embeds(single):
     assert {"passages.npy", "passages.json"} <= set(m.checksums)
 
 
-def test_stored_vectors_are_the_models_embeddings_of_the_texts(single, embedder):
-    _, _, index = single
+def test_stored_vectors_are_the_models_embeddings_of_the_texts(shipped_build, embedder):
+    _, _, index = shipped_build
     sample = list(range(0, len(index.passages), 5))
     again = embedder.encode([index.passages.texts[i] for i in sample])
     assert np.allclose(again, index.passages.vectors[sample], atol=1e-4)
@@ -159,8 +151,8 @@ def test_incremental_build_embeds_only_new_passages(multi_bot, tmp_path, embedde
 # -- the embedder's caches -------------------------------------------------------------------------
 
 
-def test_primed_texts_never_reach_the_model(single):
-    _, _, index = single
+def test_primed_texts_never_reach_the_model(shipped_build):
+    _, _, index = shipped_build
     emb = Embedder()  # not loaded: priming and serving primed text must not load the model
     emb.prime(index.passages.texts, index.passages.vectors)
     got = emb.encode_cached(index.passages.texts[:7])
