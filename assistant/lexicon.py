@@ -197,8 +197,10 @@ class Lexicon:
             answer_types=tuple((rx(a.ask), rx(a.answer)) for a in data.answer_types.entries),
             type_words=MappingProxyType({w: kind for kind, words in data.type_words.entries.items() for w in words}),
             weak_type_words=frozenset(data.type_words.weak),
-            # Typo repair corrects toward the names of kinds of code too.
-            query_words=frozenset([*data.type_words.entries_words(), *data.query_words.words]),
+            # Typo repair corrects toward the names of kinds of code, number words and negations too
+            # ("seven" is a word, not a slip for "even").
+            query_words=frozenset([*data.type_words.entries_words(), *data.query_words.words,
+                                   *data.number_words.entries, *data.negation.words]),
             definition_words=frozenset(data.definition_words.words),
             example_names=tuple(data.example_names.words),
             names_example=re.compile(rf"\b({'|'.join(data.example_names.words)})\b", re.I),

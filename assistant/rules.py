@@ -17,7 +17,7 @@ from .ingest import code_key, sentences
 from .models import Chunk, Hit
 from .query import ABBREVIATIONS, Query
 from .select import Selector, SentencePool
-from .signals import DEFINITION_WORDS, HOW_IT_WORKS, counts_asked, label_match, number_fit, shared, states
+from .signals import DEFINITION_WORDS, HOW_IT_WORKS, counts_asked, label_match, number_fit, numbers, shared, states
 from .vocab import stems, tokenize
 
 
@@ -61,6 +61,8 @@ class RuleSelector(Selector):
         """
         terms = self.discriminative(q, candidates)
         found = shared(terms, self.tokens(hit.chunk))
+        # A number the passage's stated bound holds is found too ("6 rooms": "more than four").
+        found |= {t for t in terms if number_fit(numbers(t, set()), embed_text(hit.chunk))[0]}
         typed = terms & set(tokenize(q.asked_text))
         if typed and typed <= found:
             # Every distinctive word the user typed is in the passage ("which one is the primary").

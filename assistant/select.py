@@ -31,8 +31,11 @@ from .signals import (
     SELF_REFERENCE,
     answer_type,
     contradicts,
+    counts_asked,
     enumerates_payers,
     label_match,
+    negated_words,
+    number_fit,
     shared,
     states,
 )
@@ -173,10 +176,13 @@ class Selector:
         n = len(self.index.chunks)
         return math.log((n + 1) / (self.catalog.df.get(term, 0) + 1))
 
-    def coverage(self, terms: dict[str, float], text: str) -> float:
+    def coverage(self, terms: dict[str, float], text: str, negated: set[str] = frozenset()) -> float:
         """How much of the question's distinctive vocabulary a text holds: the share of ``terms`` (each
-        weighted by its idf times the given weight) it contains, word families counted as one (``shared``)."""
+        weighted by its idf times the given weight) it contains, word families counted as one (``shared``).
+        A word the question negates ("not rented") is held only by a text that negates it too."""
         found_terms = shared(set(terms), set(tokenize(text)))
+        if negated & found_terms:
+            found_terms -= negated - negated_words(text)
         total = sum(self.idf(t) * w for t, w in terms.items())
         found = sum(self.idf(t) * w for t, w in terms.items() if t in found_terms)
         return found / total if total else 0.0
@@ -225,18 +231,35 @@ class Selector:
                        and not contradicts(q.asked_text, embed_text(c))} - {h.chunk.id for h in hits}
             if stating:
                 hits += self.retriever.search(q.retrieval_text, lambda c: c.id in stating, k=len(stating))
+        hits += self._bound_siblings(q, hits, rows)
         cells = [(n, cell) for n, h in enumerate(hits) for cell in h.chunk.cells[1:] if cell]
         sims = self.embedder.encode_cached([c for _, c in cells]) @ self.embedder.encode_query(q.retrieval_text)
         best_cell = [h.dense for h in hits]
         for (n, _), sim in zip(cells, sims, strict=True):
             best_cell[n] = max(best_cell[n], float(sim))
         weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
-        cover = [self.coverage(weights, embed_text(h.chunk)) for h in hits]
+        negated = negated_words(q.asked_text)
+        cover = [self.coverage(weights, embed_text(h.chunk), negated) for h in hits]
         # The asked words in the code's own name (its description) count again: "icd for celiac" is K90.0
         # "Celiac disease", not the anemia code whose notes mention celiac biopsies.
-        name = [self.coverage(weights, h.chunk.description) for h in hits]
+        name = [self.coverage(weights, h.chunk.description, negated) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, conflicting=conflicting,
                        weights=weights, typed=typed)
+
+    def _bound_siblings(self, q: Query, hits: list[Hit], rows: list[Chunk]) -> list[Hit]:
+        """Rows of a candidate's table whose stated bound holds the question's number, when the candidate's
+        bounds hold none: a table of thresholds ("two to four concurrent" / "more than four") is one scale,
+        and the asked number picks its row however far down the ranking that row is."""
+        counts = counts_asked(q)
+        if not counts:
+            return []
+        missing = {(h.chunk.doc_code, h.chunk.table) for h in hits if number_fit(counts, embed_text(h.chunk))[1]}
+        have = {h.chunk.id for h in hits}
+        holding = {c.id for c in rows if (c.doc_code, c.table) in missing and c.id not in have
+                   and number_fit(counts, embed_text(c))[0]}
+        if not holding:
+            return []
+        return self.retriever.search(q.retrieval_text, lambda c: c.id in holding, k=len(holding))
 
     def sentence_pool(self, q: Query, scope: set[str], naming: set[str] | None = None) -> SentencePool | None:
         """Sentences of the prose passages closest to the question, each with the signals that say whether
@@ -309,7 +332,7 @@ class Selector:
         typed_kind = [bool(expects and expects.search(s)) for _, s in pairs]
         return SentencePool(
             pairs=pairs, sims=[float(x) for x in sims], scoped=[float(x) for x in scoped],
-            cover=[self.coverage(weights, s) for _, s in pairs], typed_kind=typed_kind, expects=expects is not None,
+            cover=[self.coverage(weights, s, negated_words(q.asked_text)) for _, s in pairs], typed_kind=typed_kind, expects=expects is not None,
             label=[label_match(h.chunk, s, asked) for h, s in pairs],
             labelled=[label_match(h.chunk, s, asked) and ":" in s[:60] for h, s in pairs],
             self_reference=[not about_report and SELF_REFERENCE.search(s) is not None for _, s in pairs],

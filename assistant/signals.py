@@ -143,6 +143,23 @@ def negated(text: str) -> bool:
     return any(t in words or t.endswith("n't") for t in re.findall(r"w/o|[a-z']+", text.lower()))
 
 
+def negated_words(text: str, reach: int = 2) -> set[str]:
+    """The tokens a negation in ``text`` governs: the first ``reach`` content words after a negating word,
+    within its clause ("not rented" → rent; "no MD overseeing her" → md, overse; "without ultrasound
+    guidance" → ultrasound, guidanc)."""
+    words = lexicon().negation
+    out: set[str] = set()
+    for clause in re.split(r"[.,;:!?()]|\b(?:but|then)\b", text.lower()):
+        left = 0
+        for raw in re.findall(r"w/o|[a-z0-9'/-]+", clause):
+            if raw in words or raw.endswith("n't"):
+                left = reach
+            elif left and (toks := tokenize(raw)):
+                out.update(toks)
+                left -= 1
+    return out
+
+
 def _numerals(text: str) -> str:
     """``text`` with number words as digits ("two, three, or four" → "2, 3, or 4")."""
     words = lexicon().number_words

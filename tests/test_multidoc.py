@@ -221,6 +221,22 @@ def test_question_naming_the_example_is_answered_from_the_example(heldout_bot):
     assert "L5-S1" in ans.citations[0].quote
 
 
+def test_a_negated_finding_is_not_evidence_for_the_code_that_has_it(heldout_bot):
+    """"no abscess or perforation" shares those words with K57.20 ("with perforation and abscess"); only a
+    code that negates them too (K57.32 "without perforation or abscess") holds them."""
+    ans = heldout_bot.ask("diverticulitis dx code, no abscess or perforation")
+    assert ans.answered and "K57.32" in ans.text and "K57.20" not in ans.text
+
+
+def test_the_asked_count_picks_the_row_of_a_scale_that_holds_it(heldout_bot):
+    """"seven rooms" is found through QK ("two, three, or four concurrent"), which does not hold it; the row
+    of that table whose bound does (AD, "more than four") answers, though the search ranked it lower."""
+    ans = heldout_bot.ask("doc running seven rooms at the same time, which mod")
+    assert ans.answered and "Modifier AD" in ans.text and "Modifier QK" not in ans.text
+    ans = heldout_bot.ask("doc running three rooms at the same time, which mod")
+    assert ans.answered and "Modifier QK" in ans.text
+
+
 def test_code_request_for_another_structure_or_approach_is_not_answered_with_a_near_row(heldout_bot):
     """64480 is a cervical *transforaminal epidural* code: it shares "cervical" and "injection" with a
     request for a cervical *disc* injection or an *interlaminar* one, but it is another procedure."""

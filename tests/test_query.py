@@ -9,7 +9,8 @@ from conftest import MULTI_FILES
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
 from assistant.query import parse
-from assistant.signals import PRESENCE, answer_type, enumerates_payers, negated, number_fit, numbers, ranges
+from assistant.signals import (PRESENCE, answer_type, enumerates_payers, negated, negated_words, number_fit, numbers,
+                               ranges)
 from assistant.vocab import Catalog, long_form, tokenize
 
 
@@ -302,6 +303,22 @@ def test_a_count_in_the_question_fits_the_bound_that_holds_it():
                                            ("with ultrasound guidance", False), ("known osteoarthritis", False)])
 def test_negation_words(text, negates):
     assert negated(text) is negates
+
+
+@pytest.mark.parametrize("text, words", [
+    ("brand new unit bought outright not rented, what mod", {"rent"}),
+    ("diverticulitis, no abscess or perforation", {"abscess", "perfor"}),
+    ("no crna. which mod", {"crna"}),  # a clause ends the negation's reach
+    ("the scan was not repeated, but contrast was given", {"repeat"}),
+    ("with ultrasound guidance", set()),
+])
+def test_words_a_negation_governs(text, words):
+    assert negated_words(text) == words
+
+
+def test_number_words_are_words_not_typos(catalog):
+    q = parse("anesthesiologist directing seven rooms at once, which modifier", catalog)
+    assert "seven" in q.text and q.corrections == ()
 
 
 def test_a_number_with_a_unit_is_a_quantity_not_a_modifier(catalog):
