@@ -330,9 +330,11 @@ class Selector:
         enough = bool(known) and len(known) > len(typed_terms - known)
         toks = [set(tokenize(s)) for _, s in pairs]
         typed_kind = [bool(expects and expects.search(s)) for _, s in pairs]
+        negated = negated_words(q.asked_text)
         return SentencePool(
             pairs=pairs, sims=[float(x) for x in sims], scoped=[float(x) for x in scoped],
-            cover=[self.coverage(weights, s, negated_words(q.asked_text)) for _, s in pairs], typed_kind=typed_kind, expects=expects is not None,
+            cover=[self.coverage(weights, s, negated) for _, s in pairs], typed_kind=typed_kind,
+            expects=expects is not None,
             label=[label_match(h.chunk, s, asked) for h, s in pairs],
             labelled=[label_match(h.chunk, s, asked) and ":" in s[:60] for h, s in pairs],
             self_reference=[not about_report and SELF_REFERENCE.search(s) is not None for _, s in pairs],

@@ -9,8 +9,16 @@ from conftest import MULTI_FILES
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
 from assistant.query import parse
-from assistant.signals import (PRESENCE, answer_type, enumerates_payers, negated, negated_words, number_fit, numbers,
-                               ranges)
+from assistant.signals import (
+    PRESENCE,
+    answer_type,
+    enumerates_payers,
+    negated,
+    negated_words,
+    number_fit,
+    numbers,
+    ranges,
+)
 from assistant.vocab import Catalog, long_form, tokenize
 
 
