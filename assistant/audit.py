@@ -19,8 +19,10 @@ fuzzy score can't draw this line: one swapped word in a long description still s
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import importlib.util
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterable
@@ -28,8 +30,9 @@ from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from .models import Chunk, CodeWarning, Frozen
@@ -160,6 +163,86 @@ def _icd_release() -> tuple[str, str]:
             year = v.group(1) if (v := re.search(r"<version>(\d{4})</version>", head)) else m.group(3)
             return year, f"{m.group(1)} {m.group(2)}, {m.group(3)}" if m.group(2) else f"{m.group(1)} {m.group(3)}"
     return "?", "unknown"
+
+
+# What ICD-10-CM itself says a condition is called: every code's description and inclusion terms, as
+# lexical tokens (``vocab.tokenize``), each token with the codes whose text holds it. Answering a described
+# condition with a row is checked against it (``icd_unlisted``); it names no code to the user.
+ICD_WORDS_FORMAT = 4
+QUALIFIER_SHARE = 0.005  # a word on more items than this share names a qualifier, not a condition
+
+
+def _icd_words_file() -> Path:
+    from .onnxmodel import cache_dir
+
+    year, release = _icd_release()
+    tag = re.sub(r"\W+", "-", f"{year}-{release}-{metadata.version('simple_icd_10_cm')}-v{ICD_WORDS_FORMAT}")
+    return cache_dir() / "icd10cm" / f"words-{tag}.npz"
+
+
+class IcdWords(NamedTuple):
+    """Each token's items (sorted positions among the ICD-10-CM items), and how many items there are."""
+
+    items: int
+    words: dict[str, np.ndarray]
+
+
+@cache
+def icd_words() -> IcdWords:
+    """The ICD-10-CM items (chapters to billable codes) whose description or inclusion terms hold each
+    token. Built once per code-set release (~5 s, the package's import included) and kept in the user's
+    cache (numpy arrays, no pickles: ~5 MB, read in ~0.1 s); a missing or unreadable file is rebuilt."""
+    path = _icd_words_file()
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            tokens, offsets, positions, items = z["tokens"], z["offsets"], z["positions"], int(z["items"])
+        return IcdWords(items, {str(t): positions[a:b] for t, a, b in zip(tokens, offsets[:-1], offsets[1:],
+                                                                         strict=True)})
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    from .signals import negated_words
+    from .vocab import tokenize
+
+    cm = _icd()
+    codes = cm.get_all_codes(True)
+    index: dict[str, set[int]] = {}
+    for n, code in enumerate(codes):
+        for text in [cm.get_description(code), *cm.get_inclusion_term(code)]:
+            # What an item names only to negate ("not scheduled for surgery") it does not describe.
+            for w in set(tokenize(text)) - negated_words(text):
+                index.setdefault(w, set()).add(n)
+    tokens = sorted(index)
+    arrays = [np.array(sorted(index[t]), dtype=np.int32) for t in tokens]
+    offsets = np.cumsum([0, *map(len, arrays)])
+    positions = np.concatenate(arrays)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, tokens=np.array(tokens), offsets=offsets, positions=positions, items=len(codes))
+        tmp.replace(path)
+        for old in path.parent.glob("words-*.npz"):
+            if old != path and ".tmp" not in old.name:
+                old.unlink(missing_ok=True)  # an earlier release's or format's
+    except OSError:
+        pass  # a read-only cache only costs the next process the build
+    return IcdWords(len(codes), {t: positions[a:b] for t, a, b in zip(tokens, offsets[:-1], offsets[1:],
+                                                                      strict=True)})
+
+
+def icd_unlisted(asked: set[str], row: set[str]) -> set[str]:
+    """The asked words a diagnosis row lacks, when ICD-10-CM has an item whose text holds every asked
+    word it knows ("primary central sleep apnea" is an ICD-10-CM condition; the obstructive sleep apnea
+    row does not describe it). Empty when the row holds them, or no official item describes them all
+    (lay words, a patient's situation): the row may then still be the closest code."""
+    items, words = icd_words()
+    known = {w for w in asked if w in words}
+    missing = known - row
+    # A qualifier (left, side, acute, chronic, type) is on hundreds to thousands of items; lacking only
+    # such words, the row may still be the code ("and the acute one?" after a code was named).
+    if not any(len(words[w]) <= QUALIFIER_SHARE * items for w in missing):
+        return set()
+    described = functools.reduce(np.intersect1d, (words[w] for w in known))
+    return missing if len(described) else set()
 
 
 def _check_icd10(chunk: Chunk) -> list[Finding]:

@@ -1,5 +1,6 @@
 """What the reports leave out, said plainly: codes they don't list (what they list instead, and which
-report has the code), and facts of a kind they never state (RVUs, payment, edits) or payers they never name.
+report has the code), conditions ICD-10-CM names that their closest diagnosis row does not describe, and
+facts of a kind they never state (RVUs, payment, edits) or payers they never name.
 
 The facade abstains with these sentences; they are composed from the corpus' own codes and headers.
 """
@@ -9,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from . import answer as tpl
+from .audit import icd_unlisted
 from .codes import CodeRef
 from .ingest import sentences
 from .lexicon import lexicon
 from .models import Chunk
-from .query import Query
-from .vocab import Catalog
+from .query import ABBREVIATIONS, Query
+from .signals import negated_words
+from .vocab import QUERY_VOCAB, TYPE_WORDS, Catalog, stems, tokenize
 
 
 def not_listed(refs: Iterable[CodeRef], scope: set[str], chunks: Sequence[Chunk], catalog: Catalog,
@@ -63,3 +66,19 @@ def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
     if absent:
         return f"{tpl.NOT_COVERED} It does not mention {absent[0].title()}."
     return None
+
+
+def undescribed_condition(q: Query, row: Chunk) -> list[str]:
+    """The words of a described condition that the diagnosis row chosen for it lacks, when ICD-10-CM
+    names a condition holding them all ("icd for primary central sleep apnea": the obstructive sleep apnea
+    row lacks "primary" and "central"), as the user typed them; empty when the row may be the code."""
+    if row.code_type != "icd10":
+        return []
+    request = stems(frozenset(TYPE_WORDS)) | stems(frozenset(QUERY_VOCAB))
+    # Shorthand the question spelled out ("ckd") is represented by its expansion.
+    spelled = {t for abbr, full in ABBREVIATIONS.items() if full in q.expansions for t in tokenize(abbr)}
+    asked = set(tokenize(q.asked_text)) - request - spelled - {c.key.lower() for c in q.codes}
+    # A word the row names only to negate it ("not inflamed") is not one it describes.
+    held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text))
+    missing = icd_unlisted(asked, held)
+    return [w for w in q.text.split() if set(tokenize(w)) & missing] or sorted(missing)

@@ -253,3 +253,39 @@ def test_summary_table_and_warnings(real):
     w = real[0].warning()
     assert isinstance(w, CodeWarning) and (w.code, w.source, w.message) == (real[0].code, real[0].source_set,
                                                                              real[0].message)
+
+
+def test_icd10cm_names_conditions_a_row_does_not_describe():
+    """The check behind "the closest code it lists does not describe …", against ICD-10-CM itself."""
+    from assistant.audit import icd_unlisted
+    from assistant.vocab import tokenize
+
+    def unlisted(asked: str, row: str) -> set[str]:
+        return icd_unlisted(set(tokenize(asked)), set(tokenize(row)))
+
+    sleep_apnea = "Obstructive sleep apnea (adult) (pediatric)"
+    assert unlisted("central sleep apnea", sleep_apnea) == set(tokenize("central"))  # G47.31 exists
+    assert unlisted("obstructive sleep apnea", sleep_apnea) == set()
+    assert unlisted("bipolar disorder", "Major depressive disorder, single episode, moderate") == {"bipolar"}
+    # Lacking only qualifiers on thousands of items (left, acute) is no evidence of another condition.
+    assert unlisted("acute left", "Calculus of gallbladder with chronic cholecystitis") == set()
+    # Words no item holds together (a lay phrase, a patient's situation) leave the row to the ranking.
+    assert unlisted("central sleep apnea in a pt getting cpap shots", sleep_apnea) == set()
+
+
+def test_the_icd10cm_word_index_is_cached_and_a_bad_cache_file_is_rebuilt(tmp_path, monkeypatch):
+    from assistant import audit
+
+    monkeypatch.setenv("ASSISTANT_CACHE", str(tmp_path))
+    audit.icd_words.cache_clear()
+    try:
+        built = audit.icd_words()
+        (path,) = (tmp_path / "icd10cm").glob("words-*.npz")
+        path.write_bytes(b"not an npz file")
+        audit.icd_words.cache_clear()
+        rebuilt = audit.icd_words()
+        assert rebuilt.items == built.items > 90_000
+        assert list(rebuilt.words["apnea"]) == list(built.words["apnea"])
+        assert path.read_bytes()[:2] == b"PK"  # written again as a numpy archive
+    finally:
+        audit.icd_words.cache_clear()

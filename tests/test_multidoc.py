@@ -237,6 +237,19 @@ def test_the_asked_count_picks_the_row_of_a_scale_that_holds_it(heldout_bot):
     assert ans.answered and "Modifier QK" in ans.text
 
 
+def test_a_diagnosis_row_is_not_offered_for_a_condition_icd10cm_names_otherwise(heldout_bot):
+    """ICD-10-CM has a code for central sleep apnea; the reports list only obstructive sleep apnea (G47.33),
+    which shares "sleep apnea" with the question. The answer says so instead of offering G47.33."""
+    ans = heldout_bot.ask("central sleep apnea icd code")
+    assert not ans.answered
+    assert "G47.33, does not describe “central”" in ans.text
+    assert_citations_resolve(heldout_bot, ans)
+    ans = heldout_bot.ask("which diagnosis code for bipolar disorder")
+    assert not ans.answered and "does not describe “bipolar”" in ans.text
+    ans = heldout_bot.ask("dx code for obstructive sleep apnea in an adult")
+    assert ans.answered and "G47.33" in ans.text
+
+
 def test_code_request_for_another_structure_or_approach_is_not_answered_with_a_near_row(heldout_bot):
     """64480 is a cervical *transforaminal epidural* code: it shares "cervical" and "injection" with a
     request for a cervical *disc* injection or an *interlaminar* one, but it is another procedure."""
