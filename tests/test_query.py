@@ -286,6 +286,7 @@ def test_a_question_naming_a_tables_heading_asks_for_its_kind_of_code(radiology,
 
 @pytest.mark.parametrize("text, bounds", [
     ("16 to 37 minutes", [(16, 37)]),
+    ("DMEPOS item, second or third month rental", [(2, 3)]),  # ordinals count too
     ("40 minutes or more of total time", [(40, float("inf"))]),
     ("at least 30 minutes", [(30, float("inf"))]),
     ("Medical direction of two, three, or four concurrent procedures", [(2, 4)]),
