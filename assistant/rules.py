@@ -167,6 +167,10 @@ class RuleSelector(Selector):
         fitting = [n for _, n in scored if hits[n].chunk.id not in conflicting]
         top = scored[0][1]
         if fitting and fitting[0] == top:
+            if not self.supported(q, pick(top), rows):
+                # A closer row that cannot be the answer (no asked word, not near-identical) does not hide
+                # one that can ("and for OT?": GO, which says "OT plan of care", under modifier 59).
+                return next((pick(n) for n in fitting[1:] if self.supported(q, pick(n), rows)), pick(top)), None
             return pick(top), None
         # Below a row stating another value, one stating the asked value answers if it also holds every
         # asked word the other does ("right knee oa": M17.11 over bilateral M17.0; not a "left" nerve

@@ -250,6 +250,13 @@ def test_a_diagnosis_row_is_not_offered_for_a_condition_icd10cm_names_otherwise(
     assert ans.answered and "G47.33" in ans.text
 
 
+def test_a_closer_row_that_cannot_answer_does_not_hide_one_that_can(heldout_bot):
+    """Modifier 59 is closer in meaning to "what about an OT?" but shares no word with it; GO ("under an OT
+    plan of care") holds the one the user typed and answers."""
+    ans = heldout_bot.ask("what about an OT?", history=["which mod does a physical therapist use on 97110"])
+    assert ans.answered and "Modifier GO" in ans.text
+
+
 def test_code_request_for_another_structure_or_approach_is_not_answered_with_a_near_row(heldout_bot):
     """64480 is a cervical *transforaminal epidural* code: it shares "cervical" and "injection" with a
     request for a cervical *disc* injection or an *interlaminar* one, but it is another procedure."""
