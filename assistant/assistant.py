@@ -9,6 +9,7 @@ from collections.abc import Callable
 from . import answer as tpl
 from . import index as idx
 from .audit import icd_words
+from .codes import CodeRef
 from .config import Settings
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
@@ -143,17 +144,22 @@ class Assistant:
         warnings = [f.warning() for c in ans.citations for f in self.findings.get(c.chunk_id, [])]
         return ans.model_copy(update={"warnings": warnings}) if warnings else ans
 
-    def _rows(self, key: str, scope: set[str]) -> list[Chunk]:
-        return [self.index.chunks[i] for i in self.catalog.by_key.get(key, [])
+    def _rows(self, ref: CodeRef, scope: set[str]) -> list[Chunk]:
+        """The rows listing a named code; of its kind only, when the same characters are codes of two kinds
+        (modifier 25 and place of service 25)."""
+        rows = [self.index.chunks[i] for i in self.catalog.by_key.get(ref.key, [])
                 if not scope or self.index.chunks[i].doc_code in scope]
+        kinds = set(row_types(ref.type) or ()) if ref.type in PROCEDURE_KINDS else {ref.type}
+        same = [r for r in rows if r.code_type in kinds]
+        return same or rows
 
     def _answer(self, q: Query, scope: set[str]) -> Answer:
         if scope and not any(d.code in scope for d in self.docs):
             named = ", ".join(c for c in sorted(scope) if re.fullmatch(r"[0-9A-Z]{4,10}", c))
             return tpl.abstain(q, f"No report for {named} is in the corpus." if named else
                                "No report with that code is in the corpus; `assistant docs` lists them.")
-        rows = [(c, r) for c in q.codes for r in self._rows(c.key, scope)]
-        missing = [c for c in q.codes if not self._rows(c.key, scope)]
+        rows = [(c, r) for c in q.codes for r in self._rows(c, scope)]
+        missing = [c for c in q.codes if not self._rows(c, scope)]
         note = not_listed(q.unknown + tuple(missing), scope, self.index.chunks, self.catalog, len(self.docs))
         if not rows:
             if q.unknown or missing:
@@ -312,7 +318,7 @@ class Assistant:
     def _search_rules(self, q: Query, scope: set[str]) -> Answer:
         """The hand-set selector (weights and bars in `Settings`), kept for the ablation."""
         row: Hit | None = None
-        subject_rows = [r for c in q.subject for r in self._rows(c.key, scope)]
+        subject_rows = [r for c in q.subject for r in self._rows(c, scope)]
         if subject_rows:
             # "is it billed alone" about the code asked before: its row, or a sentence naming it.
             ids = {r.id for r in subject_rows}

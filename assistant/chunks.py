@@ -23,6 +23,9 @@ def code_key(code: str) -> str:
 
 def _named_type(column: str) -> CodeType | None:
     name = column.lower()
+    # Place-of-service codes are two digits, like modifiers: only the column's name tells them apart.
+    if re.search(r"\bpos\b|place of service", name):
+        return "pos"
     for word, kind in (("modifier", "modifier"), ("taxonomy", "taxonomy"), ("icd", "icd10"),
                        ("hcpcs", "hcpcs"), ("cpt", "cpt")):
         if word in name:
@@ -52,7 +55,11 @@ def _chunk_id(doc_code: str, section: Iterable[str], text: str) -> str:
     return f"{doc_code}-{digest}"
 
 
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+# A sentence ends at . ! or ? before a capital, digit or parenthesis, but not after an English title or
+# Latin abbreviation ("Dr. Rao would bill…", "e.g. Aetna").
+ABBREVIATED = ("Dr", "Mr", "Mrs", "Ms", "Prof", "St", "Jr", "Sr", "vs", "e.g", "i.e", "approx")
+SENTENCE_RE = re.compile("".join(rf"(?<!\b{re.escape(a)}\.)" for a in ABBREVIATED)
+                         + r"(?<=[.!?])\s+(?=[A-Z0-9(])")
 
 
 def sentences(text: str) -> list[str]:

@@ -1,5 +1,5 @@
 """Code mentions in a question, in any written form (`modifier 81`, `-81`, `81 modifier`, `C18.9`, `c189`,
-`207l00000x`, `0600t`), matched against the codes the corpus holds."""
+`207l00000x`, `0600t`, `pos 21`), matched against the codes the corpus holds."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ CPT_RE = re.compile(r"(?<![\w.])(\d{4}[0-9ft])(?![\w])", re.I)
 MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*"
                             r"((?:[0-9a-z]{2}\b(?:\s*(?:,|/|&|and|or|vs\.?|versus)\s*)?)+)",
                             re.I)
+POS_KEYWORD_RE = re.compile(r"\b(?:pos|place of service)\s*(?:code\s*)?[-#:]?\s*(\d{2})(?![\w.])", re.I)
 MOD_AFTER_RE = re.compile(r"(?<![\w-])([0-9a-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
 MOD_DASH_RE = re.compile(r"(?:^|(?<=\s))-([0-9a-z]{2})\b", re.I)
 TWO_CHAR_RE = re.compile(r"(?<![\w.-])([0-9a-z]{2})(?![\w.])", re.I)
@@ -64,6 +65,9 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
         # HCPCS Level II (C7800) and ICD-10 (C78.00) share a shape: the corpus decides which it is.
         explicit = bool(m.group(2) or m.group(3)) or type_hint == "icd10" or m.group(1)[0].isupper()
         add(key, m.group(0), "icd10", m.span(), explicit)
+    for m in POS_KEYWORD_RE.finditer(text):
+        if not taken(m):
+            add(m.group(1), m.group(1), "pos", m.span(1), True)
     mod_context = type_hint == "modifier"
     for rx in (MOD_KEYWORD_RE, MOD_AFTER_RE, MOD_DASH_RE):
         for m in rx.finditer(text):
@@ -94,7 +98,9 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
         # "dx for bursitis rt hip": in a question for another kind of code, "rt" is the side, not modifier RT.
         if type_hint not in (None, "modifier") and tok.isalpha() and not tok.isupper():
             continue
-        if "modifier" in catalog.types.get(key, set()):
+        if type_hint == "pos" and tok.isdigit():
+            add(key, tok, "pos", m.span(), True)  # "is 22 right for that", asked after a place of service
+        elif "modifier" in catalog.types.get(key, set()):
             add(key, tok, "modifier", m.span(), True)
         elif mod_context and tok.isdigit():
             add(key, tok, "modifier", m.span(), True)

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from .audit import Finding, audit_chunks, codeset_versions
+from .chunks import sentences
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
 from .models import Chunk, Document, IngestIssue
@@ -61,13 +62,17 @@ class Manifest(BaseModel):
     passages_embedded: int = 0
 
 
+def _n_sentences(chunk: Chunk) -> int:
+    return len(sentences(chunk.text)) if chunk.kind == "prose" else 0
+
+
 def corpus_hash(docs: list[Document]) -> str:
     """The files and what was read from them: a parser that reads the same file differently (a new
-    reader for its format, a table's code column found elsewhere) changes the chunk ids or the codes
-    rows carry, so the index is rebuilt, not served stale."""
+    reader for its format, a table's code column found elsewhere, sentences split elsewhere) changes the
+    chunk ids, the codes rows carry or the sentences stored, so the index is rebuilt, not served stale."""
     h = hashlib.sha256()
     for doc in sorted(docs, key=lambda d: d.source):
-        read = ",".join(f"{c.id}/{c.code or ''}/{c.code_type or ''}" for c in doc.chunks)
+        read = ",".join(f"{c.id}/{c.code or ''}/{c.code_type or ''}/{_n_sentences(c)}" for c in doc.chunks)
         h.update(f"{doc.source}\0{doc.content_hash}\0{read}\n".encode())
     return h.hexdigest()
 

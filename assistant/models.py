@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CodeType = Literal["modifier", "taxonomy", "icd10", "cpt", "hcpcs"]
+CodeType = Literal["modifier", "taxonomy", "icd10", "cpt", "hcpcs", "pos"]
 # CPT and HCPCS codes share a report's related-codes table ("Related CPT/HCPCS Codes"), and staff call
 # either by either name: for finding rows they are one kind.
 PROCEDURE_KINDS: tuple[CodeType, ...] = ("cpt", "hcpcs")

@@ -166,6 +166,13 @@ class Catalog:
         for c in self.chunks:
             if c.kind == "row" and c.code_type:
                 self.table_headings[frozenset(re.findall(r"[a-z]+", c.section[-1].lower()))].add(c.code_type)
+        # A heading that also titles prose or labels a field elsewhere ("Site of Service" over one report's
+        # place-of-service table, another's paragraph, a third's "Typical site of service:") names no table.
+        prose_labels = [set(re.findall(r"[a-z]+", label.lower())) for c in self.chunks if c.kind == "prose"
+                        for label in (c.section[-1], *(s.split(":", 1)[0] for s in c.text.split("\n")
+                                                       if ":" in s[:60]))]
+        for heading in [h for h in self.table_headings if any(h <= label for label in prose_labels)]:
+            del self.table_headings[heading]
         for columns in {c.columns[1:] for c in self.chunks}:
             self.field_words.update(tokenize(" ".join(columns)))
 

@@ -450,6 +450,19 @@ def test_a_tables_codes_are_found_in_whichever_column_names_them():
     assert rows["91"].cells[0] == "91" and rows["91"].code_type == "modifier"
 
 
+def test_a_place_of_service_table_is_not_read_as_modifiers():
+    """Two-digit place-of-service codes look like modifiers; only the column's name tells them apart."""
+    text = LAB + """| POS Code | Place of Service | Notes |
+|---|---|---|
+81 | Independent Laboratory | Reference lab billing the panel. |
+11 | Office | Physician office laboratory. |
+"""
+    rows = {(c.code, c.code_type) for c in parse(text, "80053.txt").chunks if c.kind == "row"}
+    assert {("81", "pos"), ("11", "pos"), ("91", "modifier")} <= rows
+    for header in ("POS", "Place of Service", "place of service code"):
+        assert parse(text.replace("POS Code", header), "80053.txt").chunks[-1].code_type == "pos", header
+
+
 def test_reading_a_table_differently_makes_the_index_stale():
     from assistant.index import corpus_hash
 
@@ -457,3 +470,12 @@ def test_reading_a_table_differently_makes_the_index_stale():
     first_column = doc.model_copy(update={"chunks": tuple(
         c.model_copy(update={"code": c.text.split(" | ")[0].upper()}) if c.kind == "row" else c for c in doc.chunks)})
     assert corpus_hash([doc]) != corpus_hash([first_column])
+
+
+def test_a_title_or_latin_abbreviation_does_not_end_a_sentence():
+    from assistant.chunks import sentences
+
+    text = ("Had the study been done in the hospital echo lab, Dr. Rao would bill 93306-26. Some plans "
+            "(e.g. Aetna) vary. The claim follows.")
+    assert sentences(text) == ["Had the study been done in the hospital echo lab, Dr. Rao would bill 93306-26.",
+                               "Some plans (e.g. Aetna) vary.", "The claim follows."]

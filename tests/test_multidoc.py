@@ -257,6 +257,14 @@ def test_a_closer_row_that_cannot_answer_does_not_hide_one_that_can(heldout_bot)
     assert ans.answered and "Modifier GO" in ans.text
 
 
+def test_a_code_of_two_kinds_answers_with_the_kind_asked(heldout_bot):
+    """22 is a modifier in several reports and a place of service in the 97110 report's table."""
+    modifier = heldout_bot.ask("what is modifier 22")
+    assert modifier.answered and "Modifier 22" in modifier.text and "outpatient hospital" not in modifier.text
+    pos = heldout_bot.ask("what is pos 22")
+    assert pos.answered and "On campus outpatient hospital" in pos.text and "Modifier 22" not in pos.text
+
+
 def test_code_request_for_another_structure_or_approach_is_not_answered_with_a_near_row(heldout_bot):
     """64480 is a cervical *transforaminal epidural* code: it shares "cervical" and "injection" with a
     request for a cervical *disc* injection or an *interlaminar* one, but it is another procedure."""
