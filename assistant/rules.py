@@ -59,11 +59,7 @@ class RuleSelector(Selector):
         Sharing a distinctive word with the question lowers the similarity needed; a table row
         offered as the code for a situation must share one, or be near-identical in meaning.
         """
-        terms = self.discriminative(q, candidates)
-        found = shared(terms, self.tokens(hit.chunk))
-        # A number the passage's stated bound holds is found too ("6 rooms": "more than four").
-        found |= {t for t in terms if number_fit(numbers(t, set()), embed_text(hit.chunk))[0]}
-        typed = terms & set(tokenize(q.asked_text))
+        typed, found = self._typed_found(q, hit, candidates)
         if typed and typed <= found:
             # Every distinctive word the user typed is in the passage ("which one is the primary").
             return hit.dense >= self.settings.min_dense_all_words
@@ -71,6 +67,19 @@ class RuleSelector(Selector):
             return hit.dense >= self.settings.min_dense
         need = self.settings.min_dense_row if hit.chunk.kind == "row" else self.settings.min_dense_no_overlap
         return hit.dense >= need
+
+    def holds_every_word(self, q: Query, hit: Hit, candidates: list[Chunk]) -> bool:
+        """Whether the passage holds every distinctive word the user typed, and is close enough with them."""
+        typed, found = self._typed_found(q, hit, candidates)
+        return bool(typed) and typed <= found and hit.dense >= self.settings.min_dense_all_words
+
+    def _typed_found(self, q: Query, hit: Hit, candidates: list[Chunk]) -> tuple[set[str], set[str]]:
+        """The question's distinctive words the user typed, and those of its distinctive words the passage
+        holds (a number counts as held when a bound the passage states holds it: "6 rooms", "more than four")."""
+        terms = self.discriminative(q, candidates)
+        found = shared(terms, self.tokens(hit.chunk))
+        found |= {t for t in terms if number_fit(numbers(t, set()), embed_text(hit.chunk))[0]}
+        return terms & set(tokenize(q.asked_text)), found
 
     @functools.cache  # noqa: B019 (one Selector per loaded index; the cache lives as long as it)
     def _title_words(self) -> tuple[set[tuple[str, str]], set[str]]:
@@ -169,8 +178,9 @@ class RuleSelector(Selector):
         if fitting and fitting[0] == top:
             if not self.supported(q, pick(top), rows):
                 # A closer row that cannot be the answer (no asked word, not near-identical) does not hide
-                # one that can ("and for OT?": GO, which says "OT plan of care", under modifier 59).
-                return next((pick(n) for n in fitting[1:] if self.supported(q, pick(n), rows)), pick(top)), None
+                # one holding every word the user typed ("and for OT?": GO, "OT plan of care", under 59).
+                return next((pick(n) for n in fitting[1:] if self.holds_every_word(q, pick(n), rows)),
+                            pick(top)), None
             return pick(top), None
         # Below a row stating another value, one stating the asked value answers if it also holds every
         # asked word the other does ("right knee oa": M17.11 over bilateral M17.0; not a "left" nerve
