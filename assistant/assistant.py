@@ -149,7 +149,7 @@ class Assistant:
         (modifier 25 and place of service 25)."""
         rows = [self.index.chunks[i] for i in self.catalog.by_key.get(ref.key, [])
                 if not scope or self.index.chunks[i].doc_code in scope]
-        kinds = set(row_types(ref.type) or ()) if ref.type in PROCEDURE_KINDS else {ref.type}
+        kinds = set(PROCEDURE_KINDS) if ref.type in PROCEDURE_KINDS else {ref.type}
         same = [r for r in rows if r.code_type in kinds]
         return same or rows
 

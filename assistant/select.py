@@ -253,7 +253,8 @@ class Selector:
         counts = counts_asked(q)
         if not counts:
             return []
-        missing = {(h.chunk.doc_code, h.chunk.table) for h in hits if number_fit(counts, embed_text(h.chunk))[1]}
+        missing = {(h.chunk.doc_code, h.chunk.table) for h in hits
+                   if h.chunk.table is not None and number_fit(counts, embed_text(h.chunk))[1]}
         have = {h.chunk.id for h in hits}
         holding = {c.id for c in rows if (c.doc_code, c.table) in missing and c.id not in have
                    and number_fit(counts, embed_text(c))[0]}
