@@ -16,7 +16,7 @@ from .errors import IndexFileError
 from .gaps import not_listed, uncovered_topic, undescribed_condition
 from .ingest import code_key, load_corpus
 from .models import PROCEDURE_KINDS, Answer, Chunk, Document, Hit, IngestIssue
-from .query import Query, parse
+from .query import Query, parse, with_earlier
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .retrieve import Retriever
 from .route import Route, Router, load_params
@@ -103,16 +103,29 @@ class Assistant:
                                f"{MAX_QUESTION_CHARS:,} (one question at a time).")
         history = [h[:MAX_QUESTION_CHARS] for h in (history or []) if isinstance(h, str)]
         query = parse(clean, self.catalog, history)
-        self.embedder.expect_queries(query_views(query))  # one model call per question, whichever views it needs
+        # A follow-up that brings words of its own keeps only the earlier turn's report and kind of code;
+        # when that finds nothing, the earlier question's situation is added ("and for the hospital side?"
+        # after "mod for radiologist reading only"). Its views join the one model call.
+        wider = with_earlier(query, history)
+        self.embedder.expect_queries(query_views(query) + (query_views(wider) if wider else []))
         scope = set(query.reports)
         if document and document.strip():
             scope = {document.strip().upper()}
-        routed = None
+        route = None
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
             route = self.router.route(query, history)
-            query = query.model_copy(update={"routing": {c.report: c.probability for c in route.ranked}})
-            routed = self._routed(query, route)
-        return self.with_warnings(routed or self._answer(query, scope))
+        ans = self._scoped(query, scope, route)
+        if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
+            retry = self._scoped(wider, scope, route)
+            ans = retry if retry.answered else ans
+        return self.with_warnings(ans)
+
+    def _scoped(self, query: Query, scope: set[str], route: Route | None) -> Answer:
+        """The answer from ``scope``, or from the routed report when the question names none."""
+        if route is None:
+            return self._answer(query, scope)
+        query = query.model_copy(update={"routing": {c.report: c.probability for c in route.ranked}})
+        return self._routed(query, route) or self._answer(query, scope)
 
     def _routed(self, query: Query, route: Route) -> Answer | None:
         """A question naming no report, answered from the report the router is confident about (None

@@ -279,3 +279,12 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
                 continue  # a list of what? without a kind of code it is asked like any other question
             return name  # type: ignore[return-value]
     return "reverse" if target else "prose"
+
+
+def with_earlier(q: Query, history: list[str]) -> Query | None:
+    """A follow-up with the earlier question's words added to its context, when ``parse`` left them out
+    (it keeps only the earlier turn's report and kind of code when the follow-up brings words of its own);
+    None for a question that is no follow-up or already carries them."""
+    if not q.followup or not history or history[-1].lower() in q.context.lower():
+        return None
+    return q.model_copy(update={"context": f"{q.context} {history[-1]}".strip()})

@@ -265,6 +265,13 @@ def test_a_code_of_two_kinds_answers_with_the_kind_asked(heldout_bot):
     assert pos.answered and "On campus outpatient hospital" in pos.text and "Modifier 22" not in pos.text
 
 
+def test_a_follow_up_that_finds_nothing_on_its_own_words_adds_the_earlier_situation(heldout_bot):
+    """"and one who treats kids?" keeps only "taxonomy" from the turn before, and nothing answers it; with the
+    earlier question's anesthesiologist added, Pediatric Anesthesiology does."""
+    ans = heldout_bot.ask("and one who treats kids?", history=["which taxonomy for an anesthesiologist"])
+    assert ans.answered and "207LP3000X" in ans.text
+
+
 def test_code_request_for_another_structure_or_approach_is_not_answered_with_a_near_row(heldout_bot):
     """64480 is a cervical *transforaminal epidural* code: it shares "cervical" and "injection" with a
     request for a cervical *disc* injection or an *interlaminar* one, but it is another procedure."""
