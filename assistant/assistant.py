@@ -104,8 +104,8 @@ class Assistant:
         history = [h[:MAX_QUESTION_CHARS] for h in (history or []) if isinstance(h, str)]
         query = parse(clean, self.catalog, history)
         # A follow-up that brings words of its own keeps only the earlier turn's report and kind of code;
-        # when that finds nothing, the earlier question's situation is added ("and for the hospital side?"
-        # after "mod for radiologist reading only"). Its views join the one model call.
+        # when that finds nothing, the earlier question's situation is added ("and one who treats kids?"
+        # after "which taxonomy for an anesthesiologist"). Its views join the one model call.
         wider = with_earlier(query, history)
         self.embedder.expect_queries(query_views(query) + (query_views(wider) if wider else []))
         scope = set(query.reports)
