@@ -13,7 +13,7 @@ from .codes import CodeRef
 from .config import Settings
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
-from .gaps import not_listed, uncovered_topic, undescribed_condition
+from .gaps import not_listed, uncovered_topic, undescribed
 from .ingest import code_key, load_corpus
 from .models import PROCEDURE_KINDS, Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse, with_earlier
@@ -303,7 +303,7 @@ class Assistant:
                 asked, stated = c.contradiction
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {row.cells[0]}, is for "
                                           f"“{stated}”, not “{asked}”:", c.hit, row.description or row.text)
-            return self._undescribed(q, c.hit) or tpl.row_answer(q, [c.hit])
+            return undescribed(q, c.hit) or tpl.row_answer(q, [c.hit])
         quote = c.quote or ""
         if c.contradiction:
             return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The code it describes is for “{c.contradiction[1]}”, "
@@ -316,17 +316,6 @@ class Assistant:
         also = [] if scope else sorted({x.doc_code for x in self.index.chunks if x.kind == "prose"
                                         and x.section == chunk.section and x.doc_code != chunk.doc_code})
         return tpl.prose_answer(q, c.hit, [quote, *c.also], also)
-
-    @staticmethod
-    def _undescribed(q: Query, row: Hit) -> Answer | None:
-        """The abstention for a diagnosis row offered for a condition ICD-10-CM names otherwise (see
-        ``gaps.undescribed_condition``), showing the row; None when the row may be the code."""
-        lacking = undescribed_condition(q, row.chunk) if q.asks_code or q.intent == "reverse" else []
-        if not lacking:
-            return None
-        c = row.chunk
-        return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {c.cells[0]}, does not "
-                                  f"describe “{' '.join(lacking)}”:", row, c.description or c.text)
 
     def _search_rules(self, q: Query, scope: set[str]) -> Answer:
         """The hand-set selector (weights and bars in `Settings`), kept for the ablation."""
@@ -346,8 +335,8 @@ class Assistant:
             best, other = self.select.best_row(q, keep, rows)
             if best and self.select.supported(q, best, rows):
                 row = best
-                if undescribed := self._undescribed(q, best):
-                    return undescribed
+                if lacking := undescribed(q, best):
+                    return lacking
             elif other and (q.target or q.asks_code) and self.select.supported(q, other, rows):
                 # The closest code states another side, level or variant than asked ("with esophagitis").
                 asked, stated = contradicts(q.asked_text, embed_text(other.chunk)) or ("", "")

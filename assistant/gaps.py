@@ -14,7 +14,7 @@ from .audit import icd_unlisted
 from .codes import CodeRef
 from .ingest import sentences
 from .lexicon import lexicon
-from .models import Chunk
+from .models import Answer, Chunk, Hit
 from .query import ABBREVIATIONS, Query
 from .signals import negated_words
 from .vocab import QUERY_VOCAB, TYPE_WORDS, Catalog, stems, tokenize
@@ -82,3 +82,14 @@ def undescribed_condition(q: Query, row: Chunk) -> list[str]:
     held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text))
     missing = icd_unlisted(asked, held)
     return [w for w in q.text.split() if set(tokenize(w)) & missing] or sorted(missing)
+
+
+def undescribed(q: Query, row: Hit) -> Answer | None:
+    """The abstention for a diagnosis row offered for a condition ICD-10-CM names otherwise, showing the
+    row; None when the row may be the code (or the question does not ask for one)."""
+    lacking = undescribed_condition(q, row.chunk) if q.asks_code or q.intent == "reverse" else []
+    if not lacking:
+        return None
+    c = row.chunk
+    return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {c.cells[0]}, does not "
+                              f"describe “{' '.join(lacking)}”:", row, c.description or c.text)
