@@ -195,9 +195,7 @@ def icd_words() -> IcdWords:
     path = _icd_words_file()
     try:
         with np.load(path, allow_pickle=False) as z:
-            tokens, offsets, positions, items = z["tokens"], z["offsets"], z["positions"], int(z["items"])
-        return IcdWords(items, {str(t): positions[a:b] for t, a, b in zip(tokens, offsets[:-1], offsets[1:],
-                                                                         strict=True)})
+            return _icd_split(int(z["items"]), [str(t) for t in z["tokens"]], z["offsets"], z["positions"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     from .signals import negated_words
@@ -225,8 +223,12 @@ def icd_words() -> IcdWords:
                 old.unlink(missing_ok=True)  # an earlier release's or format's
     except OSError:
         pass  # a read-only cache only costs the next process the build
-    return IcdWords(len(codes), {t: positions[a:b] for t, a, b in zip(tokens, offsets[:-1], offsets[1:],
-                                                                      strict=True)})
+    return _icd_split(len(codes), tokens, offsets, positions)
+
+
+def _icd_split(items: int, tokens: list[str], offsets: np.ndarray, positions: np.ndarray) -> IcdWords:
+    """The word index from its stored form: tokens, and their item positions laid end to end."""
+    return IcdWords(items, {t: positions[a:b] for t, a, b in zip(tokens, offsets[:-1], offsets[1:], strict=True)})
 
 
 def icd_unlisted(asked: set[str], row: set[str]) -> set[str]:

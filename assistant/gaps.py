@@ -15,7 +15,7 @@ from .codes import CodeRef
 from .ingest import sentences
 from .lexicon import lexicon
 from .models import Answer, Chunk, Hit
-from .query import ABBREVIATIONS, Query
+from .query import Query
 from .signals import negated_words
 from .vocab import QUERY_VOCAB, TYPE_WORDS, Catalog, stems, tokenize
 
@@ -75,9 +75,7 @@ def undescribed_condition(q: Query, row: Chunk) -> list[str]:
     if row.code_type != "icd10":
         return []
     request = stems(frozenset(TYPE_WORDS)) | stems(frozenset(QUERY_VOCAB))
-    # Shorthand the question spelled out ("ckd") is represented by its expansion.
-    spelled = {t for abbr, full in ABBREVIATIONS.items() if full in q.expansions for t in tokenize(abbr)}
-    asked = set(tokenize(q.asked_text)) - request - spelled - {c.key.lower() for c in q.codes}
+    asked = set(tokenize(q.asked_text)) - request - q.spelled_out - {c.key.lower() for c in q.codes}
     # A word the row names only to negate it ("not inflamed") is not one it describes.
     held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text))
     missing = icd_unlisted(asked, held)

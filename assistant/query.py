@@ -87,6 +87,12 @@ class Query(BaseModel):
         return " ".join(p for p in (self.context, self.text, *self.expansions) if p)
 
     @property
+    def spelled_out(self) -> set[str]:
+        """Tokens of the shorthand the question used and spelled out ("ckd" when "chronic kidney disease" is
+        among its expansions): represented by the expansion, they are not words of their own."""
+        return {t for abbr, full in lexicon().abbreviations.items() if full in self.expansions for t in tokenize(abbr)}
+
+    @property
     def retrieval_text(self) -> str:
         """What retrieval searches for: the question, its follow-up context and its intent's cue words."""
         # "key payers" finds the list of payers; a question naming a payer asks what is said about it.

@@ -18,7 +18,7 @@ from .embed import Embedder, embed_text
 from .index import Index
 from .ingest import code_key, sentences
 from .models import PROCEDURE_KINDS, Chunk, Document, Hit
-from .query import ABBREVIATIONS, Query
+from .query import Query
 from .retrieve import Retriever
 from .signals import (
     ALTERNATIVE,
@@ -156,7 +156,7 @@ class Selector:
         words = set(tokenize(q.retrieval_text)) - stems(frozenset(TYPE_WORDS))
         words -= stems(frozenset({"list", "all", "every", "related"}))
         # Shorthand the question spelled out ("reqs" → "requirements") is represented by its expansion.
-        words -= {t for abbr, full in ABBREVIATIONS.items() if full in q.expansions for t in tokenize(abbr)}
+        words -= q.spelled_out
         if not keep_reports:
             words -= {code_key(r).lower() for r in q.reports}
         # A report's title names what all of its passages are about: within one report its words tell

@@ -142,9 +142,9 @@ class Catalog:
                     if len(words & titles[c.doc_code]) >= max(min(2, len(words)), 2 * len(words) / 3):
                         self.names[m.group(1).lower()].add(c.doc_code)
         # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
-        labels = {label for c in self.chunks for label in (*c.section, *c.columns)}
-        labels |= {s.split(":", 1)[0] for c in self.chunks if c.kind == "prose"
-                   for s in c.text.split("\n") if ":" in s[:60]}
+        fields = {s.split(":", 1)[0] for c in self.chunks if c.kind == "prose"
+                  for s in c.text.split("\n") if ":" in s[:60]}
+        labels = {label for c in self.chunks for label in (*c.section, *c.columns)} | fields
         self.phrases: set[str] = set()
         for label in labels:
             words = re.findall(r"[a-z]+", label.lower())
@@ -168,9 +168,8 @@ class Catalog:
                 self.table_headings[frozenset(re.findall(r"[a-z]+", c.section[-1].lower()))].add(c.code_type)
         # A heading that also titles prose or labels a field elsewhere ("Site of Service" over one report's
         # place-of-service table, another's paragraph, a third's "Typical site of service:") names no table.
-        prose_labels = [set(re.findall(r"[a-z]+", label.lower())) for c in self.chunks if c.kind == "prose"
-                        for label in (c.section[-1], *(s.split(":", 1)[0] for s in c.text.split("\n")
-                                                       if ":" in s[:60]))]
+        prose_labels = {frozenset(re.findall(r"[a-z]+", label.lower()))
+                        for label in fields | {c.section[-1] for c in self.chunks if c.kind == "prose"}}
         for heading in [h for h in self.table_headings if any(h <= label for label in prose_labels)]:
             del self.table_headings[heading]
         for columns in {c.columns[1:] for c in self.chunks}:
