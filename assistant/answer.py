@@ -136,6 +136,13 @@ def abstain_citing(query: Query, message: str, hit: Hit, quote: str) -> Answer:
                   resolved=query.retrieval_text)
 
 
+def abstain_quoting(answer: Answer, message: str, cite: Citation) -> Answer:
+    """An answer turned into an abstention that keeps one of its passages: the one that says why."""
+    cite = cite.model_copy(update={"n": 1})
+    text = f"{message}\n\n*{cite.document} report* › *{' › '.join(cite.section)}:* “{cite.quote}” [1]"
+    return answer.model_copy(update={"text": text, "answered": False, "citations": [cite]})
+
+
 def abstain(query: Query, message: str) -> Answer:
     return Answer(question=query.original, text=message, answered=False, intent=query.intent,
                   resolved=query.retrieval_text)

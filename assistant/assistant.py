@@ -13,7 +13,7 @@ from .codes import CodeRef
 from .config import Settings
 from .embed import Embedder, embed_text
 from .errors import IndexFileError
-from .gaps import not_listed, uncovered_topic, undescribed
+from .gaps import left_out, not_listed, uncovered_topic, undescribed
 from .ingest import code_key, load_corpus
 from .models import PROCEDURE_KINDS, Answer, Chunk, Document, Hit, IngestIssue
 from .query import Query, parse, with_earlier
@@ -118,7 +118,7 @@ class Assistant:
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)
             ans = retry if retry.answered else ans
-        return self.with_warnings(ans)
+        return self.with_warnings(left_out(ans))
 
     def _scoped(self, query: Query, scope: set[str], route: Route | None) -> Answer:
         """The answer from ``scope``, or from the routed report when the question names none."""

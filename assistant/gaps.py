@@ -16,7 +16,7 @@ from .ingest import sentences
 from .lexicon import lexicon
 from .models import Answer, Chunk, Hit
 from .query import Query
-from .signals import negated_words
+from .signals import QUESTION_ABOUT_REPORT, negated_words
 from .vocab import QUERY_VOCAB, TYPE_WORDS, Catalog, stems, tokenize
 
 
@@ -66,6 +66,16 @@ def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
     if absent:
         return f"{tpl.NOT_COVERED} It does not mention {absent[0].title()}."
     return None
+
+
+def left_out(ans: Answer) -> Answer:
+    """An answer whose passage says the report leaves the fact out ("Medicare fee schedule amounts … are
+    data not available in the input") is an abstention that quotes it, unless the question asks what the
+    report holds ("is the payer policy text in the 64483 report"): then that passage is the answer."""
+    if (ans.answered and ans.citations and lexicon().left_out.search(ans.citations[0].quote)
+            and not QUESTION_ABOUT_REPORT.search(ans.question)):
+        return tpl.abstain_quoting(ans, f"{tpl.NOT_COVERED} It says it leaves that out:", ans.citations[0])
+    return ans
 
 
 def undescribed_condition(q: Query, row: Chunk) -> list[str]:

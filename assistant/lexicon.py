@@ -82,6 +82,7 @@ class Topics(_Group):
     # How a report says it does not state a fact ("RVUs … are not covered here"): such a sentence names
     # the topic without giving it, so it is no evidence that the report does.
     not_stated: Regex = ""
+    left_out: Regex = ""
 
 
 class AnswerType(BaseModel):
@@ -162,6 +163,7 @@ class Lexicon:
     topics: Mapping[str, tuple[re.Pattern[str], re.Pattern[str]]]
     topic_words: Mapping[str, str]
     not_stated: re.Pattern[str]
+    left_out: re.Pattern[str]
     answer_types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     type_words: Mapping[str, CodeType]
     weak_type_words: frozenset[str]
@@ -194,6 +196,7 @@ class Lexicon:
             topics=MappingProxyType({name: (rx(t.ask), rx(t.evidence)) for name, t in topics.items()}),
             topic_words=MappingProxyType({name: t.words for name, t in topics.items() if t.words}),
             not_stated=re.compile(data.topics.not_stated or r"(?!)"),
+            left_out=re.compile(data.topics.left_out or r"(?!)"),
             answer_types=tuple((rx(a.ask), rx(a.answer)) for a in data.answer_types.entries),
             type_words=MappingProxyType({w: kind for kind, words in data.type_words.entries.items() for w in words}),
             weak_type_words=frozenset(data.type_words.weak),

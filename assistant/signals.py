@@ -19,7 +19,7 @@ ALTERNATIVE = re.compile(r"\b(?:instead of|rather than|as opposed to)\s+((?:\w+\
 # A sentence whose subject is the report itself ("The publication outlines…", "Readers will learn…");
 # "payers covered in this analysis" is about payers, so only the sentence's opening counts.
 SELF_REFERENCE = re.compile(r"^((this|the) (report|publication|analysis|document)\b|readers\b)", re.I)
-QUESTION_ABOUT_REPORT = re.compile(r"\b(this|the) (report|publication|analysis|document)\b|\breaders\b", re.I)
+QUESTION_ABOUT_REPORT = re.compile(r"\b(this|the)( [\w-]+)? (report|publication|analysis|document)\b|\breaders\b", re.I)
 
 
 def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:

@@ -408,3 +408,16 @@ def test_example_question_naming_a_procedure_only_one_report_has_is_about_that_r
     """A word only one report's title uses ("intravitreal", "breast") says whose example is meant."""
     ans = heldout_bot.ask(question)
     assert ans.answered and _docs(ans) == {code} and expected in ans.citations[0].quote
+
+
+def test_a_passage_saying_the_report_leaves_a_fact_out_is_an_abstention_that_quotes_it(heldout_bot):
+    """The 11102 report names RVUs and state Medicaid rules only in "… data not available" sentences: they
+    are no evidence that it gives them, and quoting one is an abstention, unless the question asks what
+    the report itself holds."""
+    ans = heldout_bot.ask("how many rvus for a 11104 punch biopsy")
+    assert not ans.answered and "It does not give RVUs" in ans.text
+    ans = heldout_bot.ask("state medicaid rules for billing a skin biopsy 11102")
+    assert not ans.answered and "It says it leaves that out" in ans.text and "state Medicaid policies" in ans.text
+    assert_citations_resolve(heldout_bot, ans)
+    ans = heldout_bot.ask("is the uhc policy text in the 64483 report")
+    assert ans.answered and "not provided in the input" in ans.text
