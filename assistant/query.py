@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .codes import CodeRef, find_codes
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
-from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, tokenize
+from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
                  "clinical_context", "payer", "prose"]
@@ -90,7 +90,8 @@ class Query(BaseModel):
     def spelled_out(self) -> set[str]:
         """Tokens of the shorthand the question used and spelled out ("ckd" when "chronic kidney disease" is
         among its expansions): represented by the expansion, they are not words of their own."""
-        return {t for abbr, full in lexicon().abbreviations.items() if full in self.expansions for t in tokenize(abbr)}
+        lexical = {t for abbr, full in lexicon().abbreviations.items() if full in self.expansions for t in tokenize(abbr)}
+        return lexical | {t for full in self.expansions for t in tokenize(initials(full))}
 
     @property
     def retrieval_text(self) -> str:
@@ -144,6 +145,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     # the lexicon's reading of them (an eye report's "diabetic macular edema").
     expansions = tuple(catalog.aliases.get(abbr, full) for abbr, full in lex.abbreviations.items()
                        if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
+    expansions += tuple(full for abbr, full in catalog.spelled_out(text).items() if abbr not in lex.abbreviations)
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
     expansions += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
     expansions += tuple(lex.topic_words[name] for name, (ask, _) in lex.topics.items() if name in lex.topic_words

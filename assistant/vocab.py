@@ -93,6 +93,20 @@ def long_form(before: str, abbr: str) -> str | None:
     return long
 
 
+# Words a name's initials skip ("Marriage & Family Therapist" is MFT); a table cell is cut into names at
+# punctuation ("Basic metabolic panel (Calcium, total)…").
+NAME_JOINERS = frozenset({"of", "and", "the", "for", "with", "in", "or", "to", "a", "an", "by", "on"})
+NAME_BREAK_RE = re.compile(r"[,;:()\[\]]| - | — |–")
+
+
+def initials(name: str) -> str:
+    """The letters a name's initialism spells ("obstructive sleep apnea" → "osa", "post-traumatic stress
+    disorder" → "ptsd"); empty for a single word or a name too long to be shortened that way."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", name) if w.lower() not in NAME_JOINERS]
+    letters = "".join(part[0] for w in words for part in w.split("-") if part).lower()
+    return letters if len(words) >= 2 and 3 <= len(letters) <= 6 else ""
+
+
 @lru_cache(maxsize=64)
 def stems(words: frozenset[str]) -> frozenset[str]:
     """A fixed word list as ``tokenize`` sees it, to compare with the tokens of a text."""
@@ -141,6 +155,16 @@ class Catalog:
                     words = set(tokenize(long))
                     if len(words & titles[c.doc_code]) >= max(min(2, len(words)), 2 * len(words) / 3):
                         self.names[m.group(1).lower()].add(c.doc_code)
+        # The names tables spell out, by their initials: a question's "gad" or "bmp" is the row's
+        # "Generalized anxiety disorder" or "Basic metabolic panel" when no report uses the letters as a word.
+        self.initialisms: dict[str, set[str]] = defaultdict(set)
+        for c in self.chunks:
+            # The row's name (its description cell), not its notes: a clause ("and imaging of the biopsy
+            # specimen") is no name.
+            for name in NAME_BREAK_RE.split(c.description) if c.kind == "row" else ():
+                words = name.split()
+                if words and words[0].lower() not in NAME_JOINERS and (letters := initials(name)):
+                    self.initialisms[letters].add(" ".join(words).lower())
         # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
         fields = {s.split(":", 1)[0] for c in self.chunks if c.kind == "prose"
                   for s in c.text.split("\n") if ":" in s[:60]}
@@ -195,6 +219,21 @@ class Catalog:
                 or token in stems(FOLLOWUP_GLUE)):
             return False
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
+
+    def spelled_out(self, text: str) -> dict[str, str]:
+        """The question's initialisms no report uses as a word, each with the one name a table spells it as
+        ("icd for gad" → {"gad": "generalized anxiety disorder"}). A plural ("OTs") is its singular."""
+        out = {}
+        for tok in re.findall(r"(?<![\w/-])[A-Za-z]{3,6}(?![\w/-])", text):
+            low = (tok[:-1] if re.fullmatch(r"[A-Z]+s", tok) else tok).lower()
+            # "GAD-7" is a scale's name, not the word "gad".
+            if (_stemmer().stemWord(low) in self.df or low in STOPWORDS or low in lexicon().query_words
+                    or code_key(low) in self.by_key or low in self.aliases):
+                continue
+            names = self.initialisms.get(low, set())
+            if len(names) == 1:
+                out[tok.lower()] = next(iter(names))
+        return out
 
     def reports_holding(self, keys: Iterable[str]) -> set[str]:
         """The reports that list every one of the codes ``keys`` (empty when none are given)."""

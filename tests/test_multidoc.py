@@ -421,3 +421,9 @@ def test_a_passage_saying_the_report_leaves_a_fact_out_is_an_abstention_that_quo
     assert_citations_resolve(heldout_bot, ans)
     ans = heldout_bot.ask("is the uhc policy text in the 64483 report")
     assert ans.answered and "not provided in the input" in ans.text
+
+
+def test_initials_find_the_row_whose_name_they_spell(heldout_bot):
+    """No report uses "gad" as a word; F41.1 "Generalized anxiety disorder" spells it."""
+    ans = heldout_bot.ask("icd for gad")
+    assert ans.answered and "F41.1" in ans.text

@@ -19,7 +19,7 @@ from assistant.signals import (
     numbers,
     ranges,
 )
-from assistant.vocab import Catalog, long_form, tokenize
+from assistant.vocab import Catalog, initials, long_form, tokenize
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,32 @@ def test_tokens_are_stems_and_word_parts():
 ])
 def test_long_form_follows_the_letters_of_the_abbreviation(before, abbr, expected):
     assert long_form(before, abbr) == expected
+
+
+@pytest.mark.parametrize(("name", "letters"), [
+    ("Obstructive sleep apnea", "osa"), ("Post-traumatic stress disorder", "ptsd"),
+    ("Vascular & Interventional Radiology", "vir"), ("Malignant neoplasm of colon", "mnc"),
+    ("Colon", ""), ("Malignant neoplasm of the upper outer quadrant of the right breast", ""),
+])
+def test_initials_of_a_name(name, letters):
+    assert initials(name) == letters
+
+
+def test_a_name_a_table_spells_out_reads_for_its_initials(catalog):
+    """"rsi" is the related-code rows' "Radiological supervision and interpretation"; letters a report
+    uses as a word ("ire", defined by 0600T) or two names share are not read that way."""
+    q = parse("is rsi billed with 0600t", catalog)
+    assert "radiological supervision and interpretation" in q.expansions
+    assert "rsi" in q.spelled_out
+    assert catalog.spelled_out("modifier 53 for ire") == {}
+
+
+def test_initials_two_names_share_are_not_read_as_either(catalog):
+    report = read_text(MULTI_FILES[0]) + "\nRelated Codes\n| Code | Description |\n|---|---|\n" \
+        "| 99999 | Radiologic survey of implants |\n"
+    shared = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    assert len(shared.initialisms["rsi"]) == 2
+    assert "rsi" not in shared.spelled_out("is rsi billed with 0600t")
 
 
 def test_a_report_defined_abbreviation_names_its_report(catalog):
