@@ -90,7 +90,8 @@ class Query(BaseModel):
     def spelled_out(self) -> set[str]:
         """Tokens of the shorthand the question used and spelled out ("ckd" when "chronic kidney disease" is
         among its expansions): represented by the expansion, they are not words of their own."""
-        lexical = {t for abbr, full in lexicon().abbreviations.items() if full in self.expansions for t in tokenize(abbr)}
+        lexical = {t for abbr, full in lexicon().abbreviations.items() if full in self.expansions
+                   for t in tokenize(abbr)}
         return lexical | {t for full in self.expansions for t in tokenize(initials(full))}
 
     @property
