@@ -259,8 +259,10 @@ class Catalog:
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             low = word.lower()
-            # Another form of a word the corpus uses ("cover" beside "covered") is not a misspelling.
-            if len(low) < 5 or low in self.vocab or low in STOPWORDS or _stemmer().stemWord(low) in self.df:
+            # Another form of a word the corpus or the question glue uses ("cover" beside "covered",
+            # "getting" beside "get") is not a misspelling.
+            stem = _stemmer().stemWord(low)
+            if len(low) < 5 or low in self.vocab or low in STOPWORDS or stem in self.df or stem in STOPWORDS:
                 return word
             best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
             if best is None:

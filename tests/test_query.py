@@ -90,6 +90,16 @@ def test_another_form_of_a_corpus_word_is_not_a_typo(catalog):
     assert q.corrections == () and "cover" in q.text
 
 
+
+def test_a_form_of_a_question_word_is_not_a_typo(catalog):
+    """"getting" is a form of "get", which questions use though no report does: not the report's "setting"."""
+    report = read_text(MULTI_FILES[0]) + "\nSite of Service\nThe office setting is typical.\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    q = parse("pt has trouble getting around after 0600t", both)
+    assert q.corrections == () and "getting" in q.text
+    assert parse("which seting for 0600t", both).corrections == (("seting", "setting"),)
+
+
 @pytest.mark.parametrize(("question", "fact"), [
     ("how does ire work", True),
     ("is 0600t an office procedure", True),
