@@ -78,29 +78,30 @@ def collect(bot: Assistant, sets: dict[str, list[EvalItem]]) -> list[Record]:
     """Ask every question once; for those the selector decides, label each candidate by whether the
     answer built from it passes the item."""
     records = []
+    search = bot.search
     try:
-        bot.ranker()
+        search.ranker()
     except IndexFileError:
-        bot._ranker = Ranker.abstaining()  # a first fit: candidates and labels need no model
+        search._ranker = Ranker.abstaining()  # a first fit: candidates and labels need no model
     for name, items in sets.items():
         for item in items:
             seen: list[Record] = []
 
             def record(q, scope, candidates, item=item, seen=seen, name=name) -> None:
-                labels = [int(not check(item, bot.with_warnings(bot.render(q, scope, c)))) for c in candidates]
+                labels = [int(not check(item, bot.with_warnings(search.render(q, scope, c)))) for c in candidates]
                 seen.append(Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
                                    vectors=[c.vector() for c in candidates], labels=labels))
 
-            shipped = bot.settings
-            bot.recorder = record
-            bot.settings = shipped.model_copy(update={"selector": "fitted"})
+            shipped = search.settings
+            search.recorder = record
+            search.settings = shipped.model_copy(update={"selector": "fitted"})
             try:
                 answer = bot.ask(item.question, history=item.history)
-                bot.recorder = None
-                bot.settings = shipped.model_copy(update={"selector": "rules"})
+                search.recorder = None
+                search.settings = shipped.model_copy(update={"selector": "rules"})
                 rules = not check(item, bot.ask(item.question, history=item.history))
             finally:
-                bot.recorder, bot.settings = None, shipped
+                search.recorder, search.settings = None, shipped
             out = seen[-1] if seen else Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
                                                fixed=not check(item, answer))
             records.append(out.model_copy(update={"rules": rules}))

@@ -235,6 +235,13 @@ class Catalog:
                 out[tok.lower()] = next(iter(names))
         return out
 
+    def rows(self, key: str, kind: CodeType | None, scope: set[str]) -> list[Chunk]:
+        """The rows listing a code (in the reports of ``scope``, when given); of its kind only, when the same
+        characters are codes of two kinds (modifier 25 and place of service 25)."""
+        rows = [self.chunks[i] for i in self.by_key.get(key, []) if not scope or self.chunks[i].doc_code in scope]
+        kinds = set(PROCEDURE_KINDS) if kind in PROCEDURE_KINDS else {kind}
+        return [r for r in rows if r.code_type in kinds] or rows
+
     def reports_holding(self, keys: Iterable[str]) -> set[str]:
         """The reports that list every one of the codes ``keys`` (empty when none are given)."""
         held = [{self.chunks[i].doc_code for i in self.by_key.get(k, [])} for k in keys]

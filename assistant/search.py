@@ -1,0 +1,183 @@
+"""The answer to a question that names no code: the table row or the report sentences that answer it,
+chosen by the hand-set rules (`rules.py`) or by the fitted selector (`rank.py`), or an abstention that
+shows the closest passage when it states another value than asked or names the asked thing to rule it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import answer as tpl
+from .config import Settings
+from .embed import embed_text
+from .gaps import undescribed
+from .ingest import code_key
+from .models import PROCEDURE_KINDS, Answer, Document, Hit
+from .query import Query
+from .rank import Candidate, Ranker, row_candidates, sentence_candidates
+from .rules import RuleSelector, rule_scores
+from .select import row_types
+from .signals import contradicts
+from .vocab import Catalog
+
+
+class Search:
+    """Answers a question naming no code from the reports in a scope (all when the scope is empty)."""
+
+    def __init__(self, settings: Settings, docs: list[Document], catalog: Catalog, select: RuleSelector) -> None:
+        self.settings, self.docs, self.catalog, self.select = settings, docs, catalog, select
+        self._ranker: Ranker | None = None
+        # Called with (query, scope, candidates) each time the fitted selector decides (eval collects them).
+        self.recorder: Callable[[Query, set[str], list[Candidate]], None] | None = None
+
+    def answer(self, q: Query, scope: set[str]) -> Answer:
+        """Find the row or the sentences that answer the question, or abstain."""
+        if self.settings.selector == "rules":
+            return self._rules(q, scope)
+        fixed, candidates = self.candidates(q, scope)
+        if fixed is not None:
+            return fixed
+        choice, p = self.ranker().choose(candidates)
+        if self.recorder is not None:
+            self.recorder(q, scope, candidates)
+        return self.render(q, scope, choice) if choice else tpl.abstain(q, tpl.NOT_COVERED)
+
+    def ranker(self) -> Ranker:
+        """The fitted selector (``assistant/data/selector.json`` unless one was given)."""
+        if self._ranker is None:
+            self._ranker = Ranker.load()
+        return self._ranker
+
+    def candidates(self, q: Query, scope: set[str]) -> tuple[Answer | None, list[Candidate]]:
+        """Rows and sentences that might answer a question naming no code, or the answer the format
+        itself gives (a vignette's opening, a report's descriptor, a follow-up's earlier subject)."""
+        if q.subject:
+            return self._rules(q, scope), []
+        out: list[Candidate] = []
+        if self._wants_row(q):
+            keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
+            rows = self.select.chunks(scope, kind="row", code_type=row_types(q.target))
+            pool = self.select.row_pool(q, keep, rows)
+            if pool is not None:
+                conflicts = {h.chunk.id: c for h in pool.hits if h.chunk.id in pool.conflicting
+                             and (c := contradicts(q.asked_text, embed_text(h.chunk)))}
+                supported = [self.select.supported(q, h.model_copy(update={"dense": cell}), rows)
+                             for h, cell in zip(pool.hits, pool.cell, strict=True)]
+                out += row_candidates(q, pool, conflicts, supported, self.settings)
+            # A report's own code is a CPT (or HCPCS) code too; other kinds of code only a row gives.
+            if q.target and q.target not in PROCEDURE_KINDS:
+                return None, out
+        named = self._naming(q)
+        pool = self.select.sentence_pool(q, scope, naming=named)
+        if pool is None:
+            return None, out
+        opening = self.select.structural(q, pool, [i for _, i in rule_scores(pool, self.settings)])
+        if opening is not None:
+            return tpl.prose_answer(q, opening[0], opening[1]), []
+        checks = q.asks_code or q.intent == "reverse"
+        conflicts = {i: c for i, (_, s) in enumerate(pool.pairs) if checks and (c := contradicts(q.asked_text, s))}
+        prose = sentence_candidates(q, pool, conflicts, self.settings)
+        if q.target:
+            # "<procedure> cpt" is answered by the report's own descriptor only when it names the procedure.
+            prose = [c for c in prose if self.select.names_all(q, c.hit.chunk, c.quote or "")]
+        return None, out + prose
+
+    @staticmethod
+    def _wants_row(q: Query) -> bool:
+        """Whether a table row may answer: a kind of code is asked for, or a situation is described
+        ("whats the code for us guided elbow injection" opens like a definition but asks for a code)."""
+        situation = q.intent in ("prose", "payer") or (q.intent == "definition" and q.asks_code)
+        return bool(q.target) or q.intent == "reverse" or (situation and not q.fact_question)
+
+    def _naming(self, q: Query) -> set[str] | None:
+        """The codes a sentence must name to answer a question asking for a code (None: any sentence)."""
+        if q.target:
+            return {code_key(d.code).lower() for d in self.docs}
+        if q.asks_code:
+            return ({code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
+                    | self.catalog.prose_codes)
+        return None
+
+    def render(self, q: Query, scope: set[str], c: Candidate) -> Answer:
+        """The answer a candidate gives: its row or sentence quoted and cited, or, when it states another
+        value than asked or names the asked thing only to rule it out, an abstention that shows it."""
+        if c.is_row:
+            row = c.hit.chunk
+            if c.contradiction and (q.target or q.asks_code):
+                asked, stated = c.contradiction
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {row.cells[0]}, is for "
+                                          f"“{stated}”, not “{asked}”:", c.hit, row.description or row.text)
+            return undescribed(q, c.hit) or tpl.row_answer(q, [c.hit])
+        quote = c.quote or ""
+        if c.contradiction:
+            return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The code it describes is for “{c.contradiction[1]}”, "
+                                      f"not “{c.contradiction[0]}”:", c.hit, quote)
+        ruled_out = self.select.excluded(q, quote) if q.asks_code or q.intent == "reverse" else None
+        if ruled_out:
+            return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out (“{ruled_out}”):",
+                                      c.hit, quote)
+        chunk = c.hit.chunk
+        also = [] if scope else sorted({x.doc_code for x in self.catalog.chunks if x.kind == "prose"
+                                        and x.section == chunk.section and x.doc_code != chunk.doc_code})
+        return tpl.prose_answer(q, c.hit, [quote, *c.also], also)
+
+    def _rules(self, q: Query, scope: set[str]) -> Answer:
+        """The hand-set selector (weights and bars in `Settings`), kept for the ablation."""
+        row: Hit | None = None
+        subject_rows = [r for c in q.subject for r in self.catalog.rows(c.key, c.type, scope)]
+        if subject_rows:
+            # "is it billed alone" about the code asked before: its row, or a sentence naming it.
+            ids = {r.id for r in subject_rows}
+            row, _ = self.select.best_row(q, lambda c: c.id in ids, subject_rows)
+            prose = self.select.best_sentences(q, scope, naming={c.key.lower() for c in q.subject})
+            if prose and (row is None or self._closer(q, scope, prose, row, 0.0)):
+                return tpl.prose_answer(q, prose[0], prose[1])
+            return tpl.row_answer(q, [Hit(chunk=r, score=1.0, exact=True) for r in subject_rows])
+        if self._wants_row(q):
+            keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
+            rows = self.select.chunks(scope, kind="row", code_type=row_types(q.target))
+            best, other = self.select.best_row(q, keep, rows)
+            if best and self.select.supported(q, best, rows):
+                row = best
+                if lacking := undescribed(q, best):
+                    return lacking
+            elif other and (q.target or q.asks_code) and self.select.supported(q, other, rows):
+                # The closest code states another side, level or variant than asked ("with esophagitis").
+                asked, stated = contradicts(q.asked_text, embed_text(other.chunk)) or ("", "")
+                c = other.chunk
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {c.cells[0]}, is for "
+                                          f"“{stated}”, not “{asked}”:", other, c.description or c.text)
+            # A report's own code is a CPT (or HCPCS) code too: "cryoablation breast tumor cpt" may be
+            # answered by the sentence that defines it, when that is closer than any related-code row.
+            if q.target and q.target not in PROCEDURE_KINDS:
+                return tpl.row_answer(q, [row]) if row else tpl.abstain(q, tpl.NOT_COVERED)
+        # A question that asks for a code is answered by a row or by a sentence that names one.
+        named = self._naming(q)
+        prose = self.select.best_sentences(q, scope, naming=named)
+        if prose and q.target and not self.select.names_all(q, prose[0].chunk, prose[1][0]):
+            prose = None
+        # A sentence whose label the question names ("service type" → "Service type: …") is a field
+        # lookup and wins; otherwise the closer of the best row and the best sentence answers.
+        # A row must be clearly closer to answer a question that doesn't ask for a code.
+        margin = 0.0 if q.asks_code else self.settings.row_margin
+        if prose and (row is None or prose[0].exact or self._closer(q, scope, prose, row, margin)):
+            chunk = prose[0].chunk
+            conflict = contradicts(q.asked_text, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
+            if conflict:
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The code it describes is for “{conflict[1]}”, "
+                                          f"not “{conflict[0]}”:", prose[0], prose[1][0])
+            ruled_out = self.select.excluded(q, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
+            if ruled_out:
+                return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out (“{ruled_out}”):",
+                                          prose[0], prose[1][0])
+            also = [] if scope else sorted({c.doc_code for c in self.catalog.chunks if c.kind == "prose"
+                                            and c.section == chunk.section and c.doc_code != chunk.doc_code})
+            return tpl.prose_answer(q, prose[0], prose[1], also)
+        if row is not None:
+            return tpl.row_answer(q, [row])
+        return tpl.abstain(q, tpl.NOT_COVERED)
+
+    def _closer(self, q: Query, scope: set[str], prose: tuple[Hit, list[str]], row: Hit, margin: float) -> bool:
+        """Whether the best sentence beats the best row (by ``margin``) on one scale."""
+        sentence, cells = self.select.strength(q, scope, (prose[0], prose[1][0]), (row, row.chunk.text))
+        return sentence + margin > cells
