@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
-from .ingest import code_key
+from .ingest import code_key, sentences
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, Chunk, CodeType
 
@@ -180,9 +180,17 @@ class Catalog:
             for t in set(tokenize(" ".join((c.text, *c.section)))):
                 self.df[t] += 1
                 used_by[t].add(c.doc_code)
-        # Words of one report's title that no other report uses (a procedure's own name): a
-        # question using one is about that report.
-        self.title_words = {t: code for code, words in titles.items() for t in words
+        # Words of one report's title, or names the sentence that opens it by describing its code capitalises
+        # ("HCPCS code J9271 identifies the drug supply of pembrolizumab (brand name Keytruda)…"), that no
+        # other report uses (a procedure's own names): a question using one is about that report.
+        named = {code: set(words) for code, words in titles.items()}
+        opened: set[str] = set()
+        for c in self.chunks:
+            if c.kind == "prose" and c.doc_code not in opened and c.text.strip():
+                opened.add(c.doc_code)
+                proper = re.findall(r"(?<=[\s(])[A-Z][\w-]*", sentences(c.text)[0])
+                named[c.doc_code] |= {t for word in proper if len(toks := tokenize(word)) == 1 for t in toks}
+        self.title_words = {t: code for code, words in named.items() for t in words
                             if used_by.get(t, {code}) <= {code}}
         # The heading of each table's section, as words, with the kind of code its rows hold ("Related CPT
         # Codes" → cpt): a question naming a heading ("related codes") asks for that table.

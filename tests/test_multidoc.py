@@ -427,3 +427,10 @@ def test_initials_find_the_row_whose_name_they_spell(heldout_bot):
     """No report uses "gad" as a word; F41.1 "Generalized anxiety disorder" spells it."""
     ans = heldout_bot.ask("icd for gad")
     assert ans.answered and "F41.1" in ans.text
+
+
+def test_a_brand_name_the_report_opens_with_names_that_report(heldout_bot):
+    """J9271 opens "…pembrolizumab (brand name Keytruda)…": a question about Keytruda is about that report,
+    which does not mention Humana, not about the E/M report whose Humana sentence shares more words."""
+    ans = heldout_bot.ask("does humana need PA for keytruda")
+    assert not ans.answered and "It does not mention Humana" in ans.text

@@ -71,6 +71,13 @@ def test_initials_two_names_share_are_not_read_as_either(catalog):
     assert "rsi" not in shared.spelled_out("is rsi billed with 0600t")
 
 
+def test_names_the_opening_descriptor_capitalises_name_its_report(catalog):
+    """0600T opens "CPT code 0600T denotes percutaneous irreversible electroporation (IRE) ablation…": IRE
+    names the report; the sentence's other words ("denotes", "organs") do not."""
+    assert catalog.title_words.get("ire") == "0600T"
+    assert not {"denot", "organ"} & set(catalog.title_words)
+
+
 def test_a_report_defined_abbreviation_names_its_report(catalog):
     assert catalog.aliases["ire"] == "irreversible electroporation"
     assert catalog.names["ire"] == {"0600T"}
