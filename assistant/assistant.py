@@ -103,13 +103,19 @@ class Assistant:
         # when that finds nothing, the earlier question's situation is added ("and one who treats kids?"
         # after "which taxonomy for an anesthesiologist"). Its views join the one model call.
         wider = with_earlier(query, history)
-        self.embedder.expect_queries(query_views(query) + (query_views(wider) if wider else []))
+        # A follow-up the router can't place on its own is about the report the earlier turn was about.
+        earlier = parse(history[-1], self.catalog, history[:-1]) if query.followup and history else None
+        self.embedder.expect_queries(query_views(query) + (query_views(wider) if wider else [])
+                                     + (query_views(earlier) if earlier else []))
         scope = set(query.reports)
         if document and document.strip():
             scope = {document.strip().upper()}
         route = None
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
             route = self.router.route(query, history)
+            if earlier is not None and not route.confident and not any(c.named for c in route.ranked):
+                before = self.router.route(earlier, history[:-1])
+                route = before if before.confident or any(c.named for c in before.ranked) else route
         ans = self._scoped(query, scope, route)
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)

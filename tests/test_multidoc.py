@@ -434,3 +434,11 @@ def test_a_brand_name_the_report_opens_with_names_that_report(heldout_bot):
     which does not mention Humana, not about the E/M report whose Humana sentence shares more words."""
     ans = heldout_bot.ask("does humana need PA for keytruda")
     assert not ans.answered and "It does not mention Humana" in ans.text
+
+
+def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
+    """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
+    psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
+    report's "severe" kidney disease row."""
+    ans = heldout_bot.ask("and the severe one?", history=["icd for recurrent mdd moderate"])
+    assert ans.answered and "F33.2" in ans.text and "N18.4" not in ans.text
