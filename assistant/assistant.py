@@ -183,6 +183,11 @@ class Assistant:
                 codes = ", ".join(dict.fromkeys(c.raw.upper().lstrip("-") for c, _ in rows))
                 topic += f" (Looked in the {listing} report{'s' if len(where) > 1 else ''}, which list {codes}.)"
             return tpl.abstain(q, topic)
+        if rows and q.intent == "clinical_context":
+            # What the example says of the code, when one of its sentences names it; else the code's row.
+            told = self.select.example_naming(q, where, {c.key.lower() for c in q.codes})
+            if told:
+                return tpl.prose_answer(q, told[0], told[1])
         if rows:
             hits = [Hit(chunk=r, score=1.0, exact=True) for _, r in rows]
             if q.intent == "compare" and len(hits) >= 2:

@@ -214,6 +214,17 @@ class RuleSelector(Selector):
                                and sc >= best_score - st.sentence_margin]
         return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical, exact=labelled), quotes
 
+    def example_naming(self, q: Query, scope: set[str], keys: set[str]) -> tuple[Hit, list[str]] | None:
+        """What the clinical example says of a code the question names along with it ("how many units of
+        17003 were billed in the example"): its closest sentence naming the code. Naming both is the
+        evidence, so no similarity bar applies; None when no sentence of the example names it."""
+        pool = self.sentence_pool(q, scope, keys)
+        if pool is None or not pool.named_section:
+            return None
+        score, i = bound_first(q, rule_scores(pool, self.settings), [s for _, s in pool.pairs])[0]
+        hit, sentence = pool.pairs[i]
+        return Hit(chunk=hit.chunk, score=score, dense=pool.sims[i], lexical=hit.lexical), [sentence]
+
     def structural(self, q: Query, pool: SentencePool, order: list[int]) -> tuple[Hit, list[str]] | None:
         """Answers the format itself gives: a vignette read from its start, or a report's descriptor."""
         hit = pool.pairs[order[0]][0]

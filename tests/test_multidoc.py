@@ -442,3 +442,13 @@ def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldo
     report's "severe" kidney disease row."""
     ans = heldout_bot.ask("and the severe one?", history=["icd for recurrent mdd moderate"])
     assert ans.answered and "F33.2" in ans.text and "N18.4" not in ans.text
+
+
+def test_a_code_asked_about_in_the_example_is_answered_from_the_example(heldout_bot):
+    """Naming a code and the example asks what the example says of the code: its sentence naming it
+    ("…so 90785 was not reported"), not the code's row. The row answers when the example names no code."""
+    ans = heldout_bot.ask("did they report 90785 in the vignette")
+    assert ans.answered and "Clinical Context" in ans.citations[0].section
+    assert "90785" in ans.citations[0].quote and "Interactive complexity add-on" not in ans.text
+    ans = heldout_bot.ask("what is 90785")
+    assert ans.answered and "Interactive complexity add-on" in ans.text
