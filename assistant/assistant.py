@@ -12,7 +12,7 @@ from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
 from .gaps import left_out, not_listed, uncovered_topic
-from .ingest import load_corpus
+from .ingest import code_key, load_corpus
 from .models import Answer, Document, Hit, IngestIssue
 from .query import Query, parse, with_earlier
 from .retrieve import Retriever
@@ -183,9 +183,12 @@ class Assistant:
                 codes = ", ".join(dict.fromkeys(c.raw.upper().lstrip("-") for c, _ in rows))
                 topic += f" (Looked in the {listing} report{'s' if len(where) > 1 else ''}, which list {codes}.)"
             return tpl.abstain(q, topic)
-        if rows and q.intent == "clinical_context":
-            # What the example says of the code, when one of its sentences names it; else the code's row.
-            told = self.select.example_naming(q, where, {c.key.lower() for c in q.codes})
+        if q.intent == "clinical_context" and (rows or q.target):
+            # What the example says of the codes asked about (named, or of the asked kind), when one of its
+            # sentences names them; else the codes' rows.
+            keys = ({c.key.lower() for c in q.codes} if rows else
+                    {code_key(k).lower() for k in self.catalog.codes_of(q.target, where or None)})
+            told = self.select.example_naming(q, where, keys)
             if told:
                 return tpl.prose_answer(q, told[0], told[1])
         if rows:

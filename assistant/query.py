@@ -281,6 +281,8 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
     if n == 1:
         # "how many units of 17003 were billed in the example" asks what the example says of the code.
         return "clinical_context" if "clinical_context" in matched and lexicon().names_example.search(low) else "lookup"
+    if target and "clinical_context" in matched and lexicon().names_example.search(low):
+        return "clinical_context"  # "which dx codes did they bill in the example": the codes the example names
     if target and PLURAL_TYPE_RE.search(low):
         return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):

@@ -452,3 +452,6 @@ def test_a_code_asked_about_in_the_example_is_answered_from_the_example(heldout_
     assert "90785" in ans.citations[0].quote and "Interactive complexity add-on" not in ans.text
     ans = heldout_bot.ask("what is 90785")
     assert ans.answered and "Interactive complexity add-on" in ans.text
+    # Asking for a kind of code in the example: its sentence naming codes of that kind.
+    ans = heldout_bot.ask("which dx codes did they bill in the 93306 example")
+    assert ans.answered and "Clinical Context" in ans.citations[0].section and "I35.0" in ans.citations[0].quote
