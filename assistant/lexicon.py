@@ -93,6 +93,7 @@ class AnswerType(BaseModel):
 
 class AnswerTypes(_Group):
     entries: list[AnswerType]
+    required: Regex = ""
 
 
 class TypeWords(_Group):
@@ -165,6 +166,7 @@ class Lexicon:
     not_stated: re.Pattern[str]
     left_out: re.Pattern[str]
     answer_types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    answer_required: re.Pattern[str]
     type_words: Mapping[str, CodeType]
     weak_type_words: frozenset[str]
     query_words: frozenset[str]
@@ -198,6 +200,7 @@ class Lexicon:
             not_stated=re.compile(data.topics.not_stated or r"(?!)"),
             left_out=re.compile(data.topics.left_out or r"(?!)"),
             answer_types=tuple((rx(a.ask), rx(a.answer)) for a in data.answer_types.entries),
+            answer_required=re.compile(data.answer_types.required or r"(?!)"),
             type_words=MappingProxyType({w: kind for kind, words in data.type_words.entries.items() for w in words}),
             weak_type_words=frozenset(data.type_words.weak),
             # Typo repair corrects toward the names of kinds of code, number words and negations too

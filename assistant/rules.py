@@ -14,6 +14,7 @@ import re
 from .config import Settings
 from .embed import embed_text
 from .ingest import code_key, sentences
+from .lexicon import lexicon
 from .models import Chunk, Hit
 from .query import ABBREVIATIONS, Query
 from .select import Selector, SentencePool
@@ -205,6 +206,13 @@ class RuleSelector(Selector):
         opening = self.structural(q, pool, [i for _, i in scored])
         if opening is not None:
             return opening
+        if pool.expects and lexicon().answer_required.search(q.text.lower()):
+            # "how many years…": only a sentence stating a quantity may answer.
+            scored = [(sc, i) for sc, i in scored if pool.typed_kind[i]]
+            if not scored:
+                return None
+            best_score, best_i = scored[0]
+            hit, sentence = pairs[best_i]
         dense = max(pool.sims[best_i], pool.scoped[best_i])  # the bar below was measured with the code in
         labelled = pool.labelled[best_i]
         # A field the question names by its label is the answer however its value is worded.

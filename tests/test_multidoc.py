@@ -455,3 +455,10 @@ def test_a_code_asked_about_in_the_example_is_answered_from_the_example(heldout_
     # Asking for a kind of code in the example: its sentence naming codes of that kind.
     ans = heldout_bot.ask("which dx codes did they bill in the 93306 example")
     assert ans.answered and "Clinical Context" in ans.citations[0].section and "I35.0" in ans.citations[0].quote
+
+
+def test_a_quantity_question_is_answered_by_a_sentence_stating_a_quantity(heldout_bot):
+    """"how much fluid…" is not answered by the closer sentence saying an earlier attempt "produced no
+    fluid", but by the one stating the 45 mL drawn off."""
+    ans = heldout_bot.ask("how much fluid was aspirated from the knee in the 20611 example")
+    assert ans.answered and "45 mL" in ans.text and "produced no fluid" not in ans.text
