@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from .config import Settings
@@ -137,8 +137,15 @@ class Selector:
         """A chunk's lexical tokens (as BM25 sees them), computed once per chunk."""
         found = self._tokens.get(chunk.id)
         if found is None:
-            found = self._tokens[chunk.id] = frozenset(tokenize(embed_text(chunk)))
+            found = self._tokens[chunk.id] = self.spelled(tokenize(embed_text(chunk)))
         return found
+
+    def spelled(self, toks: Iterable[str]) -> frozenset[str]:
+        """Tokens with the words of the abbreviations among them that the corpus defines ("CRNA service" holds
+        "certified registered nurse anesthetist"), as a question may spell them out."""
+        toks = set(toks)
+        return frozenset(toks | {t for abbr, long in self.catalog.aliases.items() if abbr in toks
+                                 for t in tokenize(long)})
 
     def vocabulary(self, scope: set[str]) -> frozenset[str]:
         """Every token the reports in ``scope`` (all when empty) use, computed once per scope."""
@@ -180,7 +187,7 @@ class Selector:
         """How much of the question's distinctive vocabulary a text holds: the share of ``terms`` (each
         weighted by its idf times the given weight) it contains, word families counted as one (``shared``).
         A word the question negates ("not rented") is held only by a text that negates it too."""
-        found_terms = shared(set(terms), set(tokenize(text)))
+        found_terms = shared(set(terms), set(self.spelled(tokenize(text))))
         if negated & found_terms:
             found_terms -= negated - negated_words(text)
         total = sum(self.idf(t) * w for t, w in terms.items())

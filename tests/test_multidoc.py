@@ -462,3 +462,10 @@ def test_a_quantity_question_is_answered_by_a_sentence_stating_a_quantity(heldou
     fluid", but by the one stating the 45 mL drawn off."""
     ans = heldout_bot.ask("how much fluid was aspirated from the knee in the 20611 example")
     assert ans.answered and "45 mL" in ans.text and "produced no fluid" not in ans.text
+
+
+def test_letters_the_corpus_defines_hold_the_words_they_stand_for(heldout_bot):
+    """The 00790 report defines CRNA; QZ ("CRNA service: without medical direction") holds "nurse
+    anesthetist" as a question spells it, so it is not passed over for QY, which spells it out."""
+    ans = heldout_bot.ask("nurse anesthetist working alone without an anesthesiologist directing, which mod")
+    assert ans.answered and "Modifier QZ" in ans.text and "Modifier QY" not in ans.text
