@@ -154,6 +154,17 @@ def test_a_rate_that_is_not_money_is_not_a_payment_question(catalog):
     assert "payment amounts" in parse("bcbs reimbursement rate for 0600t", catalog).topics
 
 
+@pytest.mark.parametrize(("question", "amount"), [
+    ("does medicare make the pt pay coinsurance on 0600t", False), ("does aetna pay for 0600t", False),
+    ("what does aetna pay for 0600t", True), ("how much does medicare pay for 0441t", True),
+    ("whats medicare paying for 0581t this year", True), ("0600t fee?", True),
+])
+def test_pay_alone_does_not_ask_for_an_amount(catalog, question, amount):
+    """Cost sharing and coverage are asked with "pay" too; an amount is asked with "how much", "what … pays",
+    a rate, a fee or a price."""
+    assert ("payment amounts" in parse(question, catalog).topics) is amount
+
+
 def test_pointing_back_keeps_the_earlier_question(catalog):
     q = parse("is that per level?", catalog, ["whats the add-on code for 0441T"])
     assert q.followup and "add-on code" in q.context
