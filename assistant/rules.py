@@ -121,6 +121,8 @@ class RuleSelector(Selector):
         if not (q.intent in ("definition", "reports") or HOW_IT_WORKS.search(q.text)):
             return None
         asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS)
+        if q.intent == "definition" and len(asked) == 1 and (spelled := self._spelled_out(asked.pop(), ranked)):
+            return spelled
         # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
         titled = [code for code, words in self.catalog.titles.items() if asked and asked <= words]
         reports = q.reports or (tuple(titled) if not q.codes and not q.unknown else ())
@@ -147,6 +149,19 @@ class RuleSelector(Selector):
         rest = sentences(hit.chunk.text)
         follow = rest[rest.index(sentence) + 1:][:1]
         return Hit(chunk=hit.chunk, score=1.0, dense=1.0, exact=True), [sentence, *follow]
+
+    def _spelled_out(self, abbr: str, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
+        """For "what does AHI mean" about letters the corpus defines: the sentence spelling them out
+        ("…the apnea-hypopnea index (AHI)…"), in the report the question's passages are from if it is one
+        of those defining them."""
+        where = self.catalog.defined_in.get(abbr, [])
+        reports = {h.chunk.doc_code for h, _ in ranked}
+        chunk = next((c for c in where if c.doc_code in reports), where[0] if where else None)
+        if chunk is None:
+            return None
+        spelled = re.compile(rf"\({re.escape(abbr)}\)", re.I)
+        sentence = next((s for s in sentences(chunk.text) if spelled.search(s)), None)
+        return (Hit(chunk=chunk, score=1.0, dense=1.0, exact=True), [sentence]) if sentence else None
 
     def strength(self, q: Query, scope: set[str], *candidates: tuple[Hit, str]) -> list[float]:
         """Similarity plus the share of the question's typed distinctive words each text holds: one scale

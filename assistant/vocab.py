@@ -138,6 +138,7 @@ class Catalog:
         # Abbreviations a report defines ("irreversible electroporation (IRE)") and, among them, those
         # that name a report's own procedure (their long form is mostly in its title).
         self.aliases: dict[str, str] = {}
+        self.defined_in: dict[str, list[Chunk]] = defaultdict(list)  # the passages spelling each one out
         self.code_words: set[str] = set()
         self.names: dict[str, set[str]] = defaultdict(set)
         # Each report's title words (its procedure, as the report names it).
@@ -152,6 +153,7 @@ class Catalog:
                     self.code_words.add(code_key(m.group(1)))
                 elif long and not m.group(1).isdigit():
                     self.aliases.setdefault(m.group(1).lower(), long)
+                    self.defined_in[m.group(1).lower()].append(c)
                     words = set(tokenize(long))
                     if len(words & titles[c.doc_code]) >= max(min(2, len(words)), 2 * len(words) / 3):
                         self.names[m.group(1).lower()].add(c.doc_code)

@@ -469,3 +469,11 @@ def test_letters_the_corpus_defines_hold_the_words_they_stand_for(heldout_bot):
     anesthetist" as a question spells it, so it is not passed over for QY, which spells it out."""
     ans = heldout_bot.ask("nurse anesthetist working alone without an anesthesiologist directing, which mod")
     assert ans.answered and "Modifier QZ" in ans.text and "Modifier QY" not in ans.text
+
+
+def test_what_letters_the_corpus_defines_mean_is_the_sentence_spelling_them_out(heldout_bot):
+    """E0601 defines AHI where it first uses it ("the apnea-hypopnea index (AHI)"); a later sentence reporting
+    an AHI of 28 is closer to "what does AHI mean" but does not say."""
+    ans = heldout_bot.ask("what does AHI stand for")
+    assert ans.answered and "apnea-hypopnea index (AHI)" in ans.text
+    assert_citations_resolve(heldout_bot, ans)
