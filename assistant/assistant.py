@@ -198,7 +198,7 @@ class Assistant:
             if len(q.codes) >= 2:
                 return tpl.list_answer(q, hits, detail=True, note=note)
             return tpl.row_answer(q, hits, note)
-        if q.intent == "list" and q.target:
+        if q.intent == "list":
             return self._list(q, scope)
         return self.search.answer(q, scope)
 

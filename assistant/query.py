@@ -117,6 +117,7 @@ def _target(text: str) -> CodeType | None:
 
 PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagnoses|dxs|icds|icd codes|icd-10 codes|"
                             r"dx codes|cpts|cpt codes|hcpcs codes|j codes|j-codes|specialties|diagnosis codes)\b")
+CODES_ASKED_RE = re.compile(r"\b(which|what|list|all|any)( [\w/-]+){0,3} codes\b")
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
                          r"what of|then)\b|^(\S+\s*){1,2}$")
 FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|can|could|explain|describe|"
@@ -287,8 +288,10 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
         return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):
         if name in matched:
-            if name == "list" and not target:
-                continue  # a list of what? without a kind of code it is asked like any other question
+            if name == "list" and not target and not CODES_ASKED_RE.search(low):
+                # A list of what? Without a kind of code, or "codes" ("which mask codes are listed": the rows
+                # the words pick, of any kind), it is asked like any other question.
+                continue
             return name  # type: ignore[return-value]
     return "reverse" if target else "prose"
 

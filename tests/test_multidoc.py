@@ -477,3 +477,10 @@ def test_what_letters_the_corpus_defines_mean_is_the_sentence_spelling_them_out(
     ans = heldout_bot.ask("what does AHI stand for")
     assert ans.answered and "apnea-hypopnea index (AHI)" in ans.text
     assert_citations_resolve(heldout_bot, ans)
+
+
+def test_asking_which_codes_of_no_named_kind_lists_the_rows_the_words_pick(heldout_bot):
+    """"what mask codes are listed" names no kind of code: the rows its words pick, of any kind, are listed
+    (both masks), not the one closest row; "what does uhc do with component codes" asks for no list."""
+    ans = heldout_bot.ask("what mask codes are listed for cpap")
+    assert ans.answered and "A7030" in ans.text and "A7034" in ans.text

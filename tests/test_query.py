@@ -165,6 +165,12 @@ def test_pay_alone_does_not_ask_for_an_amount(catalog, question, amount):
     assert ("payment amounts" in parse(question, catalog).topics) is amount
 
 
+def test_which_codes_without_a_kind_asks_for_a_list(catalog):
+    q = parse("which guidance codes are listed for 0600t", catalog)
+    assert q.intent == "list" and q.target is None
+    assert parse("what does uhc do with guidance codes billed with 0600t", catalog).intent != "list"
+
+
 def test_pointing_back_keeps_the_earlier_question(catalog):
     q = parse("is that per level?", catalog, ["whats the add-on code for 0441T"])
     assert q.followup and "add-on code" in q.context
