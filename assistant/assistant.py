@@ -27,6 +27,7 @@ __all__ = ["Assistant", "Settings"]
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+POS_ASKED_RE = re.compile(r"\bpos\b|\bplaces? of service\b", re.I)
 
 
 def also_line(report: str) -> str:
@@ -41,7 +42,7 @@ class Assistant:
                  index: idx.Index, embedder: Embedder) -> None:
         self.settings, self.docs, self.issues, self.index, self.embedder = settings, docs, issues, index, embedder
         embedder.prime(index.passages.texts, index.passages.vectors)  # report text never needs the model
-        self.catalog = Catalog(index.chunks)
+        self.catalog = Catalog(index.chunks, embedder.whole_words())
         self.findings: dict[str, list] = {}
         for f in index.manifest.findings:
             self.findings.setdefault(f.chunk_id, []).append(f)
@@ -200,6 +201,13 @@ class Assistant:
             return tpl.row_answer(q, hits, note)
         if q.intent == "list":
             return self._list(q, scope)
+        if (scope and not q.target and q.intent == "site_of_service" and POS_ASKED_RE.search(q.text)
+                and self.select.chunks(scope, kind="row", code_type="pos")):
+            # "pharmacy giving flu shots, what pos": the report asked about lists places of service in a table,
+            # whose rows name them; its prose answers when none fits.
+            ans = self.search.answer(q.model_copy(update={"target": "pos"}), scope)
+            if ans.answered:
+                return ans
         return self.search.answer(q, scope)
 
     def _uncovered_topic(self, q: Query, scope: set[str]) -> str | None:

@@ -9,6 +9,7 @@ pooling, a failed export or check, no onnxruntime — and the sentence-transform
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import OrderedDict
@@ -65,6 +66,15 @@ class Embedder:
         self._lock = threading.Lock()
         self._onnx: OnnxModel | None = None
         self.runtime = ""  # "onnxruntime" or "sentence-transformers" once loaded
+
+    @functools.cache  # noqa: B019 (one word list per embedder, read once)
+    def whole_words(self) -> frozenset[str]:
+        """Words the model's tokenizer holds whole (WordPiece ``vocab.txt``): common words, spelled right.
+        Only those of five letters or more, the ones typo repair would touch; empty for a model without one."""
+        path = resolve_model(self.model_name) / "vocab.txt"
+        if not path.is_file():
+            return frozenset()
+        return frozenset(w for w in path.read_text(encoding="utf-8").split("\n") if len(w) >= 5 and w.isalpha())
 
     @property
     def loaded(self) -> bool:

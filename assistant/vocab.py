@@ -116,8 +116,11 @@ def stems(words: frozenset[str]) -> frozenset[str]:
 class Catalog:
     """What the corpus holds that questions are matched against: codes, report codes, vocabulary."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(self, chunks: Iterable[Chunk], words: frozenset[str] = frozenset()) -> None:
+        """``words``: words known to be spelled right though no report uses them ("house"), which typo
+        repair leaves alone (the embedding model's whole-word vocabulary)."""
         self.chunks = list(chunks)
+        self.words = words
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.types: dict[str, set[CodeType]] = defaultdict(set)
         self.reports: dict[str, str] = {}
@@ -277,9 +280,10 @@ class Catalog:
             word = m.group(0)
             low = word.lower()
             # Another form of a word the corpus or the question glue uses ("cover" beside "covered",
-            # "getting" beside "get") is not a misspelling.
+            # "getting" beside "get"), or a known word ("house", not the reports' "hose"), is not a misspelling.
             stem = _stemmer().stemWord(low)
-            if len(low) < 5 or low in self.vocab or low in STOPWORDS or stem in self.df or stem in STOPWORDS:
+            if (len(low) < 5 or low in self.vocab or low in STOPWORDS or low in self.words or stem in self.df
+                    or stem in STOPWORDS):
                 return word
             best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
             if best is None:

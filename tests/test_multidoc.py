@@ -484,3 +484,12 @@ def test_asking_which_codes_of_no_named_kind_lists_the_rows_the_words_pick(heldo
     (both masks), not the one closest row; "what does uhc do with component codes" asks for no list."""
     ans = heldout_bot.ask("what mask codes are listed for cpap")
     assert ans.answered and "A7030" in ans.text and "A7034" in ans.text
+
+
+def test_a_place_of_service_question_is_answered_from_the_reports_pos_table(heldout_bot):
+    """97110 lists places of service in a table: "pos for home visits" is its row 12 (Home), not its
+    "Typical site of service" sentence. 0600T has no such table, so its sentence answers."""
+    ans = heldout_bot.ask("pos for treating pts at their house w 97110")
+    assert ans.answered and "POS Code 12" in ans.text
+    ans = heldout_bot.ask("what pos is used for 0600T")
+    assert ans.answered and "Typical site of service" in ans.text

@@ -63,6 +63,19 @@ def test_a_name_a_table_spells_out_reads_for_its_initials(catalog):
     assert catalog.spelled_out("modifier 53 for ire") == {}
 
 
+def test_a_word_the_model_knows_whole_is_not_a_typo(catalog):
+    """"house" is no report's word, but the embedding model's tokenizer holds it whole: it is spelled
+    right, so typo repair does not make it a report's "hose". A misspelling is not held whole."""
+    from assistant.embed import Embedder
+
+    words = Embedder().whole_words()
+    assert "house" in words and "inflammed" not in words
+    report = read_text(MULTI_FILES[0]) + "\nSite of Service\nThe irrigation hose is single use.\n"
+    chunks = [*catalog.chunks, *parse_report(report, "0600T.txt").chunks]
+    assert parse("pt treated at their house after 0600t", Catalog(chunks)).corrections == (("house", "hose"),)
+    assert parse("pt treated at their house after 0600t", Catalog(chunks, words)).corrections == ()
+
+
 def test_initials_two_names_share_are_not_read_as_either(catalog):
     report = read_text(MULTI_FILES[0]) + "\nRelated Codes\n| Code | Description |\n|---|---|\n" \
         "| 99999 | Radiologic survey of implants |\n"
