@@ -99,6 +99,7 @@ class AnswerTypes(_Group):
 class TypeWords(_Group):
     entries: dict[CodeType, list[Word]]
     weak: list[Word] = []
+    phrases: dict[CodeType, Regex] = {}
 
     def entries_words(self) -> list[str]:
         return [w for words in self.entries.values() for w in words]
@@ -169,6 +170,7 @@ class Lexicon:
     answer_required: re.Pattern[str]
     type_words: Mapping[str, CodeType]
     weak_type_words: frozenset[str]
+    type_phrases: tuple[tuple[re.Pattern[str], CodeType], ...]
     query_words: frozenset[str]
     definition_words: frozenset[str]
     example_names: tuple[str, ...]
@@ -203,6 +205,7 @@ class Lexicon:
             answer_required=re.compile(data.answer_types.required or r"(?!)"),
             type_words=MappingProxyType({w: kind for kind, words in data.type_words.entries.items() for w in words}),
             weak_type_words=frozenset(data.type_words.weak),
+            type_phrases=tuple((re.compile(rx), kind) for kind, rx in data.type_words.phrases.items()),
             # Typo repair corrects toward the names of kinds of code, number words and negations too
             # ("seven" is a word, not a slip for "even").
             query_words=frozenset([*data.type_words.entries_words(), *data.query_words.words,

@@ -112,7 +112,7 @@ def _target(text: str) -> CodeType | None:
     for word in re.findall(r"[a-z0-9-]+", text.lower()):
         if word in lex.type_words and (word not in lex.weak_type_words or ASKING_RE.search(text.lower().strip())):
             return lex.type_words[word]
-    return None
+    return next((kind for phrase, kind in lex.type_phrases if phrase.search(text.lower())), None)
 
 
 PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagnoses|dxs|icds|icd codes|icd-10 codes|"

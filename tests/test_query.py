@@ -178,6 +178,15 @@ def test_pay_alone_does_not_ask_for_an_amount(catalog, question, amount):
     assert ("payment amounts" in parse(question, catalog).topics) is amount
 
 
+@pytest.mark.parametrize(("question", "target"), [
+    ("pt signed the waiver for 0600t, what do i put on the line", "modifier"),
+    ("our group only reads the images for 0600t, what do we add to the claim", "modifier"),
+    ("where does the ndc go on the claim for 0600t", None),
+])
+def test_what_goes_on_the_claim_line_asks_for_a_modifier(catalog, question, target):
+    assert parse(question, catalog).target == target
+
+
 def test_which_codes_without_a_kind_asks_for_a_list(catalog):
     q = parse("which guidance codes are listed for 0600t", catalog)
     assert q.intent == "list" and q.target is None
