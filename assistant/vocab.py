@@ -48,6 +48,9 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+PLURAL_LETTERS_RE = re.compile(r"\b([A-Z]{2,})s\b")
+
+
 def tokenize(text: str) -> list[str]:
     """Lexical tokens for BM25 and term checks: lower case, codes without dots, Snowball stems.
 
@@ -57,6 +60,9 @@ def tokenize(text: str) -> list[str]:
     out = []
     # "non proliferative", "non-proliferative" and "nonproliferative" are one word.
     text = NON_PREFIX.sub("non", text)
+    # "LMFTs", "CRNAs": the plural of letters is the letters (the stemmer keeps a final s after a vowel or
+    # in a word without one).
+    text = PLURAL_LETTERS_RE.sub(r"\1", text)
     for tok in WORD_RE.findall(text.lower()):
         tok = tok.replace(".", "")
         parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]

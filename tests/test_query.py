@@ -28,6 +28,10 @@ def catalog() -> Catalog:
     return Catalog(chunks)
 
 
+def test_the_plural_of_letters_is_the_letters():
+    assert tokenize("LMFTs and CRNAs") == tokenize("LMFT and CRNA") == ["lmft", "crna"]
+
+
 def test_tokens_are_stems_and_word_parts():
     assert tokenize("placed placement") == ["place", "placement"]
     assert tokenize("Follow-up imaging") == tokenize("follow up images")
