@@ -21,6 +21,7 @@ MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*"
 POS_KEYWORD_RE = re.compile(r"\b(?:pos|place of service)\s*(?:code\s*)?[-#:]?\s*(\d{2})(?![\w.])", re.I)
 MOD_AFTER_RE = re.compile(r"(?<![\w-])([0-9a-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
 MOD_DASH_RE = re.compile(r"(?:^|(?<=\s))-([0-9a-z]{2})\b", re.I)
+LISTED_NUMBER_RE = re.compile(r"(?<![\w.-])(\d{4})(?![\w.])")
 TWO_CHAR_RE = re.compile(r"(?<![\w.-])([0-9a-z]{2})(?![\w.])", re.I)
 
 
@@ -65,6 +66,10 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
         # HCPCS Level II (C7800) and ICD-10 (C78.00) share a shape: the corpus decides which it is.
         explicit = bool(m.group(2) or m.group(3)) or type_hint == "icd10" or m.group(1)[0].isupper()
         add(key, m.group(0), "icd10", m.span(), explicit)
+    # Four digits the corpus lists as a row's code (revenue code 0762): a code wherever typed.
+    for m in LISTED_NUMBER_RE.finditer(text):
+        if not taken(m) and m.group(1) in catalog.by_key:
+            add(m.group(1), m.group(1), None, m.span(), False)
     for m in POS_KEYWORD_RE.finditer(text):
         if not taken(m):
             add(m.group(1), m.group(1), "pos", m.span(1), True)
@@ -85,9 +90,11 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
         tok = m.group(1)
         if taken(m):
             continue
-        # "only got 25 min in", "40 units": a number with a unit is a quantity, not modifier 25.
+        # "only got 25 min in", "40 units": a number with a unit is a quantity, not modifier 25; "24/7",
+        # "8/10" are a ratio.
         after = re.match(r"\s*([a-z%]+)", text[m.end():].lower())
-        if tok.isdigit() and after and after.group(1) in units:
+        if tok.isdigit() and (after and after.group(1) in units or re.match(r"/\d", text[m.end():])
+                              or re.search(r"\d/$", text[:m.start()])):
             continue
         is_word = tok.isalpha() and tok.lower() in ENGLISH_TWO_LETTER and not tok.isupper()
         key = tok.upper()

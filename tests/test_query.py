@@ -28,6 +28,15 @@ def catalog() -> Catalog:
     return Catalog(chunks)
 
 
+def test_four_digits_a_table_lists_are_a_code_and_a_ratio_is_not(catalog):
+    report = read_text(MULTI_FILES[0]) + "\nFacility Billing\n| Revenue Code | Description |\n|---|---|\n" \
+        "| 0762 | Observation room |\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    assert [c.key for c in parse("rev code 0762?", both).codes] == ["0762"]
+    assert parse("is 0600t done 24/7 in the ed", both).codes == ()
+    assert parse("pain went from 8/10 to 2/10 after 0600t", both).codes == ()
+
+
 def test_the_plural_of_letters_is_the_letters():
     assert tokenize("LMFTs and CRNAs") == tokenize("LMFT and CRNA") == ["lmft", "crna"]
 
