@@ -104,6 +104,7 @@ class Selector:
         self._postings: dict[str, set[int]] | None = None
         self._doc_vocab: dict[str, set[str]] | None = None
         self._position = {c.id: i for i, c in enumerate(index.chunks)}
+        self._long_forms: dict[str, frozenset[str]] | None = None
 
     def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
         def keep(c: Chunk) -> bool:
@@ -144,8 +145,9 @@ class Selector:
         """Tokens with the words of the abbreviations among them that the corpus defines ("CRNA service" holds
         "certified registered nurse anesthetist"), as a question may spell them out."""
         toks = set(toks)
-        return frozenset(toks | {t for abbr, long in self.catalog.aliases.items() if abbr in toks
-                                 for t in tokenize(long)})
+        if self._long_forms is None:
+            self._long_forms = {abbr: frozenset(tokenize(long)) for abbr, long in self.catalog.aliases.items()}
+        return frozenset(toks.union(*(self._long_forms[a] for a in toks & self._long_forms.keys())))
 
     def vocabulary(self, scope: set[str]) -> frozenset[str]:
         """Every token the reports in ``scope`` (all when empty) use, computed once per scope."""
