@@ -219,7 +219,7 @@ class Assistant:
         keep = self.select.keep(scope, kind="row", code_type=row_types(q.target))
         candidates = self.select.chunks(scope, kind="row", code_type=row_types(q.target))
         if not candidates:
-            return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target} table.")
+            return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target or 'code'} table.")
         # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list.
         terms = self.select.discriminative(q, candidates) & self.select.vocabulary(scope)
         if not terms:

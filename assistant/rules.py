@@ -121,7 +121,7 @@ class RuleSelector(Selector):
         if not (q.intent in ("definition", "reports") or HOW_IT_WORKS.search(q.text)):
             return None
         asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS)
-        if q.intent == "definition" and len(asked) == 1 and (spelled := self._spelled_out(asked.pop(), ranked)):
+        if q.intent == "definition" and len(asked) == 1 and (spelled := self._spelled_out(next(iter(asked)), ranked)):
             return spelled
         # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
         titled = [code for code, words in self.catalog.titles.items() if asked and asked <= words]
