@@ -114,9 +114,9 @@ class Assistant:
         route = None
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
             route = self.router.route(query, history)
-            if earlier is not None and not route.confident and not any(c.named for c in route.ranked):
+            if earlier is not None and not route.scope:
                 before = self.router.route(earlier, history[:-1])
-                route = before if before.confident or any(c.named for c in before.ranked) else route
+                route = before if before.scope else route
         ans = self._scoped(query, scope, route)
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)
@@ -138,12 +138,11 @@ class Assistant:
         passages apart), yet they are often what routed the question: when the routed report's answer
         abstains, the whole corpus's answer stands if it quotes that report alone.
         """
-        named = {c.report for c in route.ranked if c.named}
-        if not route.confident and not named:
-            return None
         # A report the question names by its title words or defined letters ("ct a/p w contrast") is
         # where the answer comes from, however unsure the router is: no answer quotes a report it rules out.
-        scope = {route.ranked[0].report} if route.confident else named
+        scope = route.scope
+        if not scope:
+            return None
         ans = self._answer(query, scope)
         # ...unless the routed report's answer is that it does not state that fact (RVUs, prior authorization).
         # The whole corpus is searched only then, so a routed question is answered once.

@@ -147,7 +147,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     # the lexicon's reading of them (an eye report's "diabetic macular edema").
     expansions = tuple(catalog.aliases.get(abbr, full) for abbr, full in lex.abbreviations.items()
                        if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
-    expansions += tuple(full for abbr, full in catalog.spelled_out(text).items() if abbr not in lex.abbreviations)
+    expansions += tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
     expansions += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
     expansions += tuple(lex.topic_words[name] for name, (ask, _) in lex.topics.items() if name in lex.topic_words
@@ -273,6 +273,8 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
     if "clinical_context" in matched and not re.search(r"\b(site|place) of service\b|\bpos\b|\bsetting\b", low):
         matched.discard("site_of_service")  # "where in the kidney was the tumor in the example"
     n = len(codes) + len(unknown)
+    # "…in the example": what the example says of a code, or which codes of a kind it names.
+    of_example = "clinical_context" in matched and lexicon().names_example.search(low) is not None
     if n >= 2 and "compare" in matched:
         return "compare"
     if "reports" in matched:
@@ -280,10 +282,9 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
     if n >= 2:
         return "list"
     if n == 1:
-        # "how many units of 17003 were billed in the example" asks what the example says of the code.
-        return "clinical_context" if "clinical_context" in matched and lexicon().names_example.search(low) else "lookup"
-    if target and "clinical_context" in matched and lexicon().names_example.search(low):
-        return "clinical_context"  # "which dx codes did they bill in the example": the codes the example names
+        return "clinical_context" if of_example else "lookup"  # "how many units of 17003 … in the example"
+    if target and of_example:
+        return "clinical_context"  # "which dx codes did they bill in the example"
     if target and PLURAL_TYPE_RE.search(low):
         return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):

@@ -56,6 +56,13 @@ class Route(Frozen):
     def best(self) -> str | None:
         return self.ranked[0].report if self.confident and self.ranked else None
 
+    @property
+    def scope(self) -> set[str]:
+        """The reports an answer comes from: the best one when confident, else those the question names by
+        title words or defined letters, however unsure the router is; empty when the route decides nothing."""
+        return {self.ranked[0].report} if self.confident and self.ranked else {c.report for c in self.ranked
+                                                                               if c.named}
+
 
 class FitSet(Frozen):
     name: str

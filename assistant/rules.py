@@ -121,7 +121,7 @@ class RuleSelector(Selector):
         if not (q.intent in ("definition", "reports") or HOW_IT_WORKS.search(q.text)):
             return None
         asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS)
-        if q.intent == "definition" and len(asked) == 1 and (spelled := self._spelled_out(next(iter(asked)), ranked)):
+        if q.intent == "definition" and len(asked) == 1 and (spelled := self._defining(next(iter(asked)), ranked)):
             return spelled
         # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
         titled = [code for code, words in self.catalog.titles.items() if asked and asked <= words]
@@ -150,7 +150,7 @@ class RuleSelector(Selector):
         follow = rest[rest.index(sentence) + 1:][:1]
         return Hit(chunk=hit.chunk, score=1.0, dense=1.0, exact=True), [sentence, *follow]
 
-    def _spelled_out(self, abbr: str, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
+    def _defining(self, abbr: str, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
         """For "what does AHI mean" about letters the corpus defines: the sentence spelling them out
         ("…the apnea-hypopnea index (AHI)…"), in the report the question's passages are from if it is one
         of those defining them."""

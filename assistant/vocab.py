@@ -239,7 +239,7 @@ class Catalog:
             return False
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
 
-    def spelled_out(self, text: str) -> dict[str, str]:
+    def read_initials(self, text: str) -> dict[str, str]:
         """The question's initialisms no report uses as a word, each with the one name a table spells it as
         ("icd for gad" → {"gad": "generalized anxiety disorder"}). A plural ("OTs") is its singular."""
         out = {}

@@ -73,7 +73,7 @@ def test_a_name_a_table_spells_out_reads_for_its_initials(catalog):
     q = parse("is rsi billed with 0600t", catalog)
     assert "radiological supervision and interpretation" in q.expansions
     assert "rsi" in q.spelled_out
-    assert catalog.spelled_out("modifier 53 for ire") == {}
+    assert catalog.read_initials("modifier 53 for ire") == {}
 
 
 def test_a_word_the_model_knows_whole_is_not_a_typo(catalog):
@@ -94,7 +94,7 @@ def test_initials_two_names_share_are_not_read_as_either(catalog):
         "| 99999 | Radiologic survey of implants |\n"
     shared = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
     assert len(shared.initialisms["rsi"]) == 2
-    assert "rsi" not in shared.spelled_out("is rsi billed with 0600t")
+    assert "rsi" not in shared.read_initials("is rsi billed with 0600t")
 
 
 def test_names_the_opening_descriptor_capitalises_name_its_report(catalog):
