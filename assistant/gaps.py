@@ -65,14 +65,27 @@ def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
     absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]
     if absent:
         return f"{tpl.NOT_COVERED} It does not mention {absent[0].title()}."
+    # A payer named only to say the report leaves it out ("Medicaid, TRICARE, and Humana policies are not
+    # covered") is a payer it says nothing of.
+    for p in q.payers:
+        said = [(s, c.section) for c in chunks if p in c.text.lower() for s in sentences(c.text) if p in s.lower()]
+        if said and all(says_left_out(s, section) for s, section in said):
+            return f"{tpl.NOT_COVERED} It names {p.title()} only to say it leaves it out: “{said[0][0]}”"
     return None
+
+
+def says_left_out(sentence: str, section: Sequence[str]) -> bool:
+    """Whether a sentence says its report leaves a fact out: in its own words ("… data not available in
+    the input"), or by standing under a heading that says so ("Not Addressed in This Report")."""
+    lex = lexicon()
+    return bool(lex.left_out.search(sentence) or (section and lex.left_out_section.search(section[-1])))
 
 
 def left_out(ans: Answer) -> Answer:
     """An answer whose passage says the report leaves the fact out ("Medicare fee schedule amounts … are
     data not available in the input") is an abstention that quotes it, unless the question asks what the
     report holds ("is the payer policy text in the 64483 report"): then that passage is the answer."""
-    if (ans.answered and ans.citations and lexicon().left_out.search(ans.citations[0].quote)
+    if (ans.answered and ans.citations and says_left_out(ans.citations[0].quote, ans.citations[0].section)
             and not QUESTION_ABOUT_REPORT.search(ans.question)):
         return tpl.abstain_quoting(ans, f"{tpl.NOT_COVERED} It says it leaves that out:", ans.citations[0])
     return ans

@@ -83,6 +83,7 @@ class Topics(_Group):
     # the topic without giving it, so it is no evidence that the report does.
     not_stated: Regex = ""
     left_out: Regex = ""
+    left_out_section: Regex = ""
 
 
 class AnswerType(BaseModel):
@@ -166,6 +167,7 @@ class Lexicon:
     topic_words: Mapping[str, str]
     not_stated: re.Pattern[str]
     left_out: re.Pattern[str]
+    left_out_section: re.Pattern[str]
     answer_types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     answer_required: re.Pattern[str]
     type_words: Mapping[str, CodeType]
@@ -201,6 +203,7 @@ class Lexicon:
             topic_words=MappingProxyType({name: t.words for name, t in topics.items() if t.words}),
             not_stated=re.compile(data.topics.not_stated or r"(?!)"),
             left_out=re.compile(data.topics.left_out or r"(?!)"),
+            left_out_section=re.compile(data.topics.left_out_section or r"(?!)"),
             answer_types=tuple((rx(a.ask), rx(a.answer)) for a in data.answer_types.entries),
             answer_required=re.compile(data.answer_types.required or r"(?!)"),
             type_words=MappingProxyType({w: kind for kind, words in data.type_words.entries.items() for w in words}),

@@ -17,7 +17,7 @@ from .ingest import code_key, sentences
 from .lexicon import lexicon
 from .models import Chunk, Hit
 from .query import ABBREVIATIONS, Query
-from .select import Selector, SentencePool
+from .select import RowPool, Selector, SentencePool
 from .signals import DEFINITION_WORDS, HOW_IT_WORKS, counts_asked, label_match, number_fit, numbers, shared, states
 from .vocab import stems, tokenize
 
@@ -48,6 +48,17 @@ def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str]) -> 
         return scored
     holding = next((pair for pair in scored if number_fit(counts, texts[pair[1]])[0]), None)
     return scored if holding is None else [holding, *(p for p in scored if p is not holding)]
+
+
+def named_first(pool: RowPool, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    """``scored`` (best first) with the best row the question names by its whole name moved to the front,
+    when it holds as much of the question as the closest row: "home birth pos" is 12 Home, not 25 Birthing
+    Center; a bare "Diabetes" row does not win "diabetes with ckd" from the row naming both."""
+    if not scored or pool.named[scored[0][1]]:
+        return scored
+    top = pool.cover[scored[0][1]]
+    chosen = next((pair for pair in scored if pool.named[pair[1]] and pool.cover[pair[1]] >= top), None)
+    return scored if chosen is None else [chosen, *(p for p in scored if p is not chosen)]
 
 
 class RuleSelector(Selector):
@@ -185,6 +196,7 @@ class RuleSelector(Selector):
         scored = sorted(((best_cell[n] + bonus * pool.cover[n] + named * pool.name[n], n)
                          for n in range(len(hits))), reverse=True)
         scored = bound_first(q, scored, [embed_text(h.chunk) for h in hits])
+        scored = named_first(pool, scored)
 
         def pick(n: int) -> Hit:
             return Hit(chunk=hits[n].chunk, score=hits[n].score, dense=best_cell[n], lexical=hits[n].lexical)

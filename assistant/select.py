@@ -49,6 +49,7 @@ class RowPool(NamedTuple):
     cell: list[float]
     cover: list[float]
     name: list[float]
+    named: list[bool]
     conflicting: set[str]
     weights: dict[str, float]
     typed: set[str]
@@ -252,7 +253,14 @@ class Selector:
         # The asked words in the code's own name (its description) count again: "icd for celiac" is K90.0
         # "Celiac disease", not the anemia code whose notes mention celiac biopsies.
         name = [self.coverage(weights, h.chunk.description, negated) for h in hits]
-        return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, conflicting=conflicting,
+        # A row of the asked kind whose whole name the question says ("pharmacy … what pos": 01 Pharmacy;
+        # "taxonomy for anatomic pathology": not "Anatomic Pathology & Clinical Pathology"), a word cut
+        # short counting as said ("min assistant surgeon": Minimum assistant surgeon).
+        said = set(self.spelled(tokenize(q.asked_text)))
+        named = [bool(q.target) and bool(words := set(tokenize(h.chunk.description)))
+                 and all(w in shared(words, said) or any(len(t) >= 3 and w.startswith(t) for t in said)
+                         for w in words) for h in hits]
+        return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, conflicting=conflicting,
                        weights=weights, typed=typed)
 
     def _bound_siblings(self, q: Query, hits: list[Hit], rows: list[Chunk]) -> list[Hit]:
