@@ -291,8 +291,13 @@ class Selector:
         # "…in the 64483 vignette": the user named where to look; other sections don't answer.
         if q.intent == "clinical_context" and NAMES_EXAMPLE.search(q.text):
             asked_words = set(tokenize(q.retrieval_text))
-            hits = self.retriever.search(q.retrieval_text, lambda c: keep(c) and label_match(c, "", asked_words),
-                                         k=self.settings.prose_passages)
+            # A report with a "Clinical Example" beside its "Clinical Context" keeps its vignette under the
+            # heading the user named ("in the example"); a report with one such section keeps it there.
+            said = set(tokenize(q.asked_text)) & set(tokenize(" ".join(EXAMPLE_NAMES)))
+            sections = [c for c in self.chunks(scope, kind="prose") if label_match(c, "", asked_words)]
+            named = {c.doc_code for c in sections if said & set(tokenize(c.section[-1]))}
+            ids = {c.id for c in sections if c.doc_code not in named or said & set(tokenize(c.section[-1]))}
+            hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages)
         named_section = bool(hits)
         hits = hits or self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
         if not hits:

@@ -105,6 +105,10 @@ NAME_JOINERS = frozenset({"of", "and", "the", "for", "with", "in", "or", "to", "
 NAME_BREAK_RE = re.compile(r"[,;:()\[\]]| - | — |–")
 
 
+# An English negative contraction typed without its apostrophe ("wasnt", "didnt", "cant").
+CONTRACTION_RE = re.compile(r"(is|was|were|are|do|does|did|has|have|had|could|would|should|ca|wo|need|must)nt")
+
+
 def initials(name: str) -> str:
     """The letters a name's initialism spells ("obstructive sleep apnea" → "osa", "post-traumatic stress
     disorder" → "ptsd"); empty for a single word or a name too long to be shortened that way."""
@@ -140,6 +144,9 @@ class Catalog:
             for word in re.findall(r"[a-z]+", " ".join((c.text, *c.section, *c.columns)).lower()):
                 if len(word) >= 3:
                     self.vocab.add(word)
+        # Words the reports hyphenate, as staff type them run together ("xrays", "followup").
+        self.joined = {w.replace("-", ""): w for c in self.chunks
+                       for w in re.findall(r"[a-z]+(?:-[a-z]+)+", c.text.lower())}
         self._vocab_list = sorted(self.vocab)
         # Codes prose names without a table row for them ("a HCPCS J-code such as J3301"), as tokens.
         self.prose_codes = {code_key(m.group(0)).lower() for c in self.chunks if c.kind == "prose"
@@ -285,6 +292,12 @@ class Catalog:
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             low = word.lower()
+            if contraction := CONTRACTION_RE.fullmatch(low):  # "wasnt" is "wasn't", not "want"
+                return f"{contraction.group(1)}n't"
+            single = low[:-1] if low.endswith("s") and low[:-1] in self.joined else low
+            if single in self.joined and single not in self.vocab:
+                fixes.append((word, self.joined[single] + low[len(single):]))
+                return fixes[-1][1]
             # Another form of a word the corpus or the question glue uses ("cover" beside "covered",
             # "getting" beside "get"), or a known word ("house", not the reports' "hose"), is not a misspelling.
             stem = _stemmer().stemWord(low)
