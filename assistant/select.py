@@ -9,6 +9,7 @@ the hand-set rules (`rules.py`) or the fitted selector (`rank.py`).
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 import re
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
@@ -144,11 +145,18 @@ class Selector:
 
     def spelled(self, toks: Iterable[str]) -> frozenset[str]:
         """Tokens with the words of the abbreviations among them that the corpus defines ("CRNA service" holds
-        "certified registered nurse anesthetist"), as a question may spell them out."""
+        "certified registered nurse anesthetist"), as a question may spell them out; and with the abbreviation
+        of a defined name they spell out whole ("Obstructive sleep apnea" holds "osa"), as a question may
+        abbreviate it."""
         toks = set(toks)
         if self._long_forms is None:
             self._long_forms = {abbr: frozenset(tokenize(long)) for abbr, long in self.catalog.aliases.items()}
-        return frozenset(toks.union(*(self._long_forms[a] for a in toks & self._long_forms.keys())))
+            self._short_forms: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+            for abbr, words in self._long_forms.items():
+                if words:
+                    self._short_forms[min(words)].append((abbr, words))
+        short = {abbr for t in toks for abbr, words in self._short_forms.get(t, ()) if words <= toks}
+        return frozenset(toks.union(short, *(self._long_forms[a] for a in toks & self._long_forms.keys())))
 
     def vocabulary(self, scope: set[str]) -> frozenset[str]:
         """Every token the reports in ``scope`` (all when empty) use, computed once per scope."""
