@@ -8,6 +8,7 @@ import re
 from . import answer as tpl
 from . import index as idx
 from .audit import icd_words
+from .codes import named_in
 from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
@@ -165,7 +166,13 @@ class Assistant:
             return tpl.abstain(q, f"No report for {named} is in the corpus." if named else
                                "No report with that code is in the corpus; `assistant docs` lists them.")
         rows = [(c, r) for c in q.codes for r in self.catalog.rows(c.key, c.type, scope)]
-        missing = [c for c in q.codes if not self.catalog.rows(c.key, c.type, scope)]
+        # A place of service or modifier no table lists but the prose names ("place of service 42 … is not
+        # used with A0427") is answered from that prose.
+        asked = q.codes + q.unknown
+        prose = self.select.chunks(scope, kind="prose") if any(c.type in ("pos", "modifier") for c in asked) else []
+        told = {c for c in asked if any(named_in(p.text, c) for p in prose)}
+        q = q.model_copy(update={"unknown": tuple(c for c in q.unknown if c not in told)})
+        missing = [c for c in q.codes if not self.catalog.rows(c.key, c.type, scope) and c not in told]
         note = not_listed(q.unknown + tuple(missing), scope, self.index.chunks, self.catalog, len(self.docs))
         if not rows:
             if q.unknown or missing:

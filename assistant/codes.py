@@ -117,3 +117,11 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
 
 def taken_span(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(s < b and a < e for a, b in spans)
+
+
+def named_in(text: str, ref: CodeRef) -> bool:
+    """Whether a passage names a place of service or modifier by its kind ("Place of service 42 … is not
+    used", "modifier QL"), as prose does for a code its tables do not list."""
+    pattern = {"pos": POS_KEYWORD_RE, "modifier": MOD_KEYWORD_RE}.get(ref.type or "")
+    return pattern is not None and any(code_key(k) == ref.key for m in pattern.finditer(text)
+                                       for k in re.split(r"[\s,/&]+", m.group(1)))
