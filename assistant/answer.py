@@ -127,6 +127,17 @@ def prose_answer(query: Query, hit: Hit, quotes: list[str],
                   intent=query.intent, resolved=query.retrieval_text)
 
 
+def with_items(answer: Answer, items: Sequence[Chunk]) -> Answer:
+    """An answer whose last quote introduces a list ("Documentation should include:") with the list's
+    items quoted after it, one line and one citation each, before any note that follows the quote."""
+    cites = _Cites()
+    cites.items = list(answer.citations)
+    score = answer.citations[-1].score
+    lines = [f"- “{c.text}” [{cites.add(c, c.text, score)}]" for c in items]
+    head, sep, tail = answer.text.partition("\n\n")
+    return answer.model_copy(update={"text": "\n".join([head, *lines]) + sep + tail, "citations": cites.items})
+
+
 def abstain_citing(query: Query, message: str, hit: Hit, quote: str) -> Answer:
     """Not an answer, but the passage that says why (it names the asked-about thing to rule it out)."""
     cites = _Cites()

@@ -122,7 +122,7 @@ class Assistant:
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)
             ans = retry if retry.answered else ans
-        return self.with_warnings(left_out(ans))
+        return self.with_warnings(self.with_items(left_out(ans)))
 
     def _scoped(self, query: Query, scope: set[str], route: Route | None) -> Answer:
         """The answer from ``scope``, or from the routed report when the question names none."""
@@ -154,6 +154,13 @@ class Assistant:
         if route.also and ans.answered:
             ans = ans.model_copy(update={"text": f"{ans.text}\n\n{also_line(route.also)}"})
         return ans
+
+    def with_items(self, ans: Answer) -> Answer:
+        """An answer quoting a passage that introduces a list ("… should include:") quotes the list too."""
+        if not ans.answered or not ans.citations or not ans.citations[-1].quote.rstrip().endswith(":"):
+            return ans
+        items = self.select.items_after(ans.citations[-1].chunk_id)
+        return tpl.with_items(ans, items) if items else ans
 
     def with_warnings(self, ans: Answer) -> Answer:
         """Attach the code-set findings of every cited row: the report's words stay, the official fact follows."""

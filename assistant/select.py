@@ -158,6 +158,22 @@ class Selector:
         short = {abbr for t in toks for abbr, words in self._short_forms.get(t, ()) if words <= toks}
         return frozenset(toks.union(short, *(self._long_forms[a] for a in toks & self._long_forms.keys())))
 
+    def items_after(self, chunk_id: str, limit: int = 12) -> list[Chunk]:
+        """The list a passage ending in a colon introduces: the one-sentence passages after it in its
+        section ("For CMT, CPT recognizes five spinal regions:" → the five regions), up to ``limit``."""
+        at = self._position.get(chunk_id)
+        if at is None or not self.index.chunks[at].text.rstrip().endswith(":"):
+            return []
+        intro, items = self.index.chunks[at], []
+        for c in self.index.chunks[at + 1: at + 1 + limit]:
+            if (c.kind != "prose" or c.doc_code != intro.doc_code or c.section != intro.section
+                    or len(sentences(c.text)) > 1):
+                break
+            items.append(c)
+            if c.text.rstrip().endswith(":"):
+                break
+        return items
+
     def vocabulary(self, scope: set[str]) -> frozenset[str]:
         """Every token the reports in ``scope`` (all when empty) use, computed once per scope."""
         key = frozenset(scope)
