@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from .errors import RouterFileError
 from .index import Index
 from .query import Query
 from .retrieve import Retriever
-from .vocab import Catalog, tokenize
+from .lexicon import lexicon
+from .vocab import Catalog, stems, tokenize
 
 PARAMS_FILE = Path(__file__).resolve().parent / "data" / "router.json"
 FEATURES = ("code_named", "alias_named", "codes_share", "codes_only", "title_share", "title_question",
@@ -151,6 +153,7 @@ class Router:
         self._positions = {r: np.array([i for i, c in enumerate(index.chunks) if c.doc_code == r])
                            for r in self.reports}
         self._bm25 = None
+        self._spread: Counter[str] = Counter()
 
     def warm_up(self) -> None:
         import bm25s
@@ -163,6 +166,7 @@ class Router:
             bm25 = bm25s.BM25()
             bm25.index(docs, show_progress=False)
             self._bm25 = bm25
+            self._spread = Counter(t for d in docs for t in set(d))  # how many reports use each word
 
     def route(self, query: Query, history: list[str] | None = None) -> Route:
         if self.params is None:
@@ -172,7 +176,23 @@ class Router:
             # deciding so needs no model: a cold code question stays a lookup).
             return Route(ranked=(), confident=False, reason="the question names only codes several reports list")
         x = self.features(query, history or [])
-        return decide(self.reports, probabilities(self.params, x), self.named(query), self.params.threshold)
+        route = decide(self.reports, probabilities(self.params, x), self.named(query), self.params.threshold)
+        if route.confident and query.intent == "list" and not self._telling(query, history or []):
+            # "which taxonomies are listed": in a small corpus the report with the longest table takes most of
+            # the hits, yet nothing the user wrote points at it. (A passage's answer, unlike a table, can:
+            # "how old was the pt in the example" goes to the one vignette that states an age.)
+            return route.model_copy(update={"confident": False, "also": None,
+                                            "reason": "no word of the question tells the reports apart"})
+        return route
+
+    def _telling(self, query: Query, history: list[str]) -> bool:
+        """Whether anything in the question (or an earlier turn) points at some reports rather than all:
+        a code, a report it names, or a word of its own that some report uses beyond kinds of code and
+        the words questions are made of ("list all modifiers" has none)."""
+        if query.codes or query.unknown or self.named(query) or any(self._evidence(t) for t in history[-HISTORY_TURNS:]):
+            return True
+        asked = stems(frozenset(lexicon().query_words))
+        return any(self._spread.get(t, 0) >= 1 for t in tokenize(query.text) if t not in asked and self.catalog.is_content(t))
 
     def _codes_only(self, query: Query) -> bool:
         """Whether the question's only content is codes that more than one report lists."""
