@@ -81,11 +81,17 @@ class SentencePool(NamedTuple):
 def query_views(q: Query) -> list[str]:
     """The texts a question is embedded as: its retrieval text, and the same without the report codes
     it names when anything is left (within the named report its code says nothing, yet a short sentence
-    that repeats it looks close to any question that names it: compare meaning without it)."""
+    that repeats it looks close to any question that names it: compare meaning without it). A question
+    about the clinical example is compared without the words naming it too: "what was the potassium value
+    in the example" is read in the example, where every sentence is the example."""
     unscoped = q.retrieval_text
     for r in q.reports:
         unscoped = re.sub(rf"\b(cpt\s+)?{re.escape(r)}\b", " ", unscoped, flags=re.I)
-    return [q.retrieval_text, unscoped] if unscoped.strip() else [q.retrieval_text]
+    if q.intent == "clinical_context":
+        names = "|".join(re.escape(n) for n in EXAMPLE_NAMES)
+        unscoped = re.sub(rf"\b(?:(?:in|for|from|of|on)\s+)?(?:(?:the|this|that)\s+)?(?:{names})(?:\s+study)?\b",
+                          " ", unscoped, flags=re.I)
+    return [q.retrieval_text, unscoped] if unscoped.strip() and unscoped != q.retrieval_text else [q.retrieval_text]
 
 
 def row_types(target: str | None) -> str | tuple[str, ...] | None:
