@@ -15,7 +15,7 @@ from .errors import IndexFileError
 from .gaps import left_out, not_listed, uncovered_topic
 from .ingest import code_key, load_corpus
 from .models import Answer, Document, Hit, IngestIssue
-from .query import Query, parse, with_earlier
+from .query import POS_ASKED_RE, Query, parse, with_earlier
 from .retrieve import Retriever
 from .route import Route, Router, load_params
 from .rules import RuleSelector
@@ -28,7 +28,6 @@ __all__ = ["Assistant", "Settings"]
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
-POS_ASKED_RE = re.compile(r"\bpos\b|\bplaces? of service\b", re.I)
 
 
 def also_line(report: str) -> str:
@@ -214,7 +213,8 @@ class Assistant:
             return tpl.row_answer(q, hits, note)
         if q.intent == "list":
             return self._list(q, scope)
-        if (scope and not q.target and q.intent == "site_of_service" and POS_ASKED_RE.search(q.text)
+        if (scope and not q.target and q.intent == "site_of_service"
+                and POS_ASKED_RE.search(f"{q.context} {q.text}")
                 and self.select.chunks(scope, kind="row", code_type="pos")):
             # "pharmacy giving flu shots, what pos": the report asked about lists places of service in a table,
             # whose rows name them; its prose answers when none fits.

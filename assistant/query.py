@@ -102,6 +102,10 @@ class Query(BaseModel):
         return " ".join(p for p in (self.context, self.text, *self.expansions, hint) if p)
 
 
+# Asking for a place of service: its code, not a kind of code the type words name.
+POS_ASKED_RE = re.compile(r"\bpos\b|\bplaces? of service\b", re.I)
+
+
 # A weak type word ("specialties", lexicon `type_words.weak`) names a kind of code only in a question
 # that asks for codes like this.
 ASKING_RE = re.compile(r"^(which|what|who|list|all|any|show|give)\b|\b(codes?|taxonom\w*)\b|\?$")
@@ -229,8 +233,12 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         elif not codes and not unknown and (swapped := _swap_value(low, earlier)):
             context = swapped  # "and left?" after "icd for right knee oa": the same question, other side
         else:
-            # New content leads; the earlier turn only lends its report and its kind of code.
-            context = " ".join([*reports, *([target] if target and not _target(low) else [])])
+            # New content leads; the earlier turn only lends its report and its kind of code, a place of
+            # service among them ("and a school clinic?" after "pos for a pharmacy").
+            lent = [target] if target and not _target(low) else []
+            if not target and POS_ASKED_RE.search(f"{prev.context} {prev.text}"):
+                lent, intent = ["place of service"], "site_of_service" if intent == "prose" else intent
+            context = " ".join([*reports, *lent])
     return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
                  context=context, corrections=corrections, expansions=expansions,
