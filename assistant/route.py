@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .codes import find_codes
 from .errors import RouterFileError
 from .index import Index
+from .lexicon import lexicon
 from .query import Query
 from .retrieve import Retriever
-from .lexicon import lexicon
 from .vocab import Catalog, stems, tokenize
 
 PARAMS_FILE = Path(__file__).resolve().parent / "data" / "router.json"
@@ -189,10 +189,12 @@ class Router:
         """Whether anything in the question (or an earlier turn) points at some reports rather than all:
         a code, a report it names, or a word of its own that some report uses beyond kinds of code and
         the words questions are made of ("list all modifiers" has none)."""
-        if query.codes or query.unknown or self.named(query) or any(self._evidence(t) for t in history[-HISTORY_TURNS:]):
+        if (query.codes or query.unknown or self.named(query)
+                or any(self._evidence(t) for t in history[-HISTORY_TURNS:])):
             return True
         asked = stems(frozenset(lexicon().query_words))
-        return any(self._spread.get(t, 0) >= 1 for t in tokenize(query.text) if t not in asked and self.catalog.is_content(t))
+        return any(self._spread.get(t, 0) >= 1 for t in tokenize(query.text)
+                   if t not in asked and self.catalog.is_content(t))
 
     def _codes_only(self, query: Query) -> bool:
         """Whether the question's only content is codes that more than one report lists."""

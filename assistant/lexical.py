@@ -1,0 +1,135 @@
+"""A corpus's words as evidence selection reads them: tokens, vocabulary, distinctive words, coverage.
+
+`select.py` builds candidate pools on top of this; the hand-set rules (`rules.py`) and the fitted
+selector (`rank.py`) read the same word evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from .config import Settings
+from .embed import Embedder, embed_text
+from .index import Index
+from .ingest import code_key
+from .models import Chunk, Document
+from .query import Query
+from .retrieve import Retriever
+from .signals import negated_words, shared
+from .vocab import TYPE_WORDS, Catalog, stems, tokenize
+
+
+class Lexical:
+    """A corpus's words as evidence selection reads them: each chunk's tokens (with the letters and
+    names the corpus defines), each scope's vocabulary, the question words that tell candidates apart, and
+    how much of them a text holds."""
+
+    def __init__(self, settings: Settings, docs: list[Document], index: Index, catalog: Catalog,
+                 retriever: Retriever, embedder: Embedder) -> None:
+        self.settings, self.docs, self.index, self.catalog = settings, docs, index, catalog
+        self.retriever, self.embedder = retriever, embedder
+        self._tokens: dict[str, frozenset[str]] = {}
+        self._vocab: dict[frozenset[str], frozenset[str]] = {}
+        self._postings: dict[str, set[int]] | None = None
+        self._doc_vocab: dict[str, set[str]] | None = None
+        self._position = {c.id: i for i, c in enumerate(index.chunks)}
+        self._long_forms: dict[str, frozenset[str]] | None = None
+
+    def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
+        def keep(c: Chunk) -> bool:
+            return (not scope or c.doc_code in scope) and all(
+                getattr(c, k) in v if isinstance(v, tuple) else getattr(c, k) == v for k, v in want.items() if v)
+        keep.spec = (frozenset(scope), tuple((k, v) for k, v in want.items() if v))  # type: ignore[attr-defined]
+        return keep
+
+    def chunks(self, scope: set[str], **want) -> list[Chunk]:
+        """The chunks of the reports in ``scope`` (all when empty) with the given fields (numpy masks)."""
+        return [self.index.chunks[i] for i in self.retriever.positions(self.keep(scope, **want))]
+
+    def _index_tokens(self) -> None:
+        """Token → chunk positions, and each report's vocabulary: one pass, on first use."""
+        postings: dict[str, set[int]] = {}
+        doc_vocab: dict[str, set[str]] = {}
+        for i, c in enumerate(self.index.chunks):
+            toks = self.tokens(c)
+            doc_vocab.setdefault(c.doc_code, set()).update(toks)
+            for t in toks:
+                postings.setdefault(t, set()).add(i)
+        self._postings, self._doc_vocab = postings, doc_vocab
+
+    def postings(self) -> dict[str, set[int]]:
+        """Token → positions of the chunks holding it (built on first use)."""
+        if self._postings is None:
+            self._index_tokens()
+        return self._postings or {}
+
+    def tokens(self, chunk: Chunk) -> frozenset[str]:
+        """A chunk's lexical tokens (as BM25 sees them), computed once per chunk."""
+        found = self._tokens.get(chunk.id)
+        if found is None:
+            found = self._tokens[chunk.id] = self.spelled(tokenize(embed_text(chunk)))
+        return found
+
+    def spelled(self, toks: Iterable[str]) -> frozenset[str]:
+        """Tokens with the words of the abbreviations among them that the corpus defines ("CRNA service" holds
+        "certified registered nurse anesthetist"), as a question may spell them out; and with the abbreviation
+        of a defined name they spell out whole ("Obstructive sleep apnea" holds "osa"), as a question may
+        abbreviate it."""
+        toks = set(toks)
+        if self._long_forms is None:
+            self._long_forms = {abbr: frozenset(tokenize(long)) for abbr, long in self.catalog.aliases.items()}
+            self._short_forms: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+            for abbr, words in self._long_forms.items():
+                if words:
+                    self._short_forms[min(words)].append((abbr, words))
+        short = {abbr for t in toks for abbr, words in self._short_forms.get(t, ()) if words <= toks}
+        return frozenset(toks.union(short, *(self._long_forms[a] for a in toks & self._long_forms.keys())))
+
+    def vocabulary(self, scope: set[str]) -> frozenset[str]:
+        """Every token the reports in ``scope`` (all when empty) use, computed once per scope."""
+        key = frozenset(scope)
+        if key not in self._vocab:
+            if self._doc_vocab is None:
+                self._index_tokens()
+            docs = self._doc_vocab or {}
+            self._vocab[key] = frozenset().union(*(v for d, v in docs.items() if not scope or d in scope))
+        return self._vocab[key]
+
+    def discriminative(self, q: Query, candidates: list[Chunk], keep_reports: bool = False) -> set[str]:
+        """The question's words that tell candidates apart: in fewer than half of them, not type words."""
+
+        words = set(tokenize(q.retrieval_text)) - stems(frozenset(TYPE_WORDS))
+        words -= stems(frozenset({"list", "all", "every", "related"}))
+        # Shorthand the question spelled out ("reqs" → "requirements") is represented by its expansion.
+        words -= q.spelled_out
+        if not keep_reports:
+            words -= {code_key(r).lower() for r in q.reports}
+        # A report's title names what all of its passages are about: within one report its words tell
+        # none apart (across reports they do, so they stay).
+        titles = {c.doc_title for c in candidates}
+        if len(titles) == 1:
+            words -= set(tokenize(titles.pop()))
+            words -= {a for a, docs in self.catalog.names.items() if {c.doc_code for c in candidates} <= docs}
+        if len(candidates) < 3:
+            return words
+        postings = self.postings()
+        chosen = {self._position[c.id] for c in candidates}
+        limit = max(2, len(candidates) / 2)
+        return {t for t in words if len(postings.get(t, set()) & chosen) < limit}
+
+    def idf(self, term: str) -> float:
+        n = len(self.index.chunks)
+        return math.log((n + 1) / (self.catalog.df.get(term, 0) + 1))
+
+    def coverage(self, terms: dict[str, float], text: str, negated: set[str] = frozenset()) -> float:
+        """How much of the question's distinctive vocabulary a text holds: the share of ``terms`` (each
+        weighted by its idf times the given weight) it contains, word families counted as one (``shared``).
+        A word the question negates ("not rented") is held only by a text that negates it too."""
+        found_terms = shared(set(terms), set(self.spelled(tokenize(text))))
+        if negated & found_terms:
+            found_terms -= negated - negated_words(text)
+        total = sum(self.idf(t) * w for t, w in terms.items())
+        found = sum(self.idf(t) * w for t, w in terms.items() if t in found_terms)
+        return found / total if total else 0.0
