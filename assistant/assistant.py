@@ -8,7 +8,7 @@ import re
 from . import answer as tpl
 from . import index as idx
 from .audit import icd_words
-from .codes import named_in
+from .codes import identifiers, named_in
 from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
@@ -22,7 +22,7 @@ from .rules import RuleSelector
 from .search import Search
 from .select import query_views, row_types
 from .signals import shared
-from .vocab import Catalog
+from .vocab import Catalog, tokenize
 
 __all__ = ["Assistant", "Settings"]
 
@@ -201,7 +201,13 @@ class Assistant:
             # sentences names them; else the codes' rows.
             keys = ({c.key.lower() for c in q.codes} if rows else
                     {code_key(k).lower() for k in self.catalog.codes_of(q.target, where or None)})
-            told = self.select.example_naming(q, where, keys)
+            told = self.select.naming(q, where, keys, example=True)
+            if told:
+                return tpl.prose_answer(q, told[0], told[1])
+        ids = {i for i in identifiers(q.text) if tokenize(i) == [i]} - {code_key(r).lower() for r in q.reports}
+        if not rows and not q.codes and ids:
+            # "what's rev code 0483": an identifier only the prose names is answered by the sentence naming it.
+            told = self.select.naming(q, where, ids)
             if told:
                 return tpl.prose_answer(q, told[0], told[1])
         if rows:

@@ -125,3 +125,15 @@ def named_in(text: str, ref: CodeRef) -> bool:
     pattern = {"pos": POS_KEYWORD_RE, "modifier": MOD_KEYWORD_RE}.get(ref.type or "")
     return pattern is not None and any(code_key(k) == ref.key for m in pattern.finditer(text)
                                        for k in re.split(r"[\s,/&]+", m.group(1)))
+
+
+# An identifier typed in a question: four or more characters holding three digits or more, not a plain
+# year or count ("rev code 0483", "loop 2310E", "NCD 240.4.1"; not "2025", "12 units", "ALS1").
+IDENTIFIER_RE = re.compile(r"(?<![\w./-])(?=[\w.]*\d)[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*(?![\w/-])")
+
+
+def identifiers(text: str) -> set[str]:
+    """The identifiers a question types, as tokens (lower case)."""
+    found = (m.group(0) for m in IDENTIFIER_RE.finditer(text))
+    return {t.lower() for t in found if len(t) >= 4 and sum(ch.isdigit() for ch in t) >= 3
+            and not re.fullmatch(r"(19|20)\d\d|\d{1,3}(\.\d+)?", t)}

@@ -249,12 +249,13 @@ class RuleSelector(Selector):
                                and sc >= best_score - st.sentence_margin]
         return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical, exact=labelled), quotes
 
-    def example_naming(self, q: Query, scope: set[str], keys: set[str]) -> tuple[Hit, list[str]] | None:
-        """What the clinical example says of a code the question names along with it ("how many units of
-        17003 were billed in the example"): its closest sentence naming the code. Naming both is the
-        evidence, so no similarity bar applies; None when no sentence of the example names it."""
+    def naming(self, q: Query, scope: set[str], keys: set[str], example: bool = False) -> tuple[Hit, list[str]] | None:
+        """The closest sentence naming one of ``keys``: what the clinical example says of a code the
+        question names along with it (``example``: "how many units of 17003 were billed in the example"), or
+        what the prose says of an identifier no table lists ("what's rev code 0483"). Naming it is the
+        evidence, so no similarity bar applies; None when no sentence (of the example) names it."""
         pool = self.sentence_pool(q, scope, keys)
-        if pool is None or not pool.named_section:
+        if pool is None or (example and not pool.named_section):
             return None
         score, i = bound_first(q, rule_scores(pool, self.settings), [s for _, s in pool.pairs])[0]
         hit, sentence = pool.pairs[i]
