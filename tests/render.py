@@ -132,14 +132,16 @@ def to_pdf(items: list[dict], path: Path, header: str = "Coding report — confi
     heads = {0: ParagraphStyle("t", fontName="Helvetica-Bold", fontSize=18, leading=22, spaceAfter=10),
              1: ParagraphStyle("h1", fontName="Helvetica-Bold", fontSize=15, leading=19, spaceBefore=8, spaceAfter=6),
              2: ParagraphStyle("h2", fontName="Helvetica-Bold", fontSize=12.5, leading=16, spaceBefore=6,
-                               spaceAfter=5)}
+                               spaceAfter=5),
+             3: ParagraphStyle("h3", fontName="Helvetica-Bold", fontSize=11.5, leading=14.5, spaceBefore=5,
+                               spaceAfter=4)}
     story: list = []
     for it in items:
         k = it["kind"]
         if k == "title":
             story.append(Paragraph(e(it["text"]), heads[0]))
         elif k == "heading":
-            story.append(Paragraph(e(it["text"]), heads[min(it["depth"], 2)]))
+            story.append(Paragraph(e(it["text"]), heads[min(it["depth"], 3)]))
         elif k == "paragraph":
             story.append(Paragraph(e(it["text"]), body))
         elif k == "bullet":
