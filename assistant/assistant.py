@@ -12,7 +12,7 @@ from .codes import identifiers, named_in
 from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
-from .gaps import left_out, not_listed, uncovered_topic
+from .gaps import left_out, not_listed, payer_left_out, uncovered_topic
 from .ingest import code_key, load_corpus
 from .models import Answer, Document, Hit, IngestIssue
 from .query import POS_ASKED_RE, Query, parse, with_earlier
@@ -189,6 +189,10 @@ class Assistant:
         # A fact about a listed code is looked for in the reports that list it ("kx threshold dollar amount":
         # the reports listing KX, not any report that gives some amount).
         where = scope or {r.doc_code for _, r in rows}
+        if q.payers and (told := payer_left_out(q, self.select.chunks(where))):
+            payer, chunk, sentence = told
+            return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names {payer.title()} only to say it leaves it out:",
+                                      Hit(chunk=chunk, score=1.0), sentence)
         topic = self._uncovered_topic(q, where)
         if topic:
             if not scope and rows and len(self.docs) > 1:

@@ -65,12 +65,18 @@ def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
     absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]
     if absent:
         return f"{tpl.NOT_COVERED} It does not mention {absent[0].title()}."
-    # A payer named only to say the report leaves it out ("Medicaid, TRICARE, and Humana policies are not
-    # covered") is a payer it says nothing of.
+    if found := payer_left_out(q, chunks):
+        return f"{tpl.NOT_COVERED} It names {found[0].title()} only to say it leaves it out."
+    return None
+
+
+def payer_left_out(q: Query, chunks: Sequence[Chunk]) -> tuple[str, Chunk, str] | None:
+    """A payer the question names that the reports name only to say they leave it out ("Medicaid, TRICARE,
+    and Humana policies are not covered"): the payer, and the passage and sentence saying so."""
     for p in q.payers:
-        said = [(s, c.section) for c in chunks if p in c.text.lower() for s in sentences(c.text) if p in s.lower()]
-        if said and all(says_left_out(s, section) for s, section in said):
-            return f"{tpl.NOT_COVERED} It names {p.title()} only to say it leaves it out: “{said[0][0]}”"
+        said = [(c, s) for c in chunks if p in c.text.lower() for s in sentences(c.text) if p in s.lower()]
+        if said and all(says_left_out(s, c.section) for c, s in said):
+            return p, said[0][0], said[0][1]
     return None
 
 

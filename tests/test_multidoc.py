@@ -240,12 +240,15 @@ def test_the_asked_count_picks_the_row_of_a_scale_that_holds_it(heldout_bot):
 
 
 def test_a_diagnosis_row_is_not_offered_for_a_condition_icd10cm_names_otherwise(heldout_bot):
-    """ICD-10-CM has a code for central sleep apnea; the reports list only obstructive sleep apnea (G47.33),
-    which shares "sleep apnea" with the question. The answer says so instead of offering G47.33."""
-    ans = heldout_bot.ask("central sleep apnea icd code")
+    """ICD-10-CM has a code for central sleep apnea; the CPAP report lists only obstructive sleep apnea
+    (G47.33), which shares "sleep apnea" with the question. The answer says so instead of offering G47.33;
+    across the corpus, the sleep-study report's G47.31 row is the answer."""
+    ans = heldout_bot.ask("central sleep apnea icd code", document="E0601")
     assert not ans.answered
     assert "G47.33, does not describe “central”" in ans.text
     assert_citations_resolve(heldout_bot, ans)
+    ans = heldout_bot.ask("central sleep apnea icd code")
+    assert ans.answered and "G47.31" in ans.text and "G47.33" not in ans.text
     # Asked of the E/M report (the router sends it to the psychotherapy report, where "disorder" is on
     # every row and no row is close enough to be offered at all: a plain abstention).
     ans = heldout_bot.ask("which diagnosis code for bipolar disorder", document="99214")
@@ -416,13 +419,14 @@ def test_example_question_naming_a_procedure_only_one_report_has_is_about_that_r
 
 
 def test_a_passage_saying_the_report_leaves_a_fact_out_is_an_abstention_that_quotes_it(heldout_bot):
-    """The 11102 report names RVUs and state Medicaid rules only in "… data not available" sentences: they
-    are no evidence that it gives them, and quoting one is an abstention, unless the question asks what
-    the report itself holds."""
+    """The 11102 report names RVUs and state Medicaid rules only in "… not addressed in this report"
+    sentences: they are no evidence that it gives them, and quoting one is an abstention (a payer named only
+    there is one the report says nothing of), unless the question asks what the report itself holds."""
     ans = heldout_bot.ask("how many rvus for a 11104 punch biopsy")
     assert not ans.answered and "It does not give RVUs" in ans.text
     ans = heldout_bot.ask("state medicaid rules for billing a skin biopsy 11102")
-    assert not ans.answered and "It says it leaves that out" in ans.text and "state Medicaid policies" in ans.text
+    assert not ans.answered and "only to say it leaves it out" in ans.text and "state Medicaid policies" in ans.text
+    assert ans.citations and "Medicaid" in ans.citations[0].quote
     assert_citations_resolve(heldout_bot, ans)
     ans = heldout_bot.ask("is the uhc policy text in the 64483 report")
     assert ans.answered and "not provided in the input" in ans.text
