@@ -502,3 +502,76 @@ def test_a_place_of_service_question_is_answered_from_the_reports_pos_table(held
     assert ans.answered and "POS Code 12" in ans.text
     ans = heldout_bot.ask("what pos is used for 0600T")
     assert ans.answered and "Typical site of service" in ans.text
+
+
+def test_a_row_the_question_names_whole_comes_first(heldout_bot):
+    """"pharmacy giving flu shots": POS 01 Pharmacy, not POS 60 whose notes mention flu clinics; "anatomic
+    pathology": 207ZP0101X, not the dual-board row whose name holds more. A word cut short counts as said
+    ("min assistant surgeon" stays modifier 81, Minimum assistant surgeon, not 80)."""
+    ans = heldout_bot.ask("pharmacy giving flu shots, what pos", document="90471")
+    assert ans.answered and "POS 01 — Pharmacy" in ans.text
+    ans = heldout_bot.ask("taxonomy for anatomic pathology", document="88305")
+    assert ans.answered and "207ZP0101X" in ans.text and "207ZP0102X" not in ans.text
+    ans = heldout_bot.ask("payer requirements for the min assistant surgeon mod", document="0600T")
+    assert ans.answered and "Modifier 81" in ans.text
+
+
+def test_a_section_headed_as_left_out_is_an_abstention_that_quotes_it(heldout_bot):
+    """98941's "Not Addressed in This Report" lists auto-insurance billing: its sentence is why there is no
+    answer, not the answer."""
+    ans = heldout_bot.ask("billing 98941 on an auto accident pip claim, any special rules")
+    assert not ans.answered and "It says it leaves that out" in ans.text
+    assert ans.citations and ans.citations[0].section[-1] == "Not Addressed in This Report"
+
+
+def test_the_vignette_is_read_under_the_heading_the_user_named(heldout_bot):
+    """A0427 has a general "Clinical Context" and a "Clinical Example": "in the example" is the latter."""
+    ans = heldout_bot.ask("in the example how far was the transport", document="A0427")
+    assert ans.answered and "8.3 loaded miles" in ans.text
+    assert ans.citations[0].section[-1] == "Clinical Example"
+
+
+def test_a_code_only_the_prose_names_is_answered_from_the_prose(heldout_bot):
+    """No table lists POS 42 or revenue code 0483, but a sentence does: it answers, rather than "the report
+    doesn't mention 42"."""
+    ans = heldout_bot.ask("can we use pos 42 for a ground ambulance run")
+    assert ans.answered and "Place of service 42" in ans.text and "A0427" in ans.text
+    ans = heldout_bot.ask("what's rev code 0483")
+    assert ans.answered and "revenue code 0483" in ans.text
+
+
+def test_a_passage_introducing_a_list_brings_the_list(heldout_bot):
+    """"For CMT, CPT recognizes five spinal regions:" is followed by the five regions, each cited."""
+    ans = heldout_bot.ask("what are the spinal regions for cmt")
+    assert ans.answered and "five spinal regions:" in ans.text
+    assert all(r in ans.text for r in ("Cervical region", "Thoracic region", "Lumbar region", "Sacral region"))
+    assert len(ans.citations) >= 5
+    assert_citations_resolve(heldout_bot, ans)
+
+
+def test_facts_a_report_gives_only_by_stating_them(heldout_bot):
+    """Timely filing limits and LCD numbers live outside a coding report unless it states them."""
+    ans = heldout_bot.ask("timely filing limit for cigna echo claims")
+    assert not ans.answered and "timely filing" in ans.text
+    ans = heldout_bot.ask("novitas lcd number for transthoracic echo")
+    assert not ans.answered
+
+
+def test_a_follow_up_to_a_place_of_service_question_asks_for_one_too(heldout_bot):
+    ans = heldout_bot.ask("and a school clinic?", history=["pos for a pharmacy w 90471"])
+    assert ans.answered and "POS 03 — School" in ans.text
+
+
+def test_a_name_spelled_out_holds_the_letters_the_corpus_defines(heldout_bot):
+    """00790 defines CRNA: a passage spelling the name out holds the letters a question may type."""
+    from assistant.vocab import tokenize
+
+    assert "crna" in heldout_bot.select.spelled(tokenize("certified registered nurse anesthetist"))
+
+
+def test_a_report_stating_a_denial_gives_coverage_decisions(heldout_bot):
+    """98941 says maintenance therapy "is not medically necessary under Medicare" (and claims without AT
+    "are denied"): a question about that denial is answered from it, not told the report gives none."""
+    ans = heldout_bot.ask("medicare denied 98941 as maintenance, what did we miss")
+    assert ans.answered and "does not give payer coverage decisions" not in ans.text
+    assert "maintenance" in ans.text.lower()

@@ -9,6 +9,7 @@ from conftest import MULTI_FILES
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
 from assistant.query import parse
+from assistant.select import query_views
 from assistant.signals import (
     PRESENCE,
     answer_type,
@@ -478,3 +479,16 @@ def test_a_related_codes_table_of_cpt_and_hcpcs_codes_is_one_kind_of_code():
     assert both.heading_type("related codes?") == "cpt"
     q = parse("related codes for 74177?", both)
     assert q.intent == "list" and q.target == "cpt"
+
+
+def test_typo_repair_reads_contractions_and_hyphenated_words_typed_whole(catalog):
+    """"wasnt" is "wasn't" (not "want"); "xrays" and "followup" are the report's "X-ray" and "follow-up"."""
+    report = read_text(MULTI_FILES[0]) + "\nImaging\nA follow-up X-ray is taken.\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    fixed, _ = both.correct("why wasnt the followup xrays billed")
+    assert fixed == "why wasn't the follow-up x-rays billed"
+
+
+def test_a_question_about_the_example_is_also_read_without_naming_it(catalog):
+    views = query_views(parse("what was the potassium value in the example", catalog))
+    assert len(views) == 2 and "example" not in views[1] and "potassium value" in views[1]

@@ -163,3 +163,19 @@ def test_a_fact_about_a_listed_code_is_looked_for_in_the_reports_that_list_it(he
     answer = heldout_bot.ask("medicaid rules for modifier JZ")
     assert not answer.answered
     assert "does not mention Medicaid" in answer.text and "67028 and J9271 reports, which list JZ" in answer.text
+
+
+@pytest.mark.slow
+def test_a_list_naming_nothing_of_its_own_is_not_routed(embedder, tmp_path):
+    """Two reports: "which taxonomies are listed" names no code, report or word of its own, so both tables
+    answer; left alone, the router took the report whose longer table drew most hits. A list that names
+    its subject ("…for the echo") is routed."""
+    from conftest import CORPUS, ROOT, copy_corpus, make_bot
+
+    files = [CORPUS / "0600T.txt", ROOT / "eval" / "heldout15" / "reports" / "93306.md"]
+    bot = make_bot(copy_corpus(files, tmp_path / "corpus"), tmp_path / "index", embedder)
+    route = _route(bot, "which taxonomies are listed")
+    assert not route.confident and "tells the reports apart" in route.reason
+    ans = bot.ask("which taxonomies are listed")
+    assert "0600T report" in ans.text and "93306 report" in ans.text
+    assert _route(bot, "which taxonomies are listed for echo").best == "93306"
