@@ -183,6 +183,10 @@ class Catalog:
                 words = name.split()
                 if words and words[0].lower() not in NAME_JOINERS and (letters := initials(name)):
                     self.initialisms[letters].add(" ".join(words).lower())
+        # Letters the reports write only in capitals ("OSA", never "osa"): an initialism, not a word.
+        texts = " ".join(c.text for c in self.chunks)
+        self.capitals = ({w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", texts)}
+                         - set(re.findall(r"\b[a-z]{2,6}\b", texts)))
         # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
         fields = {s.split(":", 1)[0] for c in self.chunks if c.kind == "prose"
                   for s in c.text.split("\n") if ":" in s[:60]}
@@ -247,13 +251,15 @@ class Catalog:
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
 
     def read_initials(self, text: str) -> dict[str, str]:
-        """The question's initialisms no report uses as a word, each with the one name a table spells it as
-        ("icd for gad" → {"gad": "generalized anxiety disorder"}). A plural ("OTs") is its singular."""
+        """The question's initialisms no report uses as a word (in capitals they are letters: "OSA"), each
+        with the one name a table spells it as ("icd for gad" → {"gad": "generalized anxiety disorder"}). A
+        plural ("OTs") is its singular."""
         out = {}
         for tok in re.findall(r"(?<![\w/-])[A-Za-z]{3,6}(?![\w/-])", text):
             low = (tok[:-1] if re.fullmatch(r"[A-Z]+s", tok) else tok).lower()
             # "GAD-7" is a scale's name, not the word "gad".
-            if (_stemmer().stemWord(low) in self.df or low in STOPWORDS or low in lexicon().query_words
+            used = _stemmer().stemWord(low) in self.df and low not in self.capitals
+            if (used or low in STOPWORDS or low in lexicon().query_words
                     or code_key(low) in self.by_key or low in self.aliases):
                 continue
             names = self.initialisms.get(low, set())

@@ -433,9 +433,12 @@ def test_a_passage_saying_the_report_leaves_a_fact_out_is_an_abstention_that_quo
 
 
 def test_initials_find_the_row_whose_name_they_spell(heldout_bot):
-    """No report uses "gad" as a word; F41.1 "Generalized anxiety disorder" spells it."""
+    """No report uses "gad" as a word; F41.1 "Generalized anxiety disorder" spells it. Reports write "OSA"
+    only in capitals (letters, not a word): G47.33 "Obstructive sleep apnea" spells it too."""
     ans = heldout_bot.ask("icd for gad")
     assert ans.answered and "F41.1" in ans.text
+    ans = heldout_bot.ask("pt has adult osa which icd")
+    assert ans.answered and "G47.33" in ans.text
 
 
 def test_a_brand_name_the_report_opens_with_names_that_report(heldout_bot):
