@@ -188,8 +188,10 @@ class Catalog:
         self.capitals = ({w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", texts)}
                          - set(re.findall(r"\b[a-z]{2,6}\b", texts)))
         # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
-        fields = {s.split(":", 1)[0] for c in self.chunks if c.kind == "prose"
-                  for s in c.text.split("\n") if ":" in s[:60]}
+        # A field is a short label with its value after the colon ("Typical site of service: …"); a sentence
+        # ending in a colon ("For CMT, CPT recognizes five spinal regions:") introduces a list, no field.
+        fields = {label for c in self.chunks if c.kind == "prose" for s in c.text.split("\n") if ":" in s[:60]
+                  for label, value in [s.split(":", 1)] if value.strip() and len(label.split()) <= 6}
         labels = {label for c in self.chunks for label in (*c.section, *c.columns)} | fields
         self.phrases: set[str] = set()
         for label in labels:

@@ -492,3 +492,11 @@ def test_typo_repair_reads_contractions_and_hyphenated_words_typed_whole(catalog
 def test_a_question_about_the_example_is_also_read_without_naming_it(catalog):
     views = query_views(parse("what was the potassium value in the example", catalog))
     assert len(views) == 2 and "example" not in views[1] and "potassium value" in views[1]
+
+
+def test_a_sentence_ending_in_a_colon_is_no_field_label_for_typo_repair(catalog):
+    """"For CMT, CPT recognizes five spinal regions:" introduces a list; were it a label, "for ct" would be
+    repaired to "for cmt"."""
+    report = read_text(MULTI_FILES[0]) + "\nRegions\nFor CMT, CPT recognizes five spinal regions:\n- Cervical region\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    assert both.correct("pos for ct a/p done in the ER")[0] == "pos for ct a/p done in the ER"
