@@ -176,9 +176,9 @@ class Assistant:
         # used with A0427") is answered from that prose.
         asked = q.codes + q.unknown
         prose = self.select.chunks(scope, kind="prose") if any(c.type in ("pos", "modifier") for c in asked) else []
-        told = {c for c in asked if any(named_in(p.text, c) for p in prose)}
-        q = q.model_copy(update={"unknown": tuple(c for c in q.unknown if c not in told)})
-        missing = [c for c in q.codes if not self.catalog.rows(c.key, c.type, scope) and c not in told]
+        in_prose = {c for c in asked if any(named_in(p.text, c) for p in prose)}
+        q = q.model_copy(update={"unknown": tuple(c for c in q.unknown if c not in in_prose)})
+        missing = [c for c in q.codes if not self.catalog.rows(c.key, c.type, scope) and c not in in_prose]
         note = not_listed(q.unknown + tuple(missing), scope, self.index.chunks, self.catalog, len(self.docs))
         if not rows:
             if q.unknown or missing:
@@ -189,8 +189,8 @@ class Assistant:
         # A fact about a listed code is looked for in the reports that list it ("kx threshold dollar amount":
         # the reports listing KX, not any report that gives some amount).
         where = scope or {r.doc_code for _, r in rows}
-        if q.payers and (told := payer_left_out(q, self.select.chunks(where))):
-            payer, chunk, sentence = told
+        if q.payers and (gap := payer_left_out(q, self.select.chunks(where))):
+            payer, chunk, sentence = gap
             return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names {payer.title()} only to say it leaves it out:",
                                       Hit(chunk=chunk, score=1.0), sentence)
         topic = self._uncovered_topic(q, where)
