@@ -13,6 +13,7 @@ from functools import lru_cache
 from .ingest import code_key, sentences
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, Chunk, CodeType
+from .spelling import Speller
 
 # English (and chat) words no question is about. They stay here, unlike the domain's words in
 # data/lexicon.toml: they hold for any specialty, and `tokenize` (which builds the BM25 index) reads them
@@ -105,10 +106,6 @@ NAME_JOINERS = frozenset({"of", "and", "the", "for", "with", "in", "or", "to", "
 NAME_BREAK_RE = re.compile(r"[,;:()\[\]]| - | — |–")
 
 
-# An English negative contraction typed without its apostrophe ("wasnt", "didnt", "cant").
-CONTRACTION_RE = re.compile(r"(is|was|were|are|do|does|did|has|have|had|could|would|should|ca|wo|need|must)nt")
-
-
 def initials(name: str) -> str:
     """The letters a name's initialism spells ("obstructive sleep apnea" → "osa", "post-traumatic stress
     disorder" → "ptsd"); empty for a single word or a name too long to be shortened that way."""
@@ -144,10 +141,6 @@ class Catalog:
             for word in re.findall(r"[a-z]+", " ".join((c.text, *c.section, *c.columns)).lower()):
                 if len(word) >= 3:
                     self.vocab.add(word)
-        # Words the reports hyphenate, as staff type them run together ("xrays", "followup").
-        self.joined = {w.replace("-", ""): w for c in self.chunks
-                       for w in re.findall(r"[a-z]+(?:-[a-z]+)+", c.text.lower())}
-        self._vocab_list = sorted(self.vocab)
         # Codes prose names without a table row for them ("a HCPCS J-code such as J3301"), as tokens.
         self.prose_codes = {code_key(m.group(0)).lower() for c in self.chunks if c.kind == "prose"
                             for m in PROSE_CODE_RE.finditer(c.text)}
@@ -187,16 +180,11 @@ class Catalog:
         texts = " ".join(c.text for c in self.chunks)
         self.capitals = ({w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", texts)}
                          - set(re.findall(r"\b[a-z]{2,6}\b", texts)))
-        # Labels and headings of the format ("typical site of service"), for repairing misspelled phrases.
-        # A field is a short label with its value after the colon ("Typical site of service: …"); a sentence
-        # ending in a colon ("For CMT, CPT recognizes five spinal regions:") introduces a list, no field.
-        fields = {label for c in self.chunks if c.kind == "prose" for s in c.text.split("\n") if ":" in s[:60]
-                  for label, value in [s.split(":", 1)] if value.strip() and len(label.split()) <= 6}
-        labels = {label for c in self.chunks for label in (*c.section, *c.columns)} | fields
-        self.phrases: set[str] = set()
-        for label in labels:
-            words = re.findall(r"[a-z]+", label.lower())
-            self.phrases.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1))
+        # Fields of the format's prose: a short label with its value after the colon ("Typical site of
+        # service: …"); a sentence ending in a colon ("For CMT, CPT recognizes five spinal regions:")
+        # introduces a list, no field.
+        self.fields = {label for c in self.chunks if c.kind == "prose" for s in c.text.split("\n") if ":" in s[:60]
+                       for label, value in [s.split(":", 1)] if value.strip() and len(label.split()) <= 6}
         self.df: dict[str, int] = defaultdict(int)
         self.field_words: set[str] = set()
         used_by: dict[str, set[str]] = defaultdict(set)
@@ -225,11 +213,14 @@ class Catalog:
         # A heading that also titles prose or labels a field elsewhere ("Site of Service" over one report's
         # place-of-service table, another's paragraph, a third's "Typical site of service:") names no table.
         prose_labels = {frozenset(re.findall(r"[a-z]+", label.lower()))
-                        for label in fields | {c.section[-1] for c in self.chunks if c.kind == "prose"}}
+                        for label in self.fields | {c.section[-1] for c in self.chunks if c.kind == "prose"}}
         for heading in [h for h in self.table_headings if any(h <= label for label in prose_labels)]:
             del self.table_headings[heading]
         for columns in {c.columns[1:] for c in self.chunks}:
             self.field_words.update(tokenize(" ".join(columns)))
+        labels = {label for c in self.chunks for label in (*c.section, *c.columns)} | self.fields
+        self._speller = Speller(self.vocab, self.words, self.df, labels, (c.text for c in self.chunks), STOPWORDS,
+                                _stemmer().stemWord)
 
     def heading_type(self, text: str) -> CodeType | None:
         """The kind of code of the one table whose section heading the question names in two or more
@@ -291,56 +282,5 @@ class Catalog:
         return list(seen)
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """Repair misspelled words against the corpus vocabulary (rapidfuzz, conservative cut-off)."""
-        from rapidfuzz import fuzz, process
-        from rapidfuzz.distance import OSA
-
-        fixes: list[tuple[str, str]] = []
-
-        def fix(m: re.Match[str]) -> str:
-            word = m.group(0)
-            low = word.lower()
-            if contraction := CONTRACTION_RE.fullmatch(low):  # "wasnt" is "wasn't", not "want"
-                return f"{contraction.group(1)}n't"
-            single = low[:-1] if low.endswith("s") and low[:-1] in self.joined else low
-            if single in self.joined and single not in self.vocab:
-                fixes.append((word, self.joined[single] + low[len(single):]))
-                return fixes[-1][1]
-            # Another form of a word the corpus or the question glue uses ("cover" beside "covered",
-            # "getting" beside "get"), or a known word ("house", not the reports' "hose"), is not a misspelling.
-            stem = _stemmer().stemWord(low)
-            if (len(low) < 5 or low in self.vocab or low in STOPWORDS or low in self.words or stem in self.df
-                    or stem in STOPWORDS):
-                return word
-            best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
-            if best is None:
-                # One swapped pair of letters ("biospy") is one slip, though it costs two edits in a ratio.
-                best = process.extractOne(low, self._vocab_list, scorer=OSA.distance, score_cutoff=1)
-                best = best if best and sorted(best[0]) == sorted(low) else None
-            if best is None:
-                return word
-            fixes.append((word, best[0]))
-            return best[0]
-
-        text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
-        return self._fix_phrases(text, fixes), tuple(fixes)
-
-    def _fix_phrases(self, text: str, fixes: list[tuple[str, str]]) -> str:
-        """Repair a label misspelled as other real words ("sight of service" → "site of service"): a run of
-        words close to a label, one of them unknown to the corpus and each like the word it replaces."""
-        from rapidfuzz import fuzz, process
-
-        words = text.split()
-        for n in (4, 3, 2):
-            for i in range(len(words) - n + 1):
-                window = [w.strip(",.?!;:").lower() for w in words[i:i + n]]
-                joined = " ".join(window)
-                if all(w in self.vocab or w in STOPWORDS for w in window) or joined in self.phrases:
-                    continue
-                best = process.extractOne(joined, self.phrases, scorer=fuzz.ratio, score_cutoff=88)
-                if best is None or len(best[0].split()) != n:
-                    continue
-                if all(fuzz.ratio(a, b) >= 60 for a, b in zip(window, best[0].split(), strict=True)):
-                    fixes.append((" ".join(words[i:i + n]), best[0]))
-                    words[i:i + n] = best[0].split()
-        return " ".join(words)
+        """The question with misspelled words and labels repaired, and the repairs (`spelling.Speller`)."""
+        return self._speller.correct(text)

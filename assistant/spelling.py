@@ -1,0 +1,87 @@
+"""Typo repair: a question's misspelled words and labels, mended against the reports' own vocabulary.
+
+`vocab.Catalog` builds one `Speller` from the reports; `query.parse` reads every question through it
+(`Catalog.correct`) before anything else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+# An English negative contraction typed without its apostrophe ("wasnt", "didnt", "cant").
+CONTRACTION_RE = re.compile(r"(is|was|were|are|do|does|did|has|have|had|could|would|should|ca|wo|need|must)nt")
+
+
+class Speller:
+    """Repairs questions against a catalog's vocabulary, its hyphenated words and its labels."""
+
+    def __init__(self, vocab: set[str], known: frozenset[str], df: Mapping[str, int], labels: Iterable[str],
+                 texts: Iterable[str], stopwords: frozenset[str], stem: Callable[[str], str]) -> None:
+        """``vocab``: the reports' words; ``known``: words spelled right though no report uses them;
+        ``df``: how many passages hold each token; ``labels``: headings, column names and prose fields;
+        ``texts``: the passages (for the words they hyphenate)."""
+        self.vocab, self.words, self.df, self.stopwords, self.stem = vocab, known, df, stopwords, stem
+        self._vocab_list = sorted(self.vocab)
+        # Words the reports hyphenate, as staff type them run together ("xrays", "followup").
+        self.joined = {w.replace("-", ""): w for t in texts for w in re.findall(r"[a-z]+(?:-[a-z]+)+", t.lower())}
+        # Labels of the format ("typical site of service") and their runs of words, for misspelled phrases.
+        self.phrases: set[str] = set()
+        for label in labels:
+            words = re.findall(r"[a-z]+", label.lower())
+            self.phrases.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1))
+
+    def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """Repair misspelled words against the corpus vocabulary (rapidfuzz, conservative cut-off)."""
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
+
+        fixes: list[tuple[str, str]] = []
+
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            low = word.lower()
+            if contraction := CONTRACTION_RE.fullmatch(low):  # "wasnt" is "wasn't", not "want"
+                return f"{contraction.group(1)}n't"
+            single = low[:-1] if low.endswith("s") and low[:-1] in self.joined else low
+            if single in self.joined and single not in self.vocab:
+                fixes.append((word, self.joined[single] + low[len(single):]))
+                return fixes[-1][1]
+            # Another form of a word the corpus or the question glue uses ("cover" beside "covered",
+            # "getting" beside "get"), or a known word ("house", not the reports' "hose"), is not a misspelling.
+            stem = self.stem(low)
+            if (len(low) < 5 or low in self.vocab or low in self.stopwords or low in self.words or stem in self.df
+                    or stem in self.stopwords):
+                return word
+            best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
+            if best is None:
+                # One swapped pair of letters ("biospy") is one slip, though it costs two edits in a ratio.
+                best = process.extractOne(low, self._vocab_list, scorer=OSA.distance, score_cutoff=1)
+                best = best if best and sorted(best[0]) == sorted(low) else None
+            if best is None:
+                return word
+            fixes.append((word, best[0]))
+            return best[0]
+
+        text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
+        return self._fix_phrases(text, fixes), tuple(fixes)
+
+    def _fix_phrases(self, text: str, fixes: list[tuple[str, str]]) -> str:
+        """Repair a label misspelled as other real words ("sight of service" → "site of service"): a run of
+        words close to a label, one of them unknown to the corpus and each like the word it replaces."""
+        from rapidfuzz import fuzz, process
+
+        words = text.split()
+        for n in (4, 3, 2):
+            for i in range(len(words) - n + 1):
+                window = [w.strip(",.?!;:").lower() for w in words[i:i + n]]
+                joined = " ".join(window)
+                if all(w in self.vocab or w in self.stopwords for w in window) or joined in self.phrases:
+                    continue
+                best = process.extractOne(joined, self.phrases, scorer=fuzz.ratio, score_cutoff=88)
+                if best is None or len(best[0].split()) != n:
+                    continue
+                if all(fuzz.ratio(a, b) >= 60 for a, b in zip(window, best[0].split(), strict=True)):
+                    fixes.append((" ".join(words[i:i + n]), best[0]))
+                    words[i:i + n] = best[0].split()
+        return " ".join(words)
