@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -121,7 +122,26 @@ class Assistant:
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)
             ans = retry if retry.answered else ans
-        return self.with_warnings(self.with_items(left_out(ans)))
+        return self.with_warnings(self.with_items(self._payer_unmet(query, left_out(ans))))
+
+    def _payer_unmet(self, q: Query, ans: Answer) -> Answer:
+        """An answer to a question about a payer ("does humana need prior auth for a skin bx") quoting only
+        reports that never name that payer is another payer's rule, or none: abstain."""
+        if not q.payers or not ans.answered or not ans.citations:
+            return ans
+        quoted = {c.document for c in ans.citations}
+        if any(self._names_payer(d, p) for d in quoted for p in q.payers):
+            return ans
+        many = len(quoted) > 1
+        return tpl.abstain(q, f"{tpl.NOT_COVERED} The closest passage{'s are' if many else ' is'} in the "
+                              f"{' and '.join(sorted(quoted))} report{'s' * many}, which {'do' if many else 'does'} "
+                              f"not mention {q.payers[0].title()}.")
+
+    @functools.cache  # noqa: B019 (one per loaded index; the cache lives as long as it)
+    def _names_payer(self, report: str, payer: str) -> bool:
+        """Whether a report names a payer anywhere (once per report and payer)."""
+        pattern = re.compile(rf"\b{re.escape(payer)}\b", re.I)
+        return any(pattern.search(c.text) for c in self.select.chunks({report}))
 
     def _scoped(self, query: Query, scope: set[str], route: Route | None) -> Answer:
         """The answer from ``scope``, or from the routed report when the question names none."""

@@ -578,3 +578,12 @@ def test_a_report_stating_a_denial_gives_coverage_decisions(heldout_bot):
     ans = heldout_bot.ask("medicare denied 98941 as maintenance, what did we miss")
     assert ans.answered and "does not give payer coverage decisions" not in ans.text
     assert "maintenance" in ans.text.lower()
+
+
+def test_a_payer_question_is_not_answered_from_a_report_that_never_names_the_payer(heldout_bot):
+    """No report on skin biopsies names Humana; J9271's prior-authorization sentence is another payer's
+    rule for another drug. A report that names the payer still answers ("medicare … coinsurance")."""
+    ans = heldout_bot.ask("does humana need prior auth for skin bx")
+    assert not ans.answered and "not mention Humana" in ans.text
+    ans = heldout_bot.ask("does medicare make the pt pay coinsurance on a flu shot w 90471")
+    assert ans.answered
