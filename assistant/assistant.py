@@ -191,14 +191,15 @@ class Assistant:
             named = ", ".join(c for c in sorted(scope) if re.fullmatch(r"[0-9A-Z]{4,10}", c))
             return tpl.abstain(q, f"No report for {named} is in the corpus." if named else
                                "No report with that code is in the corpus; `assistant docs` lists them.")
-        rows = [(c, r) for c in q.codes for r in self.catalog.rows(c.key, c.type, scope)]
+        listed = {c: self.catalog.rows(c.key, c.type, scope) for c in q.codes}
+        rows = [(c, r) for c, found in listed.items() for r in found]
         # A place of service or modifier no table lists but the prose names ("place of service 42 … is not
         # used with A0427") is answered from that prose.
-        asked = q.codes + q.unknown
-        prose = self.select.chunks(scope, kind="prose") if any(c.type in ("pos", "modifier") for c in asked) else []
-        in_prose = {c for c in asked if any(named_in(p.text, c) for p in prose)}
+        lacking = [c for c, found in listed.items() if not found] + list(q.unknown)
+        prose = self.select.chunks(scope, kind="prose") if any(c.type in ("pos", "modifier") for c in lacking) else []
+        in_prose = {c for c in lacking if any(named_in(p.text, c) for p in prose)}
         q = q.model_copy(update={"unknown": tuple(c for c in q.unknown if c not in in_prose)})
-        missing = [c for c in q.codes if not self.catalog.rows(c.key, c.type, scope) and c not in in_prose]
+        missing = [c for c, found in listed.items() if not found and c not in in_prose]
         note = not_listed(q.unknown + tuple(missing), scope, self.index.chunks, self.catalog, len(self.docs))
         if not rows:
             if q.unknown or missing:

@@ -36,6 +36,7 @@ class Lexical:
         self._doc_vocab: dict[str, set[str]] | None = None
         self._position = {c.id: i for i, c in enumerate(index.chunks)}
         self._long_forms: dict[str, frozenset[str]] | None = None
+        self._short_forms: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
 
     def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
         def keep(c: Chunk) -> bool:
@@ -80,7 +81,6 @@ class Lexical:
         toks = set(toks)
         if self._long_forms is None:
             self._long_forms = {abbr: frozenset(tokenize(long)) for abbr, long in self.catalog.aliases.items()}
-            self._short_forms: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
             for abbr, words in self._long_forms.items():
                 if words:
                     self._short_forms[min(words)].append((abbr, words))

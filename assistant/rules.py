@@ -46,8 +46,7 @@ def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str]) -> 
     counts = counts_asked(q)
     if not counts or not scored or not number_fit(counts, texts[scored[0][1]])[1]:
         return scored
-    holding = next((pair for pair in scored if number_fit(counts, texts[pair[1]])[0]), None)
-    return scored if holding is None else [holding, *(p for p in scored if p is not holding)]
+    return to_front(scored, next((pair for pair in scored if number_fit(counts, texts[pair[1]])[0]), None))
 
 
 def named_first(pool: RowPool, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
@@ -57,8 +56,13 @@ def named_first(pool: RowPool, scored: list[tuple[float, int]]) -> list[tuple[fl
     if not scored or pool.named[scored[0][1]]:
         return scored
     top = pool.cover[scored[0][1]]
-    chosen = next((pair for pair in scored if pool.named[pair[1]] and pool.cover[pair[1]] >= top), None)
-    return scored if chosen is None else [chosen, *(p for p in scored if p is not chosen)]
+    return to_front(scored, next((pair for pair in scored if pool.named[pair[1]] and pool.cover[pair[1]] >= top),
+                                 None))
+
+
+def to_front(scored: list[tuple[float, int]], pair: tuple[float, int] | None) -> list[tuple[float, int]]:
+    """``scored`` with ``pair`` moved to the front (unchanged when there is none)."""
+    return scored if pair is None else [pair, *(p for p in scored if p is not pair)]
 
 
 class RuleSelector(Selector):

@@ -90,6 +90,14 @@ def query_views(q: Query) -> list[str]:
     return [q.retrieval_text, unscoped] if unscoped.strip() and unscoped != q.retrieval_text else [q.retrieval_text]
 
 
+def names_whole(said: set[str], name: str) -> bool:
+    """Whether the question's words (``said``) hold every word of a row's name, a word cut short counting
+    as said ("min" for "minimum")."""
+    words = set(tokenize(name))
+    held = shared(words, said)
+    return bool(words) and all(w in held or any(len(t) >= 3 and w.startswith(t) for t in said) for w in words)
+
+
 def row_types(target: str | None) -> str | tuple[str, ...] | None:
     """The kinds of table row that answer a request for ``target``: a report's related-code table mixes
     CPT and HCPCS codes ("CPT Code J9035"), and staff call either by either name."""
@@ -175,9 +183,7 @@ class Selector(Lexical):
         # "taxonomy for anatomic pathology": not "Anatomic Pathology & Clinical Pathology"), a word cut
         # short counting as said ("min assistant surgeon": Minimum assistant surgeon).
         said = set(self.spelled(tokenize(q.asked_text)))
-        named = [bool(q.target) and bool(words := set(tokenize(h.chunk.description)))
-                 and all(w in shared(words, said) or any(len(t) >= 3 and w.startswith(t) for t in said)
-                         for w in words) for h in hits]
+        named = [bool(q.target) and names_whole(said, h.chunk.description) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, conflicting=conflicting,
                        weights=weights, typed=typed)
 
@@ -212,9 +218,10 @@ class Selector(Lexical):
             # A report with a "Clinical Example" beside its "Clinical Context" keeps its vignette under the
             # heading the user named ("in the example"); a report with one such section keeps it there.
             said = set(tokenize(q.asked_text)) & set(tokenize(" ".join(EXAMPLE_NAMES)))
-            sections = [c for c in self.chunks(scope, kind="prose") if label_match(c, "", asked_words)]
-            named = {c.doc_code for c in sections if said & set(tokenize(c.section[-1]))}
-            ids = {c.id for c in sections if c.doc_code not in named or said & set(tokenize(c.section[-1]))}
+            sections = {c: bool(said & set(tokenize(c.section[-1]))) for c in self.chunks(scope, kind="prose")
+                        if label_match(c, "", asked_words)}
+            named = {c.doc_code for c, as_said in sections.items() if as_said}
+            ids = {c.id for c, as_said in sections.items() if as_said or c.doc_code not in named}
             hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages)
         named_section = bool(hits)
         hits = hits or self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
