@@ -121,7 +121,8 @@ def prose_answer(query: Query, hit: Hit, quotes: list[str],
         body = f"*{chunk.doc_code} report* › {body}"
     if also:
         many = len(also) > 1
-        body += (f"\n\nThe {', '.join(also)} report{'s' * many} also {'have' if many else 'has'} a "
+        article = "an" if chunk.section[-1][:1].lower() in tuple("aeiou") else "a"
+        body += (f"\n\nThe {', '.join(also)} report{'s' * many} also {'have' if many else 'has'} {article} "
                  f"“{chunk.section[-1]}” section: add the code to the question to see {'theirs' if many else 'its'}.")
     return Answer(question=query.original, text=body, answered=True, citations=cites.items,
                   intent=query.intent, resolved=query.retrieval_text)

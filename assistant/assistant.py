@@ -8,17 +8,17 @@ import re
 
 from . import answer as tpl
 from . import index as idx
-from .audit import icd_words
 from .codes import identifiers, named_in
 from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
 from .gaps import left_out, not_listed, payer_left_out, uncovered_topic
+from .icd import icd_words
 from .ingest import code_key, load_corpus
 from .models import Answer, Document, Hit, IngestIssue
 from .query import POS_ASKED_RE, Query, parse, with_earlier
 from .retrieve import Retriever
-from .route import Route, Router, load_params
+from .route import HISTORY_TURNS, Route, Router, load_params
 from .rules import RuleSelector
 from .search import Search
 from .select import query_views, row_types
@@ -117,12 +117,26 @@ class Assistant:
             route = self.router.route(query, history)
             if earlier is not None and not route.scope:
                 before = self.router.route(earlier, history[:-1])
-                route = before if before.scope else route
+                asks_code = query.target or POS_ASKED_RE.search(f"{query.context} {query.text}")
+                route = before if before.scope else route if asks_code else self._as_answered(route, history)
         ans = self._scoped(query, scope, route)
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)
             ans = retry if retry.answered else ans
         return self.with_warnings(self.with_items(self._payer_unmet(query, left_out(ans))))
+
+    def _as_answered(self, route: Route, history: list[str]) -> Route:
+        """A follow-up nothing places ("and cigna?") is about the report the user was just shown: the one
+        the earlier turn's answer quoted, when it quoted one. Otherwise ``route`` stands. (Not for a follow-up
+        asking for a kind of code: a code row means the same in every report that lists it, and the one
+        the follow-up names may be in another: "and for internal med?" after a family-medicine taxonomy.)"""
+        shown = {c.document for c in self.ask(history[-1], history[-HISTORY_TURNS:-1]).citations}
+        report = shown.pop() if len(shown) == 1 else None
+        if report is None or report not in {c.report for c in route.ranked}:
+            return route
+        ranked = sorted(route.ranked, key=lambda c: c.report != report)
+        return route.model_copy(update={"ranked": tuple(ranked), "confident": True, "also": None,
+                                        "reason": f"the earlier answer quoted the {report} report"})
 
     def _payer_unmet(self, q: Query, ans: Answer) -> Answer:
         """An answer to a question about a payer ("does humana need prior auth for a skin bx") quoting only

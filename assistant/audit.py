@@ -19,22 +19,16 @@ fuzzy score can't draw this line: one swapped word in a long description still s
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
-import importlib.util
-import os
 import re
-import warnings
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata, resources
-from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from rapidfuzz import fuzz
 
+from .icd import icd_module, icd_release
 from .models import Chunk, CodeWarning, Frozen
 
 if TYPE_CHECKING:
@@ -95,7 +89,7 @@ def audit_chunk(chunk: Chunk) -> list[Finding]:
 
 def codeset_versions() -> dict[str, str]:
     """Versions of the code sets the audit uses, for the index manifest (a change means re-audit)."""
-    year, release = _icd_release()
+    year, release = icd_release()
     return {"icd10cm": year, "icd10cm_release": release, "simple_icd_10_cm": metadata.version("simple_icd_10_cm"),
             "nucc_taxonomy": NUCC_VERSION, "nucc_sha256": hashlib.sha256(_nucc_path().read_bytes()).hexdigest(),
             "cpt_hcpcs": "format only", "modifier": "not checked"}
@@ -103,7 +97,7 @@ def codeset_versions() -> dict[str, str]:
 
 def icd_source() -> str:
     """E.g. ``ICD-10-CM 2026 (April 1, 2026 release; simple-icd-10-cm 1.5.0)``."""
-    year, release = _icd_release()
+    year, release = icd_release()
     return f"ICD-10-CM {year} ({release} release; simple-icd-10-cm {metadata.version('simple_icd_10_cm')})"
 
 
@@ -137,118 +131,8 @@ def support(said: list[str], official: list[str]) -> float:
 # ICD-10-CM
 
 
-@cache
-def _icd() -> ModuleType:
-    # Importing parses the whole ICD-10-CM XML (~2 s), so only when a row needs it. The package reads its
-    # data through importlib.resources' legacy API; its DeprecationWarnings are not ours to act on.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import simple_icd_10_cm
-
-    return simple_icd_10_cm
-
-
-@cache
-def _icd_release() -> tuple[str, str]:
-    """(Year, release) the package bundles, from its data file: ``icd10c-tabular-April-1-2026.xml``
-    → ("2026", "April 1, 2026"); the year is the XML's ``<version>``, the fiscal year of the code set."""
-    # Found without importing the package: its import parses the whole code set (~2 s).
-    spec = importlib.util.find_spec("simple_icd_10_cm")
-    if spec is None or spec.origin is None:
-        return "?", "unknown"
-    for item in (Path(spec.origin).parent / "data").iterdir():
-        if m := re.fullmatch(r"icd10c?m?-tabular-([A-Za-z]+)-(?:(\d{1,2})-)?(\d{4})\.xml", item.name):
-            with item.open("rb") as fh:
-                head = fh.read(512).decode("utf-8", "replace")
-            year = v.group(1) if (v := re.search(r"<version>(\d{4})</version>", head)) else m.group(3)
-            return year, f"{m.group(1)} {m.group(2)}, {m.group(3)}" if m.group(2) else f"{m.group(1)} {m.group(3)}"
-    return "?", "unknown"
-
-
-# What ICD-10-CM itself says a condition is called: every code's description and inclusion terms, as
-# lexical tokens (``vocab.tokenize``), each token with the codes whose text holds it. Answering a described
-# condition with a row is checked against it (``icd_unlisted``); it names no code to the user.
-ICD_WORDS_FORMAT = 4
-QUALIFIER_SHARE = 0.005  # a word on more items than this share names a qualifier, not a condition
-
-
-def _icd_words_file() -> Path:
-    from .onnxmodel import cache_dir
-
-    year, release = _icd_release()
-    tag = re.sub(r"\W+", "-", f"{year}-{release}-{metadata.version('simple_icd_10_cm')}-v{ICD_WORDS_FORMAT}")
-    return cache_dir() / "icd10cm" / f"words-{tag}.npz"
-
-
-class IcdWords(NamedTuple):
-    """Each token's items (sorted positions among the ICD-10-CM items), and how many items there are."""
-
-    items: int
-    words: dict[str, np.ndarray]
-
-
-@cache
-def icd_words() -> IcdWords:
-    """The ICD-10-CM items (chapters to billable codes) whose description or inclusion terms hold each
-    token. Built once per code-set release (~5 s, the package's import included) and kept in the user's
-    cache (numpy arrays, no pickles: ~5 MB, read in ~0.1 s); a missing or unreadable file is rebuilt."""
-    path = _icd_words_file()
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return _icd_split(int(z["items"]), [str(t) for t in z["tokens"]], z["offsets"], z["positions"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    from .signals import negated_words
-    from .vocab import tokenize
-
-    cm = _icd()
-    codes = cm.get_all_codes(True)
-    index: dict[str, set[int]] = {}
-    for n, code in enumerate(codes):
-        for text in [cm.get_description(code), *cm.get_inclusion_term(code)]:
-            # What an item names only to negate ("not scheduled for surgery") it does not describe.
-            for w in set(tokenize(text)) - negated_words(text):
-                index.setdefault(w, set()).add(n)
-    tokens = sorted(index)
-    arrays = [np.array(sorted(index[t]), dtype=np.int32) for t in tokens]
-    offsets = np.cumsum([0, *map(len, arrays)])
-    positions = np.concatenate(arrays)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, tokens=np.array(tokens), offsets=offsets, positions=positions, items=len(codes))
-        tmp.replace(path)
-        for old in path.parent.glob("words-*.npz"):
-            if old != path and ".tmp" not in old.name:
-                old.unlink(missing_ok=True)  # an earlier release's or format's
-    except OSError:
-        pass  # a read-only cache only costs the next process the build
-    return _icd_split(len(codes), tokens, offsets, positions)
-
-
-def _icd_split(items: int, tokens: list[str], offsets: np.ndarray, positions: np.ndarray) -> IcdWords:
-    """The word index from its stored form: tokens, and their item positions laid end to end."""
-    return IcdWords(items, {t: positions[a:b] for t, a, b in zip(tokens, offsets[:-1], offsets[1:], strict=True)})
-
-
-def icd_unlisted(asked: set[str], row: set[str]) -> set[str]:
-    """The asked words a diagnosis row lacks, when ICD-10-CM has an item whose text holds every asked
-    word it knows ("primary central sleep apnea" is an ICD-10-CM condition; the obstructive sleep apnea
-    row does not describe it). Empty when the row holds them, or no official item describes them all
-    (lay words, a patient's situation): the row may then still be the closest code."""
-    items, words = icd_words()
-    known = {w for w in asked if w in words}
-    missing = known - row
-    # A qualifier (left, side, acute, chronic, type) is on hundreds to thousands of items; lacking only
-    # such words, the row may still be the code ("and the acute one?" after a code was named).
-    if not any(len(words[w]) <= QUALIFIER_SHARE * items for w in missing):
-        return set()
-    described = functools.reduce(np.intersect1d, (words[w] for w in known))
-    return missing if len(described) else set()
-
-
 def _check_icd10(chunk: Chunk) -> list[Finding]:
-    cm, code, says = _icd(), chunk.code or "", chunk.description
+    cm, code, says = icd_module(), chunk.code or "", chunk.description
     if not cm.is_valid_item(code):
         return [_finding(chunk, "unknown_code", "not in ICD-10-CM", icd_source(),
                          f"⚠ ICD-10-CM: {code} is not an ICD-10-CM code.")]

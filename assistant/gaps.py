@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from . import answer as tpl
-from .audit import icd_unlisted
 from .codes import CodeRef
+from .icd import icd_unlisted
 from .ingest import sentences
 from .lexicon import lexicon
 from .models import Answer, Chunk, Hit
@@ -97,7 +97,7 @@ def left_out(ans: Answer) -> Answer:
     return ans
 
 
-def undescribed_condition(q: Query, row: Chunk) -> list[str]:
+def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozenset()) -> list[str]:
     """The words of a described condition that the diagnosis row chosen for it lacks, when ICD-10-CM
     names a condition holding them all ("icd for primary central sleep apnea": the obstructive sleep apnea
     row lacks "primary" and "central"), as the user typed them; empty when the row may be the code."""
@@ -106,15 +106,15 @@ def undescribed_condition(q: Query, row: Chunk) -> list[str]:
     request = stems(frozenset(TYPE_WORDS)) | stems(frozenset(QUERY_VOCAB))
     asked = set(tokenize(q.asked_text)) - request - q.spelled_out - {c.key.lower() for c in q.codes}
     # A word the row names only to negate it ("not inflamed") is not one it describes.
-    held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text))
+    held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text)) | names
     missing = icd_unlisted(asked, held)
     return [w for w in q.text.split() if set(tokenize(w)) & missing] or sorted(missing)
 
 
-def undescribed(q: Query, row: Hit) -> Answer | None:
+def undescribed(q: Query, row: Hit, names: frozenset[str] = frozenset()) -> Answer | None:
     """The abstention for a diagnosis row offered for a condition ICD-10-CM names otherwise, showing the
     row; None when the row may be the code (or the question does not ask for one)."""
-    lacking = undescribed_condition(q, row.chunk) if q.asks_code or q.intent == "reverse" else []
+    lacking = undescribed_condition(q, row.chunk, names) if q.asks_code or q.intent == "reverse" else []
     if not lacking:
         return None
     c = row.chunk

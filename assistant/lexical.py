@@ -67,10 +67,11 @@ class Lexical:
         return self._postings or {}
 
     def tokens(self, chunk: Chunk) -> frozenset[str]:
-        """A chunk's lexical tokens (as BM25 sees them), computed once per chunk."""
+        """A chunk's lexical tokens (as BM25 sees them: a diagnosis row's ICD-10-CM names too), computed once
+        per chunk."""
         found = self._tokens.get(chunk.id)
         if found is None:
-            found = self._tokens[chunk.id] = self.spelled(tokenize(embed_text(chunk)))
+            found = self._tokens[chunk.id] = self.spelled(tokenize(embed_text(chunk))) | self.retriever.names(chunk)
         return found
 
     def spelled(self, toks: Iterable[str]) -> frozenset[str]:
@@ -123,11 +124,13 @@ class Lexical:
         n = len(self.index.chunks)
         return math.log((n + 1) / (self.catalog.df.get(term, 0) + 1))
 
-    def coverage(self, terms: dict[str, float], text: str, negated: set[str] = frozenset()) -> float:
+    def coverage(self, terms: dict[str, float], text: str, negated: set[str] = frozenset(),
+                 names: frozenset[str] = frozenset()) -> float:
         """How much of the question's distinctive vocabulary a text holds: the share of ``terms`` (each
         weighted by its idf times the given weight) it contains, word families counted as one (``shared``).
-        A word the question negates ("not rented") is held only by a text that negates it too."""
-        found_terms = shared(set(terms), set(self.spelled(tokenize(text))))
+        A word the question negates ("not rented") is held only by a text that negates it too. ``names``:
+        tokens the text's code is also known by (``Retriever.names``)."""
+        found_terms = shared(set(terms), set(self.spelled(tokenize(text))) | names)
         if negated & found_terms:
             found_terms -= negated - negated_words(text)
         total = sum(self.idf(t) * w for t, w in terms.items())

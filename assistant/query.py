@@ -226,6 +226,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         # "is that per level?" points back at the earlier answer's subject: it keeps the earlier question.
         points_back = PRONOUN_RE.search(low) is not None and not codes and not unknown
         earlier = prev.text if not prev.followup else f"{prev.context} {prev.text}"
+        swapped = None
         if (not _has_content(low, catalog) or points_back) and not codes:
             context = earlier
             if points_back and len(prev.codes) == 1 and not prev.followup:
@@ -239,6 +240,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             if not target and POS_ASKED_RE.search(f"{prev.context} {prev.text}"):
                 lent, intent = ["place of service"], "site_of_service" if intent == "prose" else intent
             context = " ".join([*reports, *lent])
+        if context in (earlier, swapped):  # the earlier words, their shorthand spelled out ("oa") as it was
+            expansions += tuple(e for e in prev.expansions if e not in expansions)
     return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
                  context=context, corrections=corrections, expansions=expansions,

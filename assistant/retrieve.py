@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Literal
@@ -9,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from .embed import Embedder, embed_text
+from .icd import icd_names
 from .index import Index
 from .models import Chunk, Hit
 from .vocab import tokenize
@@ -33,11 +35,25 @@ class Retriever:
         # bm25s sets its own logger to DEBUG on import; its index-building chatter is not ours to print.
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         if self._bm25 is None:
-            corpus = [tokenize(embed_text(c)) or ["<empty>"] for c in self.index.chunks]
+            # A diagnosis row is found by every name ICD-10-CM gives its code ("fainting" finds R55 "Syncope
+            # and collapse"); the text it is embedded and quoted by stays the report's.
+            corpus = [tokenize(embed_text(c)) + sorted(self.names(c)) or ["<empty>"] for c in self.index.chunks]
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
             self._bm25 = bm25
         self.embedder.warm_up()
+
+    @functools.cached_property
+    def _icd_names(self) -> dict[str, frozenset[str]]:
+        codes = {c.code for c in self.index.chunks if c.kind == "row" and c.code_type == "icd10" and c.code}
+        return icd_names(codes) if codes else {}
+
+    def names(self, chunk: Chunk) -> frozenset[str]:
+        """The tokens of the names ICD-10-CM gives a diagnosis row's code (its description, inclusion terms
+        and its subcategory's), for matching words; empty for any other chunk."""
+        if chunk.kind != "row" or chunk.code_type != "icd10" or not chunk.code:
+            return frozenset()
+        return self._icd_names.get(chunk.code.upper(), frozenset())
 
     def positions(self, keep: Filter) -> np.ndarray:
         """Positions of the chunks ``keep`` passes: by numpy masks when it carries a ``spec`` (reports,

@@ -249,8 +249,14 @@ class RuleSelector(Selector):
         # A field the question names by its label is the answer however its value is worded.
         if dense < bar(pool, best_i, st):
             return None
-        quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
-                               and sc >= best_score - st.sentence_margin]
+        # A question about one payer asks what the report says under that payer's heading, not one line of it.
+        under_payer = any(re.search(rf"\b{re.escape(p)}\b", hit.chunk.section[-1], re.I) for p in q.payers)
+        if under_payer:  # (what it says it leaves out is not part of what it says)
+            quotes = [sentence] + [pairs[i][1] for _, i in scored[1:] if pairs[i][0] is hit
+                                   and not lexicon().left_out.search(pairs[i][1])][:2]
+        else:
+            quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
+                                   and sc >= best_score - st.sentence_margin]
         return Hit(chunk=hit.chunk, score=best_score, dense=dense, lexical=hit.lexical, exact=labelled), quotes
 
     def naming(self, q: Query, scope: set[str], keys: set[str], example: bool = False) -> tuple[Hit, list[str]] | None:

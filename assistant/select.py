@@ -175,14 +175,17 @@ class Selector(Lexical):
             best_cell[n] = max(best_cell[n], float(sim))
         weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
         negated = negated_words(q.asked_text)
-        cover = [self.coverage(weights, embed_text(h.chunk), negated) for h in hits]
+        names = [self.retriever.names(h.chunk) for h in hits]
+        cover = [self.coverage(weights, embed_text(h.chunk), negated, n) for h, n in zip(hits, names, strict=True)]
         # The asked words in the code's own name (its description) count again: "icd for celiac" is K90.0
         # "Celiac disease", not the anemia code whose notes mention celiac biopsies.
-        name = [self.coverage(weights, h.chunk.description, negated) for h in hits]
+        name = [self.coverage(weights, h.chunk.description, negated, n) for h, n in zip(hits, names, strict=True)]
         # A row of the asked kind whose whole name the question says ("pharmacy … what pos": 01 Pharmacy;
         # "taxonomy for anatomic pathology": not "Anatomic Pathology & Clinical Pathology"), a word cut
-        # short counting as said ("min assistant surgeon": Minimum assistant surgeon).
-        said = set(self.spelled(tokenize(q.asked_text)))
+        # short counting as said ("min assistant surgeon": Minimum assistant surgeon). Only this turn's words
+        # name one: a follow-up asks past the earlier turn's ("and one who treats kids?" after "taxonomy for
+        # an anesthesiologist" is not the row named Anesthesiology).
+        said = set(self.spelled(tokenize(" ".join((q.text, *q.expansions)))))
         named = [bool(q.target) and names_whole(said, h.chunk.description) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, conflicting=conflicting,
                        weights=weights, typed=typed)

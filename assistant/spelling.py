@@ -81,7 +81,9 @@ class Speller:
                 best = process.extractOne(joined, self.phrases, scorer=fuzz.ratio, score_cutoff=88)
                 if best is None or len(best[0].split()) != n:
                     continue
-                if all(fuzz.ratio(a, b) >= 60 for a, b in zip(window, best[0].split(), strict=True)):
+                # A word of one or two letters is shorthand ("the pt"), never a slip of a longer label word.
+                pairs = list(zip(window, best[0].split(), strict=True))
+                if all(fuzz.ratio(a, b) >= 60 and (a == b or len(a) > 2) for a, b in pairs):
                     fixes.append((" ".join(words[i:i + n]), best[0]))
                     words[i:i + n] = best[0].split()
         return " ".join(words)

@@ -257,7 +257,7 @@ def test_summary_table_and_warnings(real):
 
 def test_icd10cm_names_conditions_a_row_does_not_describe():
     """The check behind "the closest code it lists does not describe …", against ICD-10-CM itself."""
-    from assistant.audit import icd_unlisted
+    from assistant.icd import icd_unlisted
     from assistant.vocab import tokenize
 
     def unlisted(asked: str, row: str) -> set[str]:
@@ -273,8 +273,21 @@ def test_icd10cm_names_conditions_a_row_does_not_describe():
     assert unlisted("central sleep apnea in a pt getting cpap shots", sleep_apnea) == set()
 
 
+def test_icd10cm_names_a_code_by_its_inclusion_terms_and_its_subcategory_s():
+    from assistant.icd import icd_names
+    from assistant.vocab import tokenize
+
+    names = icd_names(["R55", "T78.2XXA", "K80.00", "NOT.A.CODE"])
+    assert set(tokenize("fainting blackout syncope")) <= names["R55"]
+    # T78.2XXA's own terms say "Anaphylactic shock"; its subcategory T78.2 also calls it "Anaphylaxis".
+    assert set(tokenize("anaphylaxis")) <= names["T78.2XXA"]
+    assert not set(tokenize("adverse effects")) & names["T78.2XXA"]  # the category T78's, not its name
+    assert all(w.isalpha() for w in names["K80.00"])  # "listed in K80.2" names no code
+    assert names["NOT.A.CODE"] == frozenset()
+
+
 def test_the_icd10cm_word_index_is_cached_and_a_bad_cache_file_is_rebuilt(tmp_path, monkeypatch):
-    from assistant import audit
+    from assistant import icd as audit
 
     monkeypatch.setenv("ASSISTANT_CACHE", str(tmp_path))
     audit.icd_words.cache_clear()

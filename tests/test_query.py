@@ -119,6 +119,16 @@ def test_misspelled_label_is_repaired_as_a_phrase(catalog):
     assert "type of service" in parse("type of service for 0600t", catalog).text
 
 
+def test_a_one_or_two_letter_word_is_shorthand_not_a_slip_of_a_label(catalog):
+    """With a heading "Reporting the CPT Code", "the pt" had been repaired to "the cpt" as a misspelled
+    phrase of that label: a patient became a code set."""
+    report = read_text(MULTI_FILES[0]) + "\nReporting the CPT Code\nReport one unit per session.\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    q = parse("what if the pt themselves says no", both)
+    assert "the pt themselves" in q.text and q.corrections == ()
+    assert "reporting the cpt" in parse("reportng the cpt code", both).text.lower()
+
+
 def test_another_form_of_a_corpus_word_is_not_a_typo(catalog):
     q = parse("what does 0441t cover", catalog)
     assert q.corrections == () and "cover" in q.text
