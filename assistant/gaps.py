@@ -104,7 +104,9 @@ def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozense
     if row.code_type != "icd10":
         return []
     request = stems(frozenset(TYPE_WORDS)) | stems(frozenset(QUERY_VOCAB))
-    asked = set(tokenize(q.asked_text)) - request - q.spelled_out - {c.key.lower() for c in q.codes}
+    # What the question negates ("nothing abnormal found") is not the condition it describes.
+    asked = (set(tokenize(q.asked_text)) - request - q.spelled_out - {c.key.lower() for c in q.codes}
+             - negated_words(q.asked_text))
     # A word the row names only to negate it ("not inflamed") is not one it describes.
     held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text)) | names
     missing = icd_unlisted(asked, held)

@@ -14,6 +14,7 @@ from .config import Settings
 from .embed import Embedder, embed_text
 from .index import Index
 from .ingest import code_key
+from .lexicon import lexicon
 from .models import Chunk, Document
 from .query import Query
 from .retrieve import Retriever
@@ -102,7 +103,7 @@ class Lexical:
         """The question's words that tell candidates apart: in fewer than half of them, not type words."""
 
         words = set(tokenize(q.retrieval_text)) - stems(frozenset(TYPE_WORDS))
-        words -= stems(frozenset({"list", "all", "every", "related"}))
+        words -= stems(lexicon().listing_words)
         # Shorthand the question spelled out ("reqs" → "requirements") is represented by its expansion.
         words -= q.spelled_out
         if not keep_reports:

@@ -125,6 +125,7 @@ class LexiconFile(BaseModel):
     answer_types: AnswerTypes
     type_words: TypeWords
     query_words: Words
+    listing_words: Words
     definition_words: Words
     example_names: Words
     intent_hints: Phrases
@@ -174,6 +175,7 @@ class Lexicon:
     weak_type_words: frozenset[str]
     type_phrases: tuple[tuple[re.Pattern[str], CodeType], ...]
     query_words: frozenset[str]
+    listing_words: frozenset[str]
     definition_words: frozenset[str]
     example_names: tuple[str, ...]
     names_example: re.Pattern[str]
@@ -213,6 +215,7 @@ class Lexicon:
             # ("seven" is a word, not a slip for "even").
             query_words=frozenset([*data.type_words.entries_words(), *data.query_words.words,
                                    *data.number_words.entries, *data.negation.words]),
+            listing_words=frozenset(data.listing_words.words),
             definition_words=frozenset(data.definition_words.words),
             example_names=tuple(data.example_names.words),
             names_example=re.compile(rf"\b({'|'.join(data.example_names.words)})\b", re.I),

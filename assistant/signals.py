@@ -69,6 +69,15 @@ def _withs(text: str) -> dict[tuple[bool, str], str]:
     return found
 
 
+def _asked_withs(asked: str) -> dict[tuple[bool, str], str]:
+    """The question's "with X" / "without X", a word it negates counting as "without" it: "nothing abnormal
+    found" asks for the row without abnormal findings, and the one with them states another value."""
+    found = _withs(asked)
+    for tok, phrase in _negations(asked, reach=1):
+        found.setdefault((False, tok), phrase)
+    return found
+
+
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
 
@@ -96,7 +105,7 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
         if (said & axis) and (held & axis) and not (said & held & axis):
             return min(said & axis), min(held & axis)
     stated = _withs(text)
-    for (present, word), phrase in sorted(_withs(asked).items()):
+    for (present, word), phrase in sorted(_asked_withs(asked).items()):
         if (not present, word) in stated and (present, word) not in stated:
             return phrase, stated[(not present, word)]
     values = _numbered(text)
@@ -110,7 +119,8 @@ def states(asked: str, text: str) -> bool:
     """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…")."""
     said, held = _words(asked), _words(text)
     values = _numbered(text)
-    return (any(said & held & axis for axis in lexicon().contrasts) or bool(_withs(asked).keys() & _withs(text).keys())
+    return (any(said & held & axis for axis in lexicon().contrasts)
+            or bool(_asked_withs(asked).keys() & _withs(text).keys())
             or any(wanted & values.get(word, set()) for word, wanted in _numbered(asked).items()))
 
 
@@ -147,15 +157,20 @@ def negated_words(text: str, reach: int = 2) -> set[str]:
     """The tokens a negation in ``text`` governs: the first ``reach`` content words after a negating word,
     within its clause ("not rented" → rent; "no MD overseeing her" → md, overse; "without ultrasound
     guidance" → ultrasound, guidanc)."""
+    return {tok for tok, _ in _negations(text, reach)}
+
+
+def _negations(text: str, reach: int = 2) -> list[tuple[str, str]]:
+    """(token, the negation and the word as typed) for each token a negation in ``text`` governs."""
     words = lexicon().negation
-    out: set[str] = set()
+    out: list[tuple[str, str]] = []
     for clause in re.split(r"[.,;:!?()]|\b(?:but|then)\b", text.lower()):
-        left = 0
+        left, negation = 0, ""
         for raw in re.findall(r"w/o|[a-z0-9'/-]+", clause):
             if raw in words or raw.endswith("n't"):
-                left = reach
+                left, negation = reach, raw
             elif left and (toks := tokenize(raw)):
-                out.update(toks)
+                out.extend((tok, f"{negation} {raw}") for tok in toks)
                 left -= 1
     return out
 

@@ -624,3 +624,19 @@ def test_a_diagnosis_row_is_known_by_every_name_icd10cm_gives_its_code(heldout_b
     ans = heldout_bot.ask(question)
     assert ans.answered and "R55" in ans.text and "Syncope and collapse" in ans.text
     assert "ainting" not in ans.text and "lackout" not in ans.text
+
+
+def test_the_table_a_list_question_names_is_where_to_look_not_what(heldout_bot):
+    """"list all modifiers in the table" names no report and no word of its own ("table" names where the
+    rows are): every report's modifiers are listed, not a refusal because one report's row says "table"."""
+    ans = heldout_bot.ask("list all modifiers in the table")
+    assert ans.answered and len({c.document for c in ans.citations}) > 3
+
+
+def test_a_list_lists_every_row_holding_the_asked_words(heldout_bot):
+    """G0439's place-of-service table has nine rows, each naming the AWV: "what pos codes are listed for
+    the awv" lists all nine (the cap on a list applies to rows only close in meaning)."""
+    rows = [c for c in heldout_bot.index.chunks if c.doc_code == "G0439" and c.code_type == "pos"]
+    assert len(rows) == 9
+    ans = heldout_bot.ask("what pos codes are listed for the awv")
+    assert ans.answered and {c.chunk_id for c in ans.citations} == {c.id for c in rows}

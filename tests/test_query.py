@@ -129,6 +129,17 @@ def test_a_one_or_two_letter_word_is_shorthand_not_a_slip_of_a_label(catalog):
     assert "reporting the cpt" in parse("reportng the cpt code", both).text.lower()
 
 
+def test_a_negated_word_asks_for_the_row_without_it():
+    """"nothing abnormal found" asks for the row "without abnormal findings"; the one "with abnormal
+    findings" states another value."""
+    from assistant.signals import contradicts, states
+
+    asked = "dx when nothing abnormal found"
+    assert contradicts(asked, "Encounter for general adult medical examination with abnormal findings")
+    assert states(asked, "Encounter for general adult medical examination without abnormal findings")
+    assert not contradicts(asked, "Encounter for general adult medical examination without abnormal findings")
+
+
 def test_another_form_of_a_corpus_word_is_not_a_typo(catalog):
     q = parse("what does 0441t cover", catalog)
     assert q.corrections == () and "cover" in q.text
