@@ -291,9 +291,9 @@ class Assistant:
         known = terms & vocab
         # Rows holding every asked word the rows use are all listed ("what pos codes are listed for the awv":
         # each POS row names the AWV); rows only close in meaning are capped.
-        holding = [h for h in hits if known and known <= shared(known, self.select.tokens(h.chunk))]
+        holding = {h.chunk.id for h in hits if known and known <= shared(known, self.select.tokens(h.chunk))}
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
-                  or h in holding][: max(self.settings.list_max, len(holding))]
+                  or h.chunk.id in holding][: max(self.settings.list_max, len(holding))]
         return tpl.list_answer(q, chosen, detail=True)
 
     def documents(self) -> list[Document]:
