@@ -16,13 +16,13 @@ from .gaps import left_out, not_listed, payer_left_out, uncovered_topic
 from .icd import icd_words
 from .ingest import code_key, load_corpus
 from .models import Answer, Document, Hit, IngestIssue
-from .query import POS_ASKED_RE, Query, parse, with_earlier
+from .query import Query, parse, with_earlier
 from .retrieve import Retriever
 from .route import HISTORY_TURNS, Route, Router, load_params
 from .rules import RuleSelector
 from .search import Search
 from .select import query_views, row_types
-from .signals import shared
+from .signals import names_payer, shared
 from .vocab import Catalog, tokenize
 
 __all__ = ["Assistant", "Settings"]
@@ -117,7 +117,7 @@ class Assistant:
             route = self.router.route(query, history)
             if earlier is not None and not route.scope:
                 before = self.router.route(earlier, history[:-1])
-                asks_code = query.target or POS_ASKED_RE.search(f"{query.context} {query.text}")
+                asks_code = query.target or query.asks_place_of_service
                 route = before if before.scope else route if asks_code else self._as_answered(route, history)
         ans = self._scoped(query, scope, route)
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
@@ -154,8 +154,7 @@ class Assistant:
     @functools.cache  # noqa: B019 (one per loaded index; the cache lives as long as it)
     def _names_payer(self, report: str, payer: str) -> bool:
         """Whether a report names a payer anywhere (once per report and payer)."""
-        pattern = re.compile(rf"\b{re.escape(payer)}\b", re.I)
-        return any(pattern.search(c.text) for c in self.select.chunks({report}))
+        return any(names_payer(c.text, (payer,)) for c in self.select.chunks({report}))
 
     def _scoped(self, query: Query, scope: set[str], route: Route | None) -> Answer:
         """The answer from ``scope``, or from the routed report when the question names none."""
@@ -259,7 +258,7 @@ class Assistant:
         if q.intent == "list":
             return self._list(q, scope)
         if (scope and not q.target and q.intent == "site_of_service"
-                and POS_ASKED_RE.search(f"{q.context} {q.text}")
+                and q.asks_place_of_service
                 and self.select.chunks(scope, kind="row", code_type="pos")):
             # "pharmacy giving flu shots, what pos": the report asked about lists places of service in a table,
             # whose rows name them; its prose answers when none fits.

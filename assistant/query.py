@@ -82,6 +82,11 @@ class Query(BaseModel):
     routing: dict[str, float] = Field(default_factory=dict)
 
     @property
+    def asks_place_of_service(self) -> bool:
+        """Whether the question (or the earlier turn it carries) asks for a place of service."""
+        return POS_ASKED_RE.search(f"{self.context} {self.text}") is not None
+
+    @property
     def asked_text(self) -> str:
         """The words the user asked with (the question, its follow-up context, spelled-out shorthand)."""
         return " ".join(p for p in (self.context, self.text, *self.expansions) if p)
@@ -237,7 +242,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             # New content leads; the earlier turn only lends its report and its kind of code, a place of
             # service among them ("and a school clinic?" after "pos for a pharmacy").
             lent = [target] if target and not _target(low) else []
-            if not target and POS_ASKED_RE.search(f"{prev.context} {prev.text}"):
+            if not target and prev.asks_place_of_service:
                 lent, intent = ["place of service"], "site_of_service" if intent == "prose" else intent
             context = " ".join([*reports, *lent])
         if context in (earlier, swapped):  # the earlier words, their shorthand spelled out ("oa") as it was

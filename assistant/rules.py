@@ -13,12 +13,23 @@ import re
 
 from .config import Settings
 from .embed import embed_text
+from .gaps import says_left_out
 from .ingest import code_key, sentences
 from .lexicon import lexicon
 from .models import Chunk, Hit
 from .query import ABBREVIATIONS, Query
 from .select import RowPool, Selector, SentencePool
-from .signals import DEFINITION_WORDS, HOW_IT_WORKS, counts_asked, label_match, number_fit, numbers, shared, states
+from .signals import (
+    DEFINITION_WORDS,
+    HOW_IT_WORKS,
+    counts_asked,
+    label_match,
+    names_payer,
+    number_fit,
+    numbers,
+    shared,
+    states,
+)
 from .vocab import stems, tokenize
 
 
@@ -250,10 +261,9 @@ class RuleSelector(Selector):
         if dense < bar(pool, best_i, st):
             return None
         # A question about one payer asks what the report says under that payer's heading, not one line of it.
-        under_payer = any(re.search(rf"\b{re.escape(p)}\b", hit.chunk.section[-1], re.I) for p in q.payers)
-        if under_payer:  # (what it says it leaves out is not part of what it says)
+        if names_payer(hit.chunk.section[-1], q.payers):  # (what it says it leaves out is not part of it)
             quotes = [sentence] + [pairs[i][1] for _, i in scored[1:] if pairs[i][0] is hit
-                                   and not lexicon().left_out.search(pairs[i][1])][:2]
+                                   and not says_left_out(pairs[i][1], hit.chunk.section)][:2]
         else:
             quotes = [sentence] + [pairs[i][1] for sc, i in scored[1:3] if pairs[i][0] is hit
                                    and sc >= best_score - st.sentence_margin]

@@ -31,6 +31,7 @@ from .signals import (
     counts_asked,
     enumerates_payers,
     label_match,
+    names_payer,
     negated_words,
     number_fit,
     shared,
@@ -266,7 +267,7 @@ class Selector(Lexical):
         about_payer = bool(q.payers) and not PRESENCE.search(q.text)
         enumerating = {i for i, (_, s) in enumerate(pairs) if about_payer and enumerates_payers(s)}
         # When another sentence names that payer on its own ("For Medicare, coverage…"), it is the answer.
-        named_alone = any(i not in enumerating and any(re.search(rf"\b{re.escape(p)}\b", s, re.I) for p in q.payers)
+        named_alone = any(i not in enumerating and names_payer(s, q.payers)
                           for i, (_, s) in enumerate(pairs)) if about_payer else False
         # The report's code is a free overlap with every passage of its report; it stops counting when the
         # question's other words are ones the report never uses ("is 0600t a category iii code").

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Iterable
 
 from .lexicon import exported, lexicon
 from .models import Chunk
@@ -40,6 +41,11 @@ __getattr__ = exported(__name__, {"ANSWER_TYPES": "answer_types", "EXAMPLE_NAMES
 PRESENCE = re.compile(r"\b(in (the|this) (report|analysis|list|payer list|publication)|includes?|included|"
                       r"mention\w*(?!\s+(about|regarding|on)\b)|listed|covered in|part of|among)\b|"
                       r"\bis \w+( \w+)? in\b", re.I)
+
+
+def names_payer(text: str, payers: Iterable[str]) -> bool:
+    """Whether ``text`` names one of ``payers`` as a whole word, in any case."""
+    return any(re.search(rf"\b{re.escape(p)}\b", text, re.I) for p in payers)
 
 
 def enumerates_payers(sentence: str) -> bool:
