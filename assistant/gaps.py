@@ -50,7 +50,7 @@ def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
 
     if not q.topics and not q.payers:
         return None
-    not_stated = lexicon().not_stated
+    lex = lexicon()
     for name in q.topics:
         if q.target and not q.codes:
             # "the claim will be denied, which modifier", "needs bilevel w/o backup rate, which code": asking
@@ -59,7 +59,8 @@ def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
         evidence = TOPICS[name][1]
         # Sentences are split only in the passages that hold the evidence at all (a topic question at
         # 1,000 reports would otherwise split every passage of the corpus).
-        if not any(evidence.search(s) and not not_stated.search(s)
+        # A sentence that says the report leaves the fact out ("… not available in the input") does not state it.
+        if not any(evidence.search(s) and not lex.not_stated.search(s) and not lex.left_out.search(s)
                    for c in chunks if evidence.search(c.text) for s in sentences(c.text)):
             return f"{tpl.NOT_COVERED} It does not give {name}."
     absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]

@@ -50,14 +50,24 @@ def rule_scores(pool: SentencePool, st: Settings) -> list[tuple[float, int]]:
                    for i in range(len(pool.pairs)) if i not in pool.listing), reverse=True)
 
 
-def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str]) -> list[tuple[float, int]]:
+def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str], cover: list[float],
+                reports: list[str]) -> list[tuple[float, int]]:
     """``scored`` (best first) with the best candidate whose stated bound holds the question's number moved
     to the front, when the closest one states bounds that hold none ("doc spent 42 min, still a 4?": the
-    row "40 minutes or more", not "30-39 minutes"; "6 rooms at once": "more than four", not "two to four")."""
+    row "40 minutes or more", not "30-39 minutes"; "6 rooms at once": "more than four", not "two to four"),
+    or states no bound and the other, in the same report, holds as many of the question's words
+    ("debriding 3 nails": the row "1 to 5", not a foot-care code that also trims nails; a number alone
+    does not move the answer to another report)."""
     counts = counts_asked(q)
-    if not counts or not scored or not number_fit(counts, texts[scored[0][1]])[1]:
+    if not counts or not scored:
         return scored
-    return to_front(scored, next((pair for pair in scored if number_fit(counts, texts[pair[1]])[0]), None))
+    fits, misses = number_fit(counts, texts[scored[0][1]])
+    if fits:
+        return scored
+    first = scored[0][1]
+    return to_front(scored, next((pair for pair in scored if number_fit(counts, texts[pair[1]])[0]
+                                  and (misses or (cover[pair[1]] >= cover[first]
+                                                  and reports[pair[1]] == reports[first]))), None))
 
 
 def named_first(pool: RowPool, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
@@ -210,7 +220,8 @@ class RuleSelector(Selector):
         bonus, named = self.settings.row_coverage_weight, self.settings.row_name_weight
         scored = sorted(((best_cell[n] + bonus * pool.cover[n] + named * pool.name[n], n)
                          for n in range(len(hits))), reverse=True)
-        scored = bound_first(q, scored, [embed_text(h.chunk) for h in hits])
+        scored = bound_first(q, scored, [embed_text(h.chunk) for h in hits], pool.cover,
+                             [h.chunk.doc_code for h in hits])
         scored = named_first(pool, scored)
 
         def pick(n: int) -> Hit:
@@ -242,7 +253,8 @@ class RuleSelector(Selector):
         if pool is None:
             return None
         st, pairs = self.settings, pool.pairs
-        scored = bound_first(q, rule_scores(pool, st), [s for _, s in pairs])
+        scored = bound_first(q, rule_scores(pool, st), [s for _, s in pairs], pool.cover,
+                             [h.chunk.doc_code for h, _ in pairs])
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
         opening = self.structural(q, pool, [i for _, i in scored])
@@ -277,7 +289,8 @@ class RuleSelector(Selector):
         pool = self.sentence_pool(q, scope, keys)
         if pool is None or (example and not pool.named_section):
             return None
-        score, i = bound_first(q, rule_scores(pool, self.settings), [s for _, s in pool.pairs])[0]
+        score, i = bound_first(q, rule_scores(pool, self.settings), [s for _, s in pool.pairs], pool.cover,
+                               [h.chunk.doc_code for h, _ in pool.pairs])[0]
         hit, sentence = pool.pairs[i]
         return Hit(chunk=hit.chunk, score=score, dense=pool.sims[i], lexical=hit.lexical), [sentence]
 

@@ -189,18 +189,20 @@ def _numerals(text: str) -> str:
 
 NUMBER = r"(\d{1,3}(?:\.\d+)?)"
 # The ways a billing passage bounds a count or a time: "16 to 37 minutes", "30-39", "40 minutes or more",
-# "at least 30", "more than four", "fewer than 8", "two, three, or four".
+# "at least 30", "more than four", "fewer than 8", "15 minutes or less", "two, three, or four".
 RANGES = (
-    (re.compile(rf"(?<![\w.]){NUMBER}\s*(?:to|through|-|–)\s*{NUMBER}(?![\w.])"), lambda a, b: (a, b)),
-    (re.compile(rf"\b(?:at least|a minimum of|minimum of|no less than)\s+{NUMBER}(?![\w.])"),
+    (re.compile(rf"(?<![\w.]){NUMBER}\s*(?:to|through|-|–)\s*{NUMBER}(?!\w|\.\d)"), lambda a, b: (a, b)),
+    (re.compile(rf"\b(?:at least|a minimum of|minimum of|no less than)\s+{NUMBER}(?!\w|\.\d)"),
      lambda a: (a, math.inf)),
     (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or more|or greater|or longer|or above|and over|or over)\b"),
      lambda a: (a, math.inf)),
-    (re.compile(rf"\b(?:more than|greater than|over|exceeding|exceeds|beyond)\s+{NUMBER}(?![\w.])"),
+    (re.compile(rf"\b(?:more than|greater than|over|exceeding|exceeds|beyond)\s+{NUMBER}(?!\w|\.\d)"),
      lambda a: (a + 1e-6, math.inf)),
-    (re.compile(rf"\b(?:fewer than|less than|under|below)\s+{NUMBER}(?![\w.])"), lambda a: (-math.inf, a - 1e-6)),
-    (re.compile(rf"\b(?:up to|no more than|at most|a maximum of)\s+{NUMBER}(?![\w.])"), lambda a: (-math.inf, a)),
-    (re.compile(rf"(?<![\w.]){NUMBER}(?:,\s*{NUMBER})*,?\s+(?:or|and)\s+{NUMBER}(?![\w.])"),
+    (re.compile(rf"\b(?:fewer than|less than|under|below)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a - 1e-6)),
+    (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or less|or fewer|or shorter|or under|or below)\b"),
+     lambda a: (-math.inf, a)),
+    (re.compile(rf"\b(?:up to|no more than|at most|a maximum of)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a)),
+    (re.compile(rf"(?<![\w.]){NUMBER}(?:,\s*{NUMBER})*,?\s+(?:or|and)\s+{NUMBER}(?!\w|\.\d)"),
      lambda *xs: (min(x for x in xs if x is not None), max(x for x in xs if x is not None))),
 )
 
@@ -219,7 +221,7 @@ def ranges(text: str) -> list[tuple[float, float]]:
 
 def numbers(text: str, codes: set[str]) -> list[float]:
     """The counts and amounts a question gives ("42 min", "6 rooms"), not the codes it names ("mod 25")."""
-    return [float(n) for n in re.findall(rf"(?<![\w.]){NUMBER}(?![\w.])", _numerals(text)) if n not in codes]
+    return [float(n) for n in re.findall(rf"(?<![\w.]){NUMBER}(?!\w|\.\d)", _numerals(text)) if n not in codes]
 
 
 def counts_asked(q) -> list[float]:

@@ -324,6 +324,8 @@ def test_alternative_not_taken_need_not_be_in_the_answer(bot):
     ("Fee schedule amounts, RVUs and unit limits are not covered here and should be confirmed with each payer.",
      True),
     ("The physician work RVU for this code is listed in the fee schedule extract the practice keeps.", False),
+    # Its left-out wording counts as much as the topic rule's own ("Information not available in the input").
+    ("Information not available in the input, including fee amounts and relative value units, is flagged.", True),
 ])
 def test_a_report_saying_it_does_not_give_a_fact_is_no_evidence_that_it_does(load_bot, tmp_path, sentence, ruled_out):
     corpus = tmp_path / "corpus"

@@ -409,6 +409,8 @@ def test_a_question_naming_a_tables_heading_asks_for_its_kind_of_code(radiology,
     ("Medical direction of two, three, or four concurrent procedures", [(2, 4)]),
     ("the 00790-00797 range", []),  # a code range bounds nothing
     ("Injection, aflibercept, 1 mg", []),
+    ("Debridement of nail(s) by any method(s); 1 to 5.", [(1, 5)]),  # a full stop ends a number
+    ("an infusion of 15 minutes or less is an IV push", [(float("-inf"), 15)]),
 ])
 def test_bounds_a_passage_states(text, bounds):
     assert ranges(text) == bounds
@@ -462,11 +464,17 @@ def test_the_candidate_whose_bound_holds_the_asked_number_goes_first(catalog):
     texts = ["Office visit, 30-39 minutes of total time", "Office visit, 40 minutes or more of total time",
              "Office visit, moderate decision making"]
     scored = [(0.9, 0), (0.8, 2), (0.7, 1)]
-    assert bound_first(parse("doc spent 42 min total, still a 4?", catalog), scored, texts)[0] == (0.7, 1)
-    # The closest one holds the number, or states no bound, or the question gives none: the order stands.
-    assert bound_first(parse("doc spent 35 min total", catalog), scored, texts) == scored
-    assert bound_first(parse("doc spent 42 min total", catalog), [(0.9, 2), (0.7, 1)], texts) == [(0.9, 2), (0.7, 1)]
-    assert bound_first(parse("which visit level", catalog), scored, texts) == scored
+    cover, same, apart = [1.0, 1.0, 1.0], ["99214"] * 3, ["99214", "99214", "99215"]
+    assert bound_first(parse("doc spent 42 min total, still a 4?", catalog), scored, texts, cover, same)[0] == (0.7, 1)
+    # The closest one holds the number, or the question gives none: the order stands.
+    assert bound_first(parse("doc spent 35 min total", catalog), scored, texts, cover, same) == scored
+    assert bound_first(parse("which visit level", catalog), scored, texts, cover, same) == scored
+    # The closest states no bound: the one holding the number goes first if it is of the same report and
+    # holds as many of the question's words.
+    no_bound = [(0.9, 2), (0.7, 1)]
+    assert bound_first(parse("doc spent 42 min total", catalog), no_bound, texts, cover, same) == [(0.7, 1), (0.9, 2)]
+    assert bound_first(parse("doc spent 42 min total", catalog), no_bound, texts, cover, apart) == no_bound
+    assert bound_first(parse("doc spent 42 min total", catalog), no_bound, texts, [1.0, 0.5, 1.0], same) == no_bound
 
 
 def test_letters_a_report_defines_mean_what_it_says_before_the_lexicon():
