@@ -221,8 +221,9 @@ class Lexicon:
             names_example=re.compile(rf"\b({'|'.join(data.example_names.words)})\b", re.I),
             intent_hints=MappingProxyType(dict(data.intent_hints.entries)),
             spine_regions=MappingProxyType(dict(data.spine_regions.entries)),
-            # A level is a region letter and a vertebra number (1-12), maybe a range ("c6-7", "L5-S1").
-            spine_level_re=re.compile(rf"(?<![\w.])([{letters}])([1-9]|1[0-2])"
+            # A level is a region letter and a vertebra number (1-12), maybe a range ("c6-7", "L5-S1"), a word
+            # of its own: not the end of a hyphenated name ("PD-L1").
+            spine_level_re=re.compile(rf"(?<![\w.])(?<![a-z]-)([{letters}])([1-9]|1[0-2])"
                                       rf"(?:\s*-\s*[{letters}]?([1-9]|1[0-2]))?(?![\w.])"),
             negation=frozenset(data.negation.words),
             number_words=MappingProxyType(dict(data.number_words.entries)),

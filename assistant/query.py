@@ -25,7 +25,10 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("reports", re.compile(r"\b(which|what) reports?\b|\breports? (list|have|has|mention(?! about)|include)")),
     ("list", re.compile(r"\b(which|list|all|every|what are the|what|any)\b.*\b(modifiers|taxonomies|taxonomy codes|"
                         r"diagnoses|diagnosis codes|icd codes|icd-10 codes|dx codes|dxs|cpt codes|codes|specialties|"
-                        r"providers)\b|\b(list|all)\b")),
+                        r"providers)\b|\b(list|all)\b|"
+                        # "every" takes the singular: "every dx code in the report".
+                        r"\bevery\b.*\b(modifier|taxonomy|taxonomy code|diagnosis|diagnosis code|icd code|icd-10 code|"
+                        r"dx code|cpt code|code|specialty|provider)\b")),
     ("site_of_service", re.compile(r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\bwhere\b|\binpatient\b|"
                                    r"\boutpatient\b|\basc\b|\bfacility\b|\bhospital\b")),
     ("clinical_context", re.compile(r"\b(clinical (example|scenario|context|vignette|case)|example|scenario|"

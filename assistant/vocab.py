@@ -131,7 +131,8 @@ class Catalog:
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.types: dict[str, set[CodeType]] = defaultdict(set)
         self.reports: dict[str, str] = {}
-        self.vocab: set[str] = set(lexicon().query_words)
+        # Words questions are made of are words, whatever the reports use ("every" is not a slip of "very").
+        self.vocab: set[str] = set(lexicon().query_words) | lexicon().listing_words
         for i, c in enumerate(self.chunks):
             self.reports[code_key(c.doc_code)] = c.doc_code
             if c.kind == "row" and c.code:

@@ -258,6 +258,8 @@ def test_code_named_to_rule_it_out_is_not_looked_up(catalog):
 def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
     assert "cervical" in parse("tf epidural at c6-7 w/ fluoro code", catalog).expansions
     assert "lumbar" in parse("l4-l5 injection", catalog).expansions
+    assert "thoracic" in parse("t12-l1 level", catalog).expansions
+    assert "lumbar" not in parse("pd-l1 result in the vignette?", catalog).expansions  # a name's end, no level
     assert "bilateral" in parse("did both sides in one session, which mod", catalog).expansions
 
 
@@ -529,3 +531,12 @@ def test_a_sentence_ending_in_a_colon_is_no_field_label_for_typo_repair(catalog)
     report = read_text(MULTI_FILES[0]) + "\nRegions\nFor CMT, CPT recognizes five spinal regions:\n- Cervical region\n"
     both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
     assert both.correct("pos for ct a/p done in the ER")[0] == "pos for ct a/p done in the ER"
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("every dx code in the report", "list"),  # "every" takes the singular
+    ("give me every modifier listed", "list"),
+    ("pt switched to the every 6 wk schedule, how many units now", "prose"),  # "every" of a schedule
+])
+def test_every_with_a_kind_of_code_asks_for_the_list(catalog, question, intent):
+    assert (parse(question, catalog).intent == "list") is (intent == "list")
