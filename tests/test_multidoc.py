@@ -407,6 +407,13 @@ def test_row_stating_the_asked_side_is_found_below_other_rows(heldout_bot):
     assert ans.answered and ans.citations[0].row and "H35.3211" in ans.citations[0].row
 
 
+def test_a_code_ruled_out_states_no_asked_value(heldout_bot):
+    """"which modifier other than LT" names LT to rule it out: the left-side row, which states the side LT
+    names, is not brought back as the row stating the asked value."""
+    ans = heldout_bot.ask("other eye done a month later, what modifier besides LT", document="66984")
+    assert ans.answered and ans.citations[0].row and "row LT" not in ans.citations[0].row
+
+
 @pytest.mark.parametrize(("question", "code", "expected"), [
     ("what drug was injected in the intravitreal example", "67028", "aflibercept"),
     ("how old was the patient in the breast example", "0581T", "78-year-old"),
