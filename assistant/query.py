@@ -184,6 +184,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     if ruled_out and len(ruled_out) == len(codes):
         codes = []
         target = target or ruled_out[0].type
+        # Nor does its shorthand spelled out ("besides LT": not "left") say what is asked.
+        unsaid = {lex.abbreviations.get(c.raw.lower()) for c in ruled_out}
+        expansions = tuple(e for e in expansions if e not in unsaid)
     else:
         ruled_out = ()
     named = {d for a in defined for d in catalog.names.get(a, ())}
