@@ -68,10 +68,11 @@ def check(item: EvalItem, answer: Answer) -> list[str]:
     return reasons
 
 
-def run(bot: Assistant, items: list[EvalItem]) -> list[Result]:
+def run(bot: Assistant, items: list[EvalItem], document: str | None = None) -> list[Result]:
+    """Ask every item (from ``document`` only, as the app's "Answer from" choice does, when given)."""
     out = []
     for item in items:
-        ans = bot.ask(item.question, history=item.history)
+        ans = bot.ask(item.question, history=item.history, document=document)
         reasons = check(item, ans)
         out.append(Result(item=item, ok=not reasons, reasons=reasons, answer=ans))
     return out

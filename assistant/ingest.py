@@ -36,6 +36,13 @@ TITLE_RE = re.compile(r"^(?:CPT\u00ae?|HCPCS(?:\s+Level\s+II)?)(?:\s+code)?\s+([
 SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 CODE_LIKE_RE = re.compile(r"^[0-9]{4}[0-9A-Z]$", re.I)
 HEADING_MAX_WORDS = 12
+# "POS 22 (On Campus-Outpatient Hospital): used when…": a bullet led by a code and its name in parentheses
+# (or several: "POS 22 (…) and POS 19 (…): …"). A run of two or more is a table written as a list
+# (Markdown and HTML exports list places of service so). A code has a digit, or follows its kind's name.
+CODE_LABEL = r"(?i:POS|Place of Service|Modifier|CPT|HCPCS|ICD-10(?:-CM)?|Taxonomy)"
+CODE_ITEM_RE = re.compile(rf"\**(?:({CODE_LABEL})\s+)?([0-9A-Z]{{2,10}}(?:\.[0-9A-Z]{{1,4}})?)\**"
+                          rf"\s*\(([^()]{{2,80}})\)\**")
+CODE_BULLET_RE = re.compile(rf"^((?:{CODE_ITEM_RE.pattern}(?:\s*(?:,|and|or|&)\s*)?)+)\s*[:\u2013\u2014-]\s*(\S.*)$")
 
 
 def _cells(line: str) -> list[str]:
@@ -131,6 +138,49 @@ def _valid_rows(block: Block, warn) -> tuple[list[tuple[str, ...]], list[int], l
     return rows, lines, pages
 
 
+def _code_bullet(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
+    """(kind label, [(code, name)…], notes) of a code-led bullet; None for any other text."""
+    m = CODE_BULLET_RE.match(text)
+    if not m:
+        return None
+    items = list(CODE_ITEM_RE.finditer(m.group(1)))
+    label = items[0].group(1) or ""
+    if any((i.group(1) or label).lower() != label.lower() for i in items):
+        return None
+    if not all(any(ch.isdigit() for ch in i.group(2)) or label for i in items):
+        return None  # "Problems (high): …" is a word, not a code
+    return label, [(i.group(2), i.group(3).strip()) for i in items], m.group(m.lastindex or 0).strip()
+
+
+def _code_lists(blocks: list[Block]) -> list[Block]:
+    """``blocks`` with each run of two or more code-led bullets of one kind ("POS 22 (…): …") as the table
+    it is: a row per code (the name in parentheses, the rest of the bullet as notes), under its section."""
+    out: list[Block] = []
+    run: list[tuple[Block, tuple[str, list[tuple[str, str]], str]]] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            label, first = run[0][1][0], run[0][0]
+            rows = [((code, name, notes), b) for b, (_, items, notes) in run for code, name in items]
+            out.append(Block(kind="table", line=first.line, page=first.page,
+                             columns=(f"{label} Code" if label else "Code", "Description", "Notes"),
+                             rows=tuple(r for r, _ in rows), row_lines=tuple(b.line for _, b in rows),
+                             row_pages=tuple(b.page for _, b in rows)))
+        out.extend(b for b, _ in run)  # the bullets stay prose too: what they say is quoted as written
+        run.clear()
+
+    for b in blocks:
+        item = _code_bullet(b.text) if b.kind == "bullet" else None
+        if item is None or (run and item[0].lower() != run[0][1][0].lower()):
+            flush()
+        if item is None:
+            out.append(b)
+        else:
+            run.append((b, item))
+    flush()
+    return out
+
+
 def to_document(blocks: list[Block], source: str, content_hash: str, fmt: Format = "text",
                 warnings: Iterable[tuple[int, str]] = (), pages: int | None = None) -> Document:
     """Turn any reader's blocks into the Document: title and code, section tree, tables, chunks.
@@ -146,6 +196,7 @@ def to_document(blocks: list[Block], source: str, content_hash: str, fmt: Format
             if b.kind in ("heading", "paragraph") and TITLE_RE.match(b.text):
                 blocks = [b.model_copy(update={"kind": "title"}) if x is b else x for x in blocks]
                 break
+    blocks = _code_lists(blocks)
     ranks = {lvl: r for r, lvl in enumerate(sorted({b.level for b in blocks if b.kind == "heading" and b.level}), 1)}
     path: tuple[str, ...] = ()
     prev_heading = False

@@ -128,6 +128,45 @@ def test_markdown_headings_bullets_and_tables(tmp_path):
     assert all("##" not in c.text for c in doc.chunks)
 
 
+CODE_BULLETS = """# CPT 66984: Cataract Removal With Lens Insertion
+
+## Site of Service
+
+- POS 24 (Ambulatory Surgical Center): The most common setting; the ASC bills the facility fee.
+- POS 22 (On Campus-Outpatient Hospital) and POS 19 (Off Campus-Outpatient Hospital): Used for patients who
+  need hospital-level backup.
+- POS 21 (Inpatient Hospital): Rarely appropriate.
+
+## Medical Decision Making
+
+- Problems (high): one acute illness posing a threat to life.
+- Data (extensive): review of external notes.
+
+## Tips
+
+- Modifier RT (Right side): required on every line.
+"""
+
+
+def test_a_run_of_code_led_bullets_is_a_table_too(tmp_path):
+    """"POS 24 (Ambulatory Surgical Center): …" bullets are the rows of a place-of-service table written as a
+    list (a bullet naming two codes gives both); the bullets stay prose as well. Words in parentheses are
+    no code, and one code-led bullet alone is no table."""
+    (tmp_path / "66984.md").write_text(CODE_BULLETS, encoding="utf-8")
+    doc = parse_file(tmp_path / "66984.md")
+    (table,) = doc.tables
+    assert table.section == ("Site of Service",) and table.columns == ("POS Code", "Description", "Notes")
+    assert [r[:2] for r in table.rows] == [
+        ("24", "Ambulatory Surgical Center"), ("22", "On Campus-Outpatient Hospital"),
+        ("19", "Off Campus-Outpatient Hospital"), ("21", "Inpatient Hospital")]
+    assert table.rows[1][2] == table.rows[2][2] == "Used for patients who need hospital-level backup."
+    rows = [c for c in doc.chunks if c.kind == "row"]
+    assert {c.code_type for c in rows} == {"pos"} and [c.code for c in rows] == ["24", "22", "19", "21"]
+    prose = " ".join(c.text for c in doc.chunks if c.kind == "prose")
+    assert "POS 21 (Inpatient Hospital): Rarely appropriate." in prose and "Problems (high)" in prose
+    assert "Modifier RT (Right side)" in prose
+
+
 def test_plain_export_saved_as_md_reads_as_plain(tmp_path):
     shutil.copy2(CORPUS / "0600T.txt", tmp_path / "0600T.md")
     doc = parse_file(tmp_path / "0600T.md")

@@ -407,6 +407,14 @@ def test_row_stating_the_asked_side_is_found_below_other_rows(heldout_bot):
     assert ans.answered and ans.citations[0].row and "H35.3211" in ans.citations[0].row
 
 
+def test_place_of_service_codes_written_as_bullets_are_listed(heldout_bot):
+    """The 66984 Markdown report lists its places of service as "- POS 24 (Ambulatory Surgical Center): …"
+    bullets: "which pos codes does it list" gives those four, and no row of another kind."""
+    ans = heldout_bot.ask("which pos codes does it list", document="66984")
+    rows = [c.row for c in ans.citations]
+    assert ans.answered and rows == [f"pos code table, row {p}" for p in ("24", "22", "19", "21")]
+
+
 def test_a_code_ruled_out_states_no_asked_value(heldout_bot):
     """"which modifier other than LT" names LT to rule it out: the left-side row, which states the side LT
     names, is not brought back as the row stating the asked value."""
