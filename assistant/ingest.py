@@ -149,7 +149,7 @@ def _code_bullet(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
         return None
     if not all(any(ch.isdigit() for ch in i.group(2)) or label for i in items):
         return None  # "Problems (high): …" is a word, not a code
-    return label, [(i.group(2), i.group(3).strip()) for i in items], m.group(m.lastindex or 0).strip()
+    return label, [(i.group(2), i.group(3).strip()) for i in items], m.group(CODE_BULLET_RE.groups).strip()
 
 
 def _code_lists(blocks: list[Block]) -> list[Block]:
