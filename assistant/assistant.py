@@ -274,10 +274,10 @@ class Assistant:
 
     def _list(self, q: Query, scope: set[str]) -> Answer:
         kind = row_types(q.target)
-        if q.target is None and q.asks_place_of_service and self.select.chunks(scope, kind="row", code_type="pos"):
-            kind = "pos"  # "which pos codes are listed": the place-of-service rows, where the reports have them
-        keep = self.select.keep(scope, kind="row", code_type=kind)
         candidates = self.select.chunks(scope, kind="row", code_type=kind)
+        if q.target is None and q.asks_place_of_service and (pos := [c for c in candidates if c.code_type == "pos"]):
+            kind, candidates = "pos", pos  # "which pos codes are listed": the place-of-service rows, if any
+        keep = self.select.keep(scope, kind="row", code_type=kind)
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target or 'code'} table.")
         # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list.

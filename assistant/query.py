@@ -25,10 +25,7 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("reports", re.compile(r"\b(which|what) reports?\b|\breports? (list|have|has|mention(?! about)|include)")),
     ("list", re.compile(r"\b(which|list|all|every|what are the|what|any)\b.*\b(modifiers|taxonomies|taxonomy codes|"
                         r"diagnoses|diagnosis codes|icd codes|icd-10 codes|dx codes|dxs|cpt codes|codes|specialties|"
-                        r"providers)\b|\b(list|all)\b|"
-                        # "every" takes the singular: "every dx code in the report".
-                        r"\bevery\b.*\b(modifier|taxonomy|taxonomy code|diagnosis|diagnosis code|icd code|icd-10 code|"
-                        r"dx code|cpt code|code|specialty|provider)\b")),
+                        r"providers)\b|\b(list|all)\b")),
     ("site_of_service", re.compile(r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\bwhere\b|\binpatient\b|"
                                    r"\boutpatient\b|\basc\b|\bfacility\b|\bhospital\b")),
     ("clinical_context", re.compile(r"\b(clinical (example|scenario|context|vignette|case)|example|scenario|"
@@ -307,7 +304,7 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
         return "clinical_context" if of_example else "lookup"  # "how many units of 17003 … in the example"
     if target and of_example:
         return "clinical_context"  # "which dx codes did they bill in the example"
-    if target and PLURAL_TYPE_RE.search(low):
+    if target and (PLURAL_TYPE_RE.search(low) or _every_kind(low)):
         return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):
         if name in matched:
@@ -317,6 +314,13 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
                 continue
             return name  # type: ignore[return-value]
     return "reverse" if target else "prose"
+
+
+def _every_kind(low: str) -> bool:
+    """Whether "every" comes before a kind of code ("every dx code in the report"): the singular a list
+    asks with, as a plural does."""
+    kinds = lexicon().type_words
+    return any(m.group(1) in kinds for m in re.finditer(r"\bevery ([a-z0-9-]+)", low))
 
 
 def with_earlier(q: Query, history: list[str]) -> Query | None:
