@@ -43,6 +43,9 @@ CODE_LABEL = r"(?i:POS|Place of Service|Modifier|CPT|HCPCS|ICD-10(?:-CM)?|Taxono
 CODE_ITEM_RE = re.compile(rf"\**(?:({CODE_LABEL})\s+)?([0-9A-Z]{{2,10}}(?:\.[0-9A-Z]{{1,4}})?)\**"
                           rf"\s*\(([^()]{{2,80}})\)\**")
 CODE_BULLET_RE = re.compile(rf"^((?:{CODE_ITEM_RE.pattern}(?:\s*(?:,|and|or|&)\s*)?)+)\s*[:\u2013\u2014-]\s*(\S.*)$")
+# The other way a code's name is written in a bullet: after a dash, up to the colon ("POS 15 – Mobile Unit: …").
+CODE_DASH_RE = re.compile(rf"^\**({CODE_LABEL})\s+([0-9A-Z]{{2,10}}(?:\.[0-9A-Z]{{1,4}})?)\s*[\u2013\u2014-]\s*"
+                          rf"([^:()]{{2,80}}?)\**:\**\s*(\S.*)$")
 
 
 def _cells(line: str) -> list[str]:
@@ -142,7 +145,8 @@ def _code_bullet(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
     """(kind label, [(code, name)…], notes) of a code-led bullet; None for any other text."""
     m = CODE_BULLET_RE.match(text)
     if not m:
-        return None
+        dash = CODE_DASH_RE.match(text)
+        return (dash.group(1), [(dash.group(2), dash.group(3).strip())], dash.group(4).strip()) if dash else None
     items = list(CODE_ITEM_RE.finditer(m.group(1)))
     label = items[0].group(1) or ""
     if any((i.group(1) or label).lower() != label.lower() for i in items):

@@ -296,6 +296,10 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
     of_example = "clinical_context" in matched and lexicon().names_example.search(low) is not None
     if n >= 2 and "compare" in matched:
         return "compare"
+    if re.search(r"\b(the|this|that)( [\w/-]+){0,3} report\b", low):
+        matched.discard("reports")  # "which pos codes does the 99454 report list" asks within the report it names
+    if _every_kind(low):
+        matched.add("list")
     if "reports" in matched:
         return "reports"
     if n >= 2:
@@ -308,7 +312,7 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
         return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):
         if name in matched:
-            if name == "list" and not target and not CODES_ASKED_RE.search(low):
+            if name == "list" and not target and not CODES_ASKED_RE.search(low) and not _every_kind(low):
                 # A list of what? Without a kind of code, or "codes" ("which mask codes are listed": the rows
                 # the words pick, of any kind), it is asked like any other question.
                 continue
@@ -317,10 +321,10 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
 
 
 def _every_kind(low: str) -> bool:
-    """Whether "every" comes before a kind of code ("every dx code in the report"): the singular a list
-    asks with, as a plural does."""
+    """Whether "every" comes before a kind of code or before "code" ("every dx code in the report", "every
+    pos code that applies"): the singular a list asks with, as a plural does."""
     kinds = lexicon().type_words
-    return any(m.group(1) in kinds for m in re.finditer(r"\bevery ([a-z0-9-]+)", low))
+    return any(m.group(1) in kinds or m.group(2) for m in re.finditer(r"\bevery ([a-z0-9/-]+)( codes?\b)?", low))
 
 
 def with_earlier(q: Query, history: list[str]) -> Query | None:

@@ -167,6 +167,21 @@ def test_a_run_of_code_led_bullets_is_a_table_too(tmp_path):
     assert "Modifier RT (Right side)" in prose
 
 
+def test_code_led_bullets_naming_the_code_after_a_dash_are_a_table_too(tmp_path):
+    """An HTML export writes "<strong>POS 15 &ndash; Mobile Unit:</strong> notes": the name runs from the dash
+    to the colon. A dash without a kind of code before it ("Note – …") leads no row."""
+    (tmp_path / "77067.html").write_text(
+        "<html><body><h1>CPT 77067: Screening Mammography</h1><h2>Site of Service</h2><ul>"
+        "<li><strong>POS 11 &ndash; Office:</strong> Freestanding imaging centers bill globally.</li>"
+        "<li><strong>POS 15 &ndash; Mobile Unit:</strong> Mobile coaches; the unit carries its own certificate.</li>"
+        "<li>Note &ndash; Tip: Check the frequency limit.</li></ul></body></html>", encoding="utf-8")
+    doc = parse_file(tmp_path / "77067.html")
+    (table,) = doc.tables
+    assert table.columns == ("POS Code", "Description", "Notes")
+    assert table.rows == (("11", "Office", "Freestanding imaging centers bill globally."),
+                          ("15", "Mobile Unit", "Mobile coaches; the unit carries its own certificate."))
+
+
 def test_plain_export_saved_as_md_reads_as_plain(tmp_path):
     shutil.copy2(CORPUS / "0600T.txt", tmp_path / "0600T.md")
     doc = parse_file(tmp_path / "0600T.md")

@@ -146,6 +146,17 @@ def test_another_form_of_a_corpus_word_is_not_a_typo(catalog):
 
 
 
+def test_a_clipped_word_reads_as_the_word_it_begins(catalog):
+    """Staff shorten words ("cryo", "mammo"): a word that no report uses but that begins one of theirs is
+    read as the most used word it begins, not repaired to a near word ("cysto" is no "cyst")."""
+    report = read_text(MULTI_FILES[0]) + ("\nSite of Service\nA cystoscopy or a cystourethroscopy is done in the"
+                                          " office; a cystoscopy is quick. A cyst is not scoped.\n")
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    q = parse("pos for a cysto after 0600t", both)
+    assert q.corrections == (("cysto", "cystoscopy"),) and "a cystoscopy after" in q.text
+    assert parse("pos for a cyst after 0600t", both).corrections == ()  # a word of the reports is left as typed
+
+
 def test_a_form_of_a_question_word_is_not_a_typo(catalog):
     """"getting" is a form of "get", which questions use though no report does: not the report's "setting"."""
     report = read_text(MULTI_FILES[0]) + "\nSite of Service\nThe office setting is typical.\n"
@@ -537,6 +548,8 @@ def test_a_sentence_ending_in_a_colon_is_no_field_label_for_typo_repair(catalog)
     ("every dx code in the report", "list"),  # "every" takes the singular
     ("give me every modifier listed", "list"),
     ("pt switched to the every 6 wk schedule, how many units now", "prose"),  # "every" of a schedule
+    ("every pos code that applies to 0600t", "list"),  # "every … code", whatever kind the word before names
+    ("which pos codes does the 0600t report list", "list"),  # within the report it names, not "which reports"
 ])
 def test_every_with_a_kind_of_code_asks_for_the_list(catalog, question, intent):
     assert (parse(question, catalog).intent == "list") is (intent == "list")
