@@ -165,7 +165,8 @@ class Assistant:
 
     def _routed(self, query: Query, route: Route) -> Answer | None:
         """A question naming no report, answered from the report the router is confident about (None
-        when it is not: the whole corpus answers).
+        when it is not: the whole corpus answers; a question about a payer's rules takes its first-ranked
+        report even then).
 
         Within one report the answer stage drops its title words as evidence (they tell none of its
         passages apart), yet they are often what routed the question: when the routed report's answer
@@ -174,6 +175,10 @@ class Assistant:
         # A report the question names by its title words or defined letters ("ct a/p w contrast") is
         # where the answer comes from, however unsure the router is: no answer quotes a report it rules out.
         scope = route.scope
+        if not scope and query.payers and not query.asks_code and route.ranked:
+            # A payer's rules are stated per procedure: "humana prior auth for echo?" is answered from the
+            # report the question is most about, or not at all; never from another report naming Humana.
+            scope = {route.ranked[0].report}
         if not scope:
             return None
         ans = self._answer(query, scope)

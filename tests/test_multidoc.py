@@ -655,3 +655,16 @@ def test_a_list_lists_every_row_holding_the_asked_words(heldout_bot):
     assert len(rows) == 9
     ans = heldout_bot.ask("what pos codes are listed for the awv")
     assert ans.answered and {c.chunk_id for c in ans.citations} == {c.id for c in rows}
+
+
+@pytest.mark.parametrize(("question", "report", "answered"), [
+    ("humana prior auth for echo?", "93306", False),  # 93306 names no Humana; 99454's Humana rule is no echo's
+    ("does humana need prior auth for speech tx", "92507", False),
+    ("uhc auth for PT, what do they want", "97110", True),
+])
+def test_a_payer_question_is_answered_from_the_report_it_is_about_or_not_at_all(heldout_bot, question, report,
+                                                                               answered):
+    """A payer's rules are stated per procedure. The router is unsure of these, yet the answer comes from
+    its first-ranked report, never from another report that names the same payer."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered is answered and {c.document for c in ans.citations} <= {report}
