@@ -553,3 +553,13 @@ def test_a_sentence_ending_in_a_colon_is_no_field_label_for_typo_repair(catalog)
 ])
 def test_every_with_a_kind_of_code_asks_for_the_list(catalog, question, intent):
     assert (parse(question, catalog).intent == "list") is (intent == "list")
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("what does separate procedure mean for this code", False),  # "this code": the one the chat is about
+    ("what counts as 'with contrast' for that code", False),
+    ("whats the code for us guided elbow injection", True),
+    ("which codes go with 0600t", True),
+])
+def test_this_code_refers_to_a_code_rather_than_asking_for_one(catalog, question, asks):
+    assert parse(question, catalog).asks_code is asks
