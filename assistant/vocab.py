@@ -50,6 +50,9 @@ def _stemmer():
 
 
 PLURAL_LETTERS_RE = re.compile(r"\b([A-Z]{2,})s\b")
+# A negative contraction is its verb and "not" ("isn't" → "is not"; "won't", "can't"), not a word "isn".
+NEGATIVE_CONTRACTION_RE = re.compile(r"\b(wo|ca|\w+?)n['\u2019]t\b", re.I)
+CONTRACTED_VERBS = {"wo": "will", "ca": "can"}
 
 
 def tokenize(text: str) -> list[str]:
@@ -64,6 +67,7 @@ def tokenize(text: str) -> list[str]:
     # "LMFTs", "CRNAs": the plural of letters is the letters (the stemmer keeps a final s after a vowel or
     # in a word without one).
     text = PLURAL_LETTERS_RE.sub(r"\1", text)
+    text = NEGATIVE_CONTRACTION_RE.sub(lambda m: f"{CONTRACTED_VERBS.get(m.group(1).lower(), m.group(1))} not", text)
     for tok in WORD_RE.findall(text.lower()):
         tok = tok.replace(".", "")
         parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]

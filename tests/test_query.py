@@ -42,6 +42,12 @@ def test_the_plural_of_letters_is_the_letters():
     assert tokenize("LMFTs and CRNAs") == tokenize("LMFT and CRNA") == ["lmft", "crna"]
 
 
+def test_a_negative_contraction_is_its_verb_and_not():
+    """"isn't" is "is not" (no word "isn" to look for); "won't" and "can't" too, with either apostrophe."""
+    assert tokenize("what isn't included") == tokenize("what is not included") == ["not", "includ"]
+    assert tokenize("won't pay") == tokenize("can\u2019t pay") == ["not", "pay"]
+
+
 def test_tokens_are_stems_and_word_parts():
     assert tokenize("placed placement") == ["place", "placement"]
     assert tokenize("Follow-up imaging") == tokenize("follow up images")
