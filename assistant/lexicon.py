@@ -164,6 +164,7 @@ class Lexicon:
     payer_aliases: Mapping[str, str]
     payer_names: tuple[str, ...]
     contrasts: tuple[frozenset[str], ...]
+    contrast_phrases: frozenset[str]
     topics: Mapping[str, tuple[re.Pattern[str], re.Pattern[str]]]
     topic_words: Mapping[str, str]
     not_stated: re.Pattern[str]
@@ -201,6 +202,7 @@ class Lexicon:
             payer_aliases=MappingProxyType(dict(data.payers.aliases)),
             payer_names=tuple(data.payers.names),
             contrasts=tuple(frozenset(axis) for axis in data.contrasts.axes),
+            contrast_phrases=frozenset(v for axis in data.contrasts.axes for v in axis if " " in v),
             topics=MappingProxyType({name: (rx(t.ask), rx(t.evidence)) for name, t in topics.items()}),
             topic_words=MappingProxyType({name: t.words for name, t in topics.items() if t.words}),
             not_stated=re.compile(data.topics.not_stated or r"(?!)"),

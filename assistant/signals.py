@@ -85,7 +85,10 @@ def _asked_withs(asked: str) -> dict[tuple[bool, str], str]:
 
 
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z]+", text.lower()))
+    """The words of ``text``, and the contrast values of two words it says ("off-campus" → "off campus")."""
+    low = text.lower()
+    return set(re.findall(r"[a-z]+", low)) | {v for v in lexicon().contrast_phrases
+                                                if re.search(r"\b" + v.replace(" ", r"[\s-]+") + r"\b", low)}
 
 
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}

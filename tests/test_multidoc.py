@@ -668,3 +668,10 @@ def test_a_payer_question_is_answered_from_the_report_it_is_about_or_not_at_all(
     its first-ranked report, never from another report that names the same payer."""
     ans = heldout_bot.ask(question)
     assert ans.answered is answered and {c.document for c in ans.citations} <= {report}
+
+
+def test_a_sentence_stating_another_value_gives_way_to_one_stating_the_asked_value(heldout_bot):
+    """Several reports' place-of-service sentences name POS 19 (off campus) and POS 22 (on campus): asked
+    for the on-campus code, the answer is a sentence stating "on campus", not a closer one stating "off"."""
+    ans = heldout_bot.ask("pos for hospital outpt on campus")
+    assert ans.answered and "POS 22" in ans.text and "POS 19" not in ans.text

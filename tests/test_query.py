@@ -324,6 +324,17 @@ def test_with_and_without_are_values_of_one_axis():
         "interlaminar", "transforaminal")
 
 
+def test_on_and_off_campus_are_values_of_one_axis_as_phrases():
+    """POS 19 and 22 differ by "off"/"on" campus, words too common to count alone: the two-word values
+    are matched as phrases, a hyphen joining them too; "campus" alone states neither."""
+    from assistant.signals import contradicts, states
+
+    assert contradicts("pos for hospital outpt on campus", "POS 19 (Off Campus-Outpatient Hospital)") == (
+        "on campus", "off campus")
+    assert states("hosp dept thats off-campus, what pos", "POS 19 (Off Campus-Outpatient Hospital)")
+    assert contradicts("which pos for the main campus", "POS 19 (Off Campus-Outpatient Hospital)") is None
+
+
 def test_a_numbered_variant_is_a_value_of_its_word():
     from assistant.signals import contradicts, states
 
