@@ -135,8 +135,8 @@ FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|c
                               r"^(what|which|how much|how many) \w+ (is|are|was|were|does|do|did|gets?)\b")
 SETTING_RE = re.compile(r"\b(office|clinic|home|bedside|surgery center|in-office|operating room)\b")
 # "this code" is the one the chat is about, not a request for one ("what does separate procedure mean for this code").
-CODE_ASK_RE = re.compile(r"\b((?<!this )(?<!that )codes?|coding|coded|(bill|report)(ed|ing)? (it|that|this|for|with)|append\w*|"
-                         r"modifiers?|mods?)\b")
+CODE_ASK_RE = re.compile(r"\b((?<!this )(?<!that )codes?|coding|coded|(bill|report)(ed|ing)? (it|that|this|for|with)|"
+                         r"append\w*|modifiers?|mods?)\b")
 WRITING_RE = re.compile(r"^(please |can you |could you )?(write|compose|draft|generate|create|rewrite|summari[sz]e "
                         r"(it )?(as|in) (a )?(poem|song|story))\b|\b(poem|song|haiku|limerick|joke|story|essay)\b")
 PRONOUN_RE = re.compile(r"\b(it|that|this|those|them|these|they|the same|same one|which one|which of)\b")
