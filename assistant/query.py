@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .codes import CodeRef, find_codes
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
+from .signals import axis_words
 from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
@@ -269,14 +270,18 @@ def _code_type(q: Query) -> CodeType | None:
 
 def _swap_value(low: str, earlier: str) -> str | None:
     """``earlier`` with its value of one axis replaced, when ``low`` names nothing but another value of
-    that axis ("left" after "…right knee oa", "lumbar" after "…cervical"); None otherwise."""
-    words = set(re.findall(r"[a-z]+", low)) - STOPWORDS - FOLLOWUP_GLUE - {"side", "one", "level", "region"}
+    that axis ("left" after "…right knee oa", "lumbar" after "…cervical", "and off campus?" after "…on
+    campus"); None otherwise."""
+    phrases = {v for v in axis_words(low) if " " in v}
+    words = (set(re.findall(r"[a-z]+", low)) - STOPWORDS - FOLLOWUP_GLUE - {"side", "one", "level", "region"}
+             - {w for p in phrases for w in p.split()}) | phrases
     for axis in lexicon().contrasts:
         said = words & axis
-        before = set(re.findall(r"[a-z]+", earlier.lower())) & axis
+        before = axis_words(earlier) & axis
         if said and said == words and len(said) == 1 and before and not before & said:
             (new,) = said
-            return re.sub(rf"\b({'|'.join(sorted(before))})\b", new, earlier, flags=re.I)
+            values = "|".join(b.replace(" ", r"[\s-]+") for b in sorted(before))
+            return re.sub(rf"\b({values})\b", new, earlier, flags=re.I)
     return None
 
 

@@ -84,7 +84,7 @@ def _asked_withs(asked: str) -> dict[tuple[bool, str], str]:
     return found
 
 
-def _words(text: str) -> set[str]:
+def axis_words(text: str) -> set[str]:
     """The words of ``text``, and the contrast values of two words it says ("off-campus" → "off campus")."""
     low = text.lower()
     return set(re.findall(r"[a-z]+", low)) | {v for v in lexicon().contrast_phrases
@@ -109,7 +109,7 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
     """(asked value, stated value) when ``text`` states a value of an axis the question also names,
     but not the asked one ("left" for "right", "without esophagitis" for "with…", "type 2" for
     "type 1"); None otherwise."""
-    said, held = _words(asked), _words(text)
+    said, held = axis_words(asked), axis_words(text)
     for axis in lexicon().contrasts:
         if (said & axis) and (held & axis) and not (said & held & axis):
             return min(said & axis), min(held & axis)
@@ -126,7 +126,7 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
 
 def states(asked: str, text: str) -> bool:
     """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…")."""
-    said, held = _words(asked), _words(text)
+    said, held = axis_words(asked), axis_words(text)
     values = _numbered(text)
     return (any(said & held & axis for axis in lexicon().contrasts)
             or bool(_asked_withs(asked).keys() & _withs(text).keys())

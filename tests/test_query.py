@@ -580,3 +580,14 @@ def test_every_with_a_kind_of_code_asks_for_the_list(catalog, question, intent):
 ])
 def test_this_code_refers_to_a_code_rather_than_asking_for_one(catalog, question, asks):
     assert parse(question, catalog).asks_code is asks
+
+
+@pytest.mark.parametrize(("earlier", "question", "context"), [
+    ("pos for hospital outpt on campus", "and off campus?", "pos for hospital outpt off campus"),
+    ("pos for the on-campus hospital dept", "what about off campus", "pos for the off campus hospital dept"),
+])
+def test_a_follow_up_naming_another_two_word_value_asks_the_earlier_question_with_it(catalog, earlier, question,
+                                                                                     context):
+    """"and off campus?" after "…on campus" is the earlier question with the value swapped, as "and left?"
+    is after "…right knee oa"; the value's two words are one value, a hyphen joining them too."""
+    assert parse(question, catalog, [earlier]).context == context
