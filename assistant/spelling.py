@@ -74,9 +74,8 @@ class Speller:
     def _clipped(self, low: str) -> str | None:
         """The word ``low`` is the clipped start of ("mammo", "chemo", "pembro"): of the reports' longer words
         beginning with it, the one most passages use. Staff shorten words this way; it is no slip."""
-        i = bisect.bisect_left(self._vocab_list, low)
+        i = bisect.bisect_right(self._vocab_list, low)  # (``low`` itself is no word of the reports)
         begun = list(itertools.takewhile(lambda v: v.startswith(low), self._vocab_list[i:]))
-        begun = [v for v in begun if v != low]
         return max(begun, key=lambda v: (self.df.get(self.stem(v), 0), -len(v), v)) if begun else None
 
     def _fix_phrases(self, text: str, fixes: list[tuple[str, str]]) -> str:
