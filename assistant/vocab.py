@@ -135,8 +135,11 @@ class Catalog:
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.types: dict[str, set[CodeType]] = defaultdict(set)
         self.reports: dict[str, str] = {}
-        # Words questions are made of are words, whatever the reports use ("every" is not a slip of "very").
-        self.vocab: set[str] = set(lexicon().query_words) | lexicon().listing_words
+        # Words questions are made of are words, whatever the reports use ("every" is not a slip of "very"),
+        # and so are the names of the facts a report states only if it says so ("timely filing" is no slip
+        # of a report's "Billing limit" label).
+        self.vocab: set[str] = (set(lexicon().query_words) | lexicon().listing_words
+                                | {w for name in lexicon().topics for w in re.findall(r"[a-z]+", name.lower())})
         for i, c in enumerate(self.chunks):
             self.reports[code_key(c.doc_code)] = c.doc_code
             if c.kind == "row" and c.code:

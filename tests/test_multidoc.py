@@ -424,11 +424,12 @@ def test_a_code_ruled_out_states_no_asked_value(heldout_bot):
 
 @pytest.mark.parametrize(("question", "code", "expected"), [
     ("what drug was injected in the intravitreal example", "67028", "aflibercept"),
-    ("how old was the patient in the breast example", "0581T", "78-year-old"),
+    ("how old was the patient in the psychotherapy example", "90837", "34-year-old"),
 ])
 def test_example_question_naming_a_procedure_only_one_report_has_is_about_that_report(
         heldout_bot, question, code, expected):
-    """A word only one report's title uses ("intravitreal", "breast") says whose example is meant."""
+    """A word only one report's title uses ("intravitreal", "psychotherapy") says whose example is meant.
+    ("breast" was such a word until 77067's screening mammography report came in.)"""
     ans = heldout_bot.ask(question)
     assert ans.answered and _docs(ans) == {code} and expected in ans.citations[0].quote
 
@@ -568,7 +569,8 @@ def test_a_passage_introducing_a_list_brings_the_list(heldout_bot):
 
 
 def test_facts_a_report_gives_only_by_stating_them(heldout_bot):
-    """Timely filing limits and LCD numbers live outside a coding report unless it states them."""
+    """Timely filing limits and LCD numbers live outside a coding report unless it states them. (The words
+    naming such a fact are read as typed: "filing limit" is no slip of 99454's "Billing limit" label.)"""
     ans = heldout_bot.ask("timely filing limit for cigna echo claims")
     assert not ans.answered and "timely filing" in ans.text
     ans = heldout_bot.ask("novitas lcd number for transthoracic echo")
