@@ -40,11 +40,12 @@ HEADING_MAX_WORDS = 12
 # (or several: "POS 22 (…) and POS 19 (…): …"). A run of two or more is a table written as a list
 # (Markdown and HTML exports list places of service so). A code has a digit, or follows its kind's name.
 CODE_LABEL = r"(?i:POS|Place of Service|Modifier|CPT|HCPCS|ICD-10(?:-CM)?|Taxonomy)"
-CODE_ITEM_RE = re.compile(rf"\**(?:({CODE_LABEL})\s+)?([0-9A-Z]{{2,10}}(?:\.[0-9A-Z]{{1,4}})?)\**"
+CODE_TOKEN = r"[0-9A-Z]{2,10}(?:\.[0-9A-Z]{1,4})?"
+CODE_ITEM_RE = re.compile(rf"\**(?:({CODE_LABEL})\s+)?({CODE_TOKEN})\**"
                           rf"\s*\(([^()]{{2,80}})\)\**")
 CODE_BULLET_RE = re.compile(rf"^((?:{CODE_ITEM_RE.pattern}(?:\s*(?:,|and|or|&)\s*)?)+)\s*[:\u2013\u2014-]\s*(\S.*)$")
 # The other way a code's name is written in a bullet: after a dash, up to the colon ("POS 15 – Mobile Unit: …").
-CODE_DASH_RE = re.compile(rf"^\**({CODE_LABEL})\s+([0-9A-Z]{{2,10}}(?:\.[0-9A-Z]{{1,4}})?)\s*[\u2013\u2014-]\s*"
+CODE_DASH_RE = re.compile(rf"^\**({CODE_LABEL})\s+({CODE_TOKEN})\s*[\u2013\u2014-]\s*"
                           rf"([^:()]{{2,80}}?)\**:\**\s*(\S.*)$")
 
 

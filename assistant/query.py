@@ -304,7 +304,8 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
         return "compare"
     if re.search(r"\b(the|this|that)( [\w/-]+){0,3} report\b", low):
         matched.discard("reports")  # "which pos codes does the 99454 report list" asks within the report it names
-    if _every_kind(low):
+    every = _every_kind(low)  # "every dx code": a list, as a plural asks for one
+    if every:
         matched.add("list")
     if "reports" in matched:
         return "reports"
@@ -314,11 +315,11 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
         return "clinical_context" if of_example else "lookup"  # "how many units of 17003 … in the example"
     if target and of_example:
         return "clinical_context"  # "which dx codes did they bill in the example"
-    if target and (PLURAL_TYPE_RE.search(low) or _every_kind(low)):
+    if target and PLURAL_TYPE_RE.search(low):
         return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):
         if name in matched:
-            if name == "list" and not target and not CODES_ASKED_RE.search(low) and not _every_kind(low):
+            if name == "list" and not target and not CODES_ASKED_RE.search(low) and not every:
                 # A list of what? Without a kind of code, or "codes" ("which mask codes are listed": the rows
                 # the words pick, of any kind), it is asked like any other question.
                 continue
