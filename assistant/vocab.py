@@ -280,6 +280,12 @@ class Catalog:
         held = [{self.chunks[i].doc_code for i in self.by_key.get(k, [])} for k in keys]
         return set.intersection(*held) if held else set()
 
+    def code_means(self, key: str, words: str | None) -> bool:
+        """Whether a listed code's own name (a row's description) says ``words`` (True when none are given):
+        typed in lower case, "rt" is modifier RT "Right side" either way; "pt" (patient) is not modifier PT."""
+        wanted = set(tokenize(words or ""))
+        return not wanted or any(wanted <= set(tokenize(self.chunks[i].description)) for i in self.by_key.get(key, []))
+
     def codes_of(self, code_type: CodeType, docs: Iterable[str] | None = None) -> list[str]:
         """The codes of one type the corpus (or the given reports) lists, in document order."""
         wanted = set(docs) if docs else None

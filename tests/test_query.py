@@ -418,6 +418,30 @@ def test_letters_a_report_spells_out_are_a_word_unless_marked_as_a_modifier(radi
     assert [c.key for c in parse("26 or CT for the reading", radiology).codes] == ["26"]
 
 
+COLONOSCOPY = """Summary & Overview
+CPT 45378: Colonoscopy, flexible; diagnostic
+CPT code 45378 reports a diagnostic colonoscopy.
+Coding Specifications
+| Modifier | Description | When to Use |
+|---|---|---|
+PT | Colorectal cancer screening test; converted to diagnostic test or other procedure | Medicare screening that became diagnostic. |
+RT | Right side | Not used on a colonoscopy. |
+53 | Discontinued procedure | The scope was stopped for the patient's safety. |
+"""
+
+
+def test_lowercase_shorthand_is_the_shorthand_unless_the_code_means_the_same():
+    catalog = Catalog(parse_report(COLONOSCOPY, "45378.txt").chunks)
+    # "pt" is staff shorthand for patient (lexicon); modifier PT's own name says nothing of a patient.
+    assert parse("pt passed out halfway thru the scope, what mod", catalog).codes == ()
+    assert parse("how old was the pt in the example", catalog).codes == ()
+    # Typed in capitals or named as a modifier, it is the code.
+    assert [c.key for c in parse("when do i use PT", catalog).codes] == ["PT"]
+    assert [c.key for c in parse("mod pt on 45378?", catalog).codes] == ["PT"]
+    # "rt" is shorthand for right, and modifier RT's name is "Right side": the code either way.
+    assert [c.key for c in parse("rt or 53 here?", catalog).codes] == ["RT", "53"]
+
+
 @pytest.mark.parametrize(("question", "target"), [
     ("related codes for 74177?", "cpt"),
     ("related codes?", "cpt"),
