@@ -240,7 +240,9 @@ class RuleSelector(Selector):
         # Below a row stating another value, one stating the asked value answers if it also holds every
         # asked word the other does ("right knee oa": M17.11 over bilateral M17.0; not a "left" nerve
         # lesion for a left kidney).
-        held = shared(set(weights), self.tokens(hits[top].chunk)) & typed
+        # The words are those of the closer row's own name (its description): its notes may say its value
+        # in words of their own ("Left-side counterpart") that the row stating the asked one need not repeat.
+        held = shared(set(weights), set(tokenize(hits[top].chunk.description or hits[top].chunk.text))) & typed
         for n in fitting:
             if states(q.asked_text, embed_text(hits[n].chunk)) and held <= shared(held, self.tokens(hits[n].chunk)):
                 return pick(n), None

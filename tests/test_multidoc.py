@@ -358,6 +358,14 @@ def test_follow_up_naming_the_other_side_asks_the_same_question(heldout_bot):
     assert right.citations[0].row and "M17.11" in right.citations[0].row
 
 
+def test_the_other_sides_notes_do_not_hide_the_row_stating_the_asked_side(heldout_bot):
+    """L3000 lists Q66.51 "Congenital pes planus, right foot" and Q66.52 "…, left foot", whose notes say
+    "Left-side congenital flatfoot": the notes' "side" is how that row states its value, not a word the
+    right-foot row must also hold."""
+    ans = heldout_bot.ask("right sided congenital flatfoot dx")
+    assert ans.answered and ans.citations[0].row and "Q66.51" in ans.citations[0].row
+
+
 def test_code_that_only_prose_names_answers_a_code_request(heldout_bot):
     """J3301 has no row: the 20611 report names it in its overview ("…such as J3301 for triamcinolone")."""
     ans = heldout_bot.ask("j code for triamcinolone")
