@@ -158,6 +158,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     # the lexicon's reading of them (an eye report's "diabetic macular edema").
     expansions = tuple(catalog.aliases.get(abbr, full) for abbr, full in lex.abbreviations.items()
                        if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
+    # The question with its shorthand spelled out in place: "payment amt" asks for a "payment amount".
+    spelled = re.sub(r"(?<![\w/-])[\w/&-]+(?![\w/-])", lambda m: lex.abbreviations.get(m.group(0), m.group(0)), low)
     expansions += tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
     expansions += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
@@ -256,7 +258,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
                  context=context, corrections=corrections, expansions=expansions,
                  topics=tuple(name for name, (ask, _) in lex.topics.items()
-                              if ask.search(low) or ask.search(" ".join(expansions))),
+                              if ask.search(low) or ask.search(spelled) or ask.search(" ".join(expansions))),
                  payers=tuple(p for p in lex.payer_names if re.search(rf"\b{p}\b", low)),
                  fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low) and not target,
                  asks_code=bool(target or CODE_ASK_RE.search(low)), ruled_out=ruled_out, subject=subject,

@@ -442,6 +442,13 @@ def test_example_question_naming_a_procedure_only_one_report_has_is_about_that_r
     assert ans.answered and _docs(ans) == {code} and expected in ans.citations[0].quote
 
 
+def test_a_payment_amount_is_stated_by_a_number(heldout_bot):
+    """77067's PN row says the service "is paid at the PFS-equivalent rate": a payment rule, no amount. The
+    report gives no payment amount, so asking for one is an abstention."""
+    ans = heldout_bot.ask("whats medicare paying for 77067 this yr")
+    assert not ans.answered and "It does not give payment amounts" in ans.text
+
+
 def test_a_passage_saying_the_report_leaves_a_fact_out_is_an_abstention_that_quotes_it(heldout_bot):
     """The 11102 report names RVUs and state Medicaid rules only in "… not addressed in this report"
     sentences: they are no evidence that it gives them, and quoting one is an abstention (a payer named only

@@ -381,6 +381,8 @@ def test_non_prefix_makes_one_word():
 
 def test_payment_question_in_shorthand_is_a_payment_question(catalog):
     assert "payment amounts" in parse("medicare allowed amt 0441t this yr", catalog).topics
+    # The topic is read with the shorthand spelled out in place: "payment amt" is a "payment amount".
+    assert "payment amounts" in parse("whats the national payment amt for 0441t", catalog).topics
 
 
 RADIOLOGY = """Summary & Overview
