@@ -104,7 +104,8 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
             continue  # "ct abd pelvis": the report's abbreviation for computed tomography, not modifier CT
         # "pt needed general anesthesia": staff shorthand typed in lower case is the shorthand ("patient"),
         # not modifier PT, unless the code's own name says the same ("rt": RT "Right side").
-        if tok.isalpha() and not tok.isupper() and not catalog.code_means(key, lexicon().abbreviations.get(tok.lower())):
+        shorthand = lexicon().abbreviations.get(tok.lower())
+        if tok.isalpha() and not tok.isupper() and not catalog.code_means(key, shorthand):
             continue
         # "dx for bursitis rt hip": in a question for another kind of code, "rt" is the side, not modifier RT.
         if type_hint not in (None, "modifier") and tok.isalpha() and not tok.isupper():

@@ -426,7 +426,7 @@ CPT code 45378 reports a diagnostic colonoscopy.
 Coding Specifications
 | Modifier | Description | When to Use |
 |---|---|---|
-PT | Colorectal cancer screening test; converted to diagnostic test or other procedure | Medicare screening that became diagnostic. |
+PT | Colorectal cancer screening test; converted to diagnostic test or other procedure | Screening became diagnostic. |
 RT | Right side | Not used on a colonoscopy. |
 53 | Discontinued procedure | The scope was stopped for the patient's safety. |
 """
