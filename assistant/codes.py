@@ -32,8 +32,17 @@ class CodeRef(BaseModel):
     raw: str
 
 
-def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple[list[CodeRef], list[CodeRef]]:
-    """Codes named in ``text``: (those the corpus lists, code-shaped ones it does not)."""
+def counts(text: str) -> bool:
+    """Whether ``text`` states a quantity: a number with a unit ("session was 45 min", "40 units")."""
+    units = "|".join(re.escape(u) for u in lexicon().quantity_units)
+    return re.search(rf"\b\d+(?:\.\d+)?\s*(?:{units})\b", text, re.I) is not None
+
+
+def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
+               counting: bool = False) -> tuple[list[CodeRef], list[CodeRef]]:
+    """Codes named in ``text``: (those the corpus lists, code-shaped ones it does not). ``counting``: the
+    chat is counting a quantity ("and if it went 55?" after "session was 45 min"), so a bare number is one
+    too, not a two-digit code, unless named as one ("mod 55")."""
     found: dict[str, CodeRef] = {}
     unknown: dict[str, CodeRef] = {}
     spans: list[tuple[int, int]] = []
@@ -93,7 +102,7 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None) -> tuple
         # "only got 25 min in", "40 units": a number with a unit is a quantity, not modifier 25; "24/7",
         # "8/10" are a ratio.
         after = re.match(r"\s*([a-z%]+)", text[m.end():].lower())
-        if tok.isdigit() and (after and after.group(1) in units or re.match(r"/\d", text[m.end():])
+        if tok.isdigit() and (counting or after and after.group(1) in units or re.match(r"/\d", text[m.end():])
                               or re.search(r"\d/$", text[:m.start()])):
             continue
         is_word = tok.isalpha() and tok.lower() in ENGLISH_TWO_LETTER and not tok.isupper()

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .codes import CodeRef, find_codes
+from .codes import CodeRef, counts, find_codes
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
 from .signals import axis_words
@@ -175,7 +175,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                                  or (PRONOUN_RE.search(low) is not None and len(low.split()) <= 10)
                                  or (len(low.split()) <= 6 and not target and not any(own)))
     hint = target or (prev.target or _code_type(prev) if elliptical and prev else None)
-    codes, unknown = find_codes(text, catalog, hint)
+    codes, unknown = find_codes(text, catalog, hint, counting=elliptical and prev is not None and counts(prev.text))
     reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
     codes = [c for c in codes if c.key not in catalog.reports]
     # "the x one instead of 59": a code named to rule it out is not asked about; its kind of code is.

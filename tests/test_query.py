@@ -38,6 +38,14 @@ def test_four_digits_a_table_lists_are_a_code_and_a_ratio_is_not(catalog):
     assert parse("pain went from 8/10 to 2/10 after 0600t", both).codes == ()
 
 
+def test_a_bare_number_after_a_counted_quantity_is_a_quantity(catalog):
+    """A follow-up to a question counting minutes asks about another count, not for modifier 51."""
+    history = ["the case took 45 min, what code"]
+    assert parse("and if it went 51?", catalog, history).codes == ()
+    assert [c.key for c in parse("and mod 51?", catalog, history).codes] == ["51"]
+    assert [c.key for c in parse("and if it went 51?", catalog, ["when do i use 22"]).codes] == ["51"]
+
+
 def test_the_plural_of_letters_is_the_letters():
     assert tokenize("LMFTs and CRNAs") == tokenize("LMFT and CRNA") == ["lmft", "crna"]
 
