@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .ingest import sentences
@@ -104,6 +105,11 @@ def compare_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
                   resolved=query.retrieval_text)
 
 
+def describes(code: str, sentence: str) -> bool:
+    """Whether ``sentence`` is a descriptor of ``code``: the code is its subject ("CPT code 0441T reports…")."""
+    return re.match(rf"(?:(?:CPT|HCPCS)(?:®)?(?: code)?\s+)?{re.escape(code)}\b", sentence, re.I) is not None
+
+
 def prose_answer(query: Query, hit: Hit, quotes: list[str],
                  also: Sequence[str] = ()) -> Answer:
     """One to three sentences of a prose chunk, quoted verbatim, with the section path. ``also``
@@ -119,6 +125,10 @@ def prose_answer(query: Query, hit: Hit, quotes: list[str],
         body = f"*{chunk.section_path}:* " + " … ".join(f"“{s}” [{cites.add(chunk, s, hit.score)}]" for s in ordered)
     if len(query.reports) != 1:
         body = f"*{chunk.doc_code} report* › {body}"
+    elif query.intent == "definition" and query.reports == (chunk.doc_code,) and describes(chunk.doc_code, ordered[0]):
+        # "what is 11721": the report's title is the code's descriptor ("Debridement of nail(s) by any
+        # method(s); 6 or more"); the summary's sentence says it in the report's words.
+        body = f"**{chunk.doc_code} — {chunk.doc_title}**\n\n{body}"
     if also:
         many = len(also) > 1
         article = "an" if chunk.section[-1][:1].lower() in tuple("aeiou") else "a"

@@ -338,3 +338,15 @@ def test_a_report_saying_it_does_not_give_a_fact_is_no_evidence_that_it_does(loa
     # Ruled out by the topic rule (the report says it leaves RVUs out), or searched like any question.
     assert ("It does not give RVUs" in ans.text) is ruled_out, ans.text
     assert not (ruled_out and ans.answered)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["what is 0600T", "whats 0600t"])
+def test_what_a_code_is_leads_with_the_reports_title(bot, question):
+    """The report's title is the code's descriptor; the summary's sentence follows, quoted and cited."""
+    ans = bot.ask(question)
+    assert ans.answered
+    assert ans.text.startswith("**0600T — Percutaneous Irreversible Electroporation Tumor Ablation**")
+    assert ans.citations[0].quote.startswith("CPT code 0600T denotes")
+    # Asked about something else of the code, no title line.
+    assert not bot.ask("how does 0600t work").text.startswith("**0600T —")
