@@ -260,7 +260,10 @@ class Catalog:
             low = (tok[:-1] if re.fullmatch(r"[A-Z]+s", tok) else tok).lower()
             # "GAD-7" is a scale's name, not the word "gad".
             used = _stemmer().stemWord(low) in self.df and low not in self.capitals
-            if (used or low in STOPWORDS or low in lexicon().query_words
+            # Staff shorthand, or its plural ("pts"), is the shorthand, not a table name's initials.
+            shorthand = lexicon().abbreviations
+            if (used or low in STOPWORDS or low in lexicon().query_words or low in shorthand
+                    or low.endswith("s") and low[:-1] in shorthand
                     or code_key(low) in self.by_key or low in self.aliases):
                 continue
             names = self.initialisms.get(low, set())

@@ -104,6 +104,16 @@ def test_a_word_the_model_knows_whole_is_not_a_typo(catalog):
     assert parse("pt treated at their house after 0600t", Catalog(chunks, words)).corrections == ()
 
 
+def test_staff_shorthand_and_its_plural_are_not_a_names_initials(catalog):
+    """"pts" is the patients of staff shorthand ("pt"), not the initials of a row's "Pain in thoracic spine"."""
+    spine = parse_report(read_text(MULTI_FILES[0]) + "\nRelated Diagnoses\n| ICD-10 Code | Description | Notes |\n"
+                         "|---|---|---|\n| M54.6 | Pain in thoracic spine | Mid-back pain. |\n"
+                         "| M54.50 | Low back pain | Lumbar pain. |\n", "0600T.txt")
+    both = Catalog([*catalog.chunks, *spine.chunks])
+    assert "low back pain" in parse("dx when pts have lbp", both).expansions  # initials no shorthand holds
+    assert "pain in thoracic spine" not in parse("dx when pts mom had breast ca", both).expansions
+
+
 def test_initials_two_names_share_are_not_read_as_either(catalog):
     report = read_text(MULTI_FILES[0]) + "\nRelated Codes\n| Code | Description |\n|---|---|\n" \
         "| 99999 | Radiologic survey of implants |\n"
