@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,6 +60,16 @@ class Chunk(Frozen):
     @property
     def description(self) -> str:
         return self.cells[1] if len(self.cells) > 1 else ""
+
+    @property
+    def name(self) -> str:
+        """What the row's code is called: its description, and for a provider taxonomy its specialization
+        too, as the NUCC code set names a code by classification and specialization ("Pediatrics,
+        Pediatric Gastroenterology" is not the code called "Pediatrics")."""
+        refined = [cell for col, cell in zip(self.columns[2:3], self.cells[2:3], strict=False)
+                   if re.fullmatch(r"speciali[sz]ation", col.strip(), re.I) and re.search(r"[a-z]{3}", cell)
+                   and not re.fullmatch(r"\W*(none|n/?a|not applicable)\W*", cell, re.I)]
+        return ", ".join([self.description, *refined])
 
 
 class Section(Frozen):

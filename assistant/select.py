@@ -188,7 +188,7 @@ class Selector(Lexical):
         # name one: a follow-up asks past the earlier turn's ("and one who treats kids?" after "taxonomy for
         # an anesthesiologist" is not the row named Anesthesiology).
         said = set(self.spelled(tokenize(" ".join((q.text, *q.expansions)))))
-        named = [bool(q.target) and names_whole(said, h.chunk.description) for h in hits]
+        named = [bool(q.target) and names_whole(said, h.chunk.name) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, conflicting=conflicting,
                        weights=weights, typed=typed)
 

@@ -692,3 +692,15 @@ def test_a_sentence_stating_another_value_gives_way_to_one_stating_the_asked_val
     for the on-campus code, the answer is a sentence stating "on campus", not a closer one stating "off"."""
     ans = heldout_bot.ask("pos for hospital outpt on campus")
     assert ans.answered and "POS 22" in ans.text and "POS 19" not in ans.text
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("taxonomy for pediatrics", "208000000X"),  # 90471's "Pediatrics", not 45378's Pediatric Gastroenterology
+    ("taxonomy for a podiatrist", "213E00000X"),  # 11721's, not L3000's Foot & Ankle Surgery specialization
+    ("taxonomy for pediatric gastroenterology", "2080P0206X"),
+])
+def test_a_taxonomy_is_named_by_classification_and_specialization(heldout_bot, question, code):
+    """A Classification | Specialization table names a code by both: "Pediatrics" names 208000000X whole,
+    not 2080P0206X (Pediatrics, Pediatric Gastroenterology), which another report lists."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and ans.citations[0].row and code in ans.citations[0].row, ans.text
