@@ -39,6 +39,10 @@ def column_code_type(column: str, first_cell: str) -> CodeType | None:
     if named:
         return named
     cell = code_key(first_cell)
+    # A letter and four digits with no dot is HCPCS Level II (L3001, J9271): ICD-10-CM writes a code of more
+    # than three characters with its dot (L30.1).
+    if re.fullmatch(r"[A-Z][0-9]{4}", first_cell.strip().upper()):
+        return "hcpcs"
     if re.fullmatch(r"[0-9A-Z]{2}", cell):
         return "modifier"
     if re.fullmatch(r"[0-9]{3}[0-9A-Z]{6}X", cell):

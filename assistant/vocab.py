@@ -6,7 +6,7 @@ the labels of the format.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -220,8 +220,14 @@ class Catalog:
                 self.table_headings[frozenset(re.findall(r"[a-z]+", c.section[-1].lower()))].add(c.code_type)
         # A heading that also titles prose or labels a field elsewhere ("Site of Service" over one report's
         # place-of-service table, another's paragraph, a third's "Typical site of service:") names no table.
+        # A paragraph under the table's own heading introduces the table ("ICD-10-CM codes commonly paired
+        # with L3000; …"): a heading over more rows than passages of prose still names its table. (Over a
+        # run of code-led bullets, read as rows and kept as prose, it titles prose as much as a table.)
+        kinds = Counter((c.doc_code, c.section, c.kind) for c in self.chunks)
+        tabled = {(d, sec) for (d, sec, kind), n in kinds.items() if kind == "row" and n > kinds[(d, sec, "prose")]}
         prose_labels = {frozenset(re.findall(r"[a-z]+", label.lower()))
-                        for label in self.fields | {c.section[-1] for c in self.chunks if c.kind == "prose"}}
+                        for label in self.fields | {c.section[-1] for c in self.chunks if c.kind == "prose"
+                                                    and (c.doc_code, c.section) not in tabled}}
         for heading in [h for h in self.table_headings if any(h <= label for label in prose_labels)]:
             del self.table_headings[heading]
         for columns in {c.columns[1:] for c in self.chunks}:

@@ -584,6 +584,29 @@ def test_a_related_codes_table_of_cpt_and_hcpcs_codes_is_one_kind_of_code():
     assert q.intent == "list" and q.target == "cpt"
 
 
+ORTHOTIC = """Summary & Overview
+HCPCS L3000: Foot insert, removable, molded to patient model, UCB type, Berkeley shell, each
+HCPCS code L3000 reports a custom foot orthotic.
+Related HCPCS and CPT Codes
+Neighboring insert codes differ by material and design; the fitting visit is coded on its own.
+| Code | Description | Relationship to This Code |
+|---|---|---|
+| L3001 | Foot, insert, removable, molded to patient model, Spenco, each | Another material. |
+| L3010 | Foot, insert, removable, molded to patient model, longitudinal arch support, each | Another design. |
+| 97760 | Orthotic management and training, initial encounter, each 15 minutes | The fitting. |
+"""
+
+
+def test_a_tables_own_introduction_does_not_unname_its_heading():
+    """A sentence introducing the table under its heading leaves "related codes?" naming the related-codes
+    tables, and a letter with four digits in a column that names no kind is HCPCS (L3001), not ICD-10."""
+    both = Catalog([*parse_report(RADIOLOGY, "74177.txt").chunks, *parse_report(ORTHOTIC, "L3000.txt").chunks])
+    assert {c.code_type for c in both.chunks if c.code in ("L3001", "L3010")} == {"hcpcs"}
+    assert both.heading_type("related codes?") == "cpt"
+    q = parse("related codes for 74177?", both)
+    assert q.intent == "list" and q.target == "cpt"
+
+
 def test_typo_repair_reads_contractions_and_hyphenated_words_typed_whole(catalog):
     """"wasnt" is "wasn't" (not "want"); "xrays" and "followup" are the report's "X-ray" and "follow-up"."""
     report = read_text(MULTI_FILES[0]) + "\nImaging\nA follow-up X-ray is taken.\n"
