@@ -166,8 +166,12 @@ class RuleSelector(Selector):
         if len(reports) != 1:
             return None
         code = reports[0]
-        generic = stems(DEFINITION_WORDS) | {code_key(code).lower()} | self.catalog.titles.get(code, set())
-        generic |= {a for a, docs in self.catalog.names.items() if docs == {code}}
+        generic = stems(DEFINITION_WORDS) | {code_key(code).lower()}
+        # Its title words name the report ("what is arthrocentesis"), unless the question names it by its code
+        # already: then they are what it asks about ("what does separate procedure mean for 45378").
+        if code_key(code).lower() not in tokenize(q.text):
+            generic |= self.catalog.titles.get(code, set())
+            generic |= {a for a, docs in self.catalog.names.items() if docs == {code}}
         if set(tokenize(q.text)) - generic:
             return None
         # A descriptor has the code as its subject ("CPT code 0441T reports…"); "As a Category III code,

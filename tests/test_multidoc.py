@@ -704,3 +704,10 @@ def test_a_taxonomy_is_named_by_classification_and_specialization(heldout_bot, q
     not 2080P0206X (Pediatrics, Pediatric Gastroenterology), which another report lists."""
     ans = heldout_bot.ask(question)
     assert ans.answered and ans.citations[0].row and code in ans.citations[0].row, ans.text
+
+
+def test_title_words_asked_with_the_reports_code_are_what_is_asked(heldout_bot):
+    """"(Separate Procedure)" is in 67028's title: named with the code, it is what the question asks about,
+    not another way of naming the report (which would quote the descriptor)."""
+    ans = heldout_bot.ask("what does separate procedure mean for 67028")
+    assert ans.answered and "integral part of a more extensive procedure" in ans.citations[0].quote
