@@ -711,3 +711,17 @@ def test_title_words_asked_with_the_reports_code_are_what_is_asked(heldout_bot):
     not another way of naming the report (which would quote the descriptor)."""
     ans = heldout_bot.ask("what does separate procedure mean for 67028")
     assert ans.answered and "integral part of a more extensive procedure" in ans.citations[0].quote
+
+
+@pytest.mark.parametrize(("question", "stated"), [
+    ("global days for 45378?", "Global period: 000 days"),  # a field with its value
+    ("medicare global days for 59400", "global surgery indicator MMM"),  # Medicare's indicator
+])
+def test_global_days_a_report_states_are_answered(heldout_bot, question, stated):
+    ans = heldout_bot.ask(question)
+    assert ans.answered and stated in ans.citations[0].quote, ans.text
+
+
+def test_global_days_a_report_does_not_state_are_not(heldout_bot):
+    ans = heldout_bot.ask("global days for 0600t")
+    assert not ans.answered and "It does not give global days" in ans.text
