@@ -18,7 +18,7 @@ from .ingest import code_key, sentences
 from .lexicon import lexicon
 from .models import Chunk, Hit
 from .query import ABBREVIATIONS, Query
-from .select import RowPool, Selector, SentencePool
+from .select import RowPool, Selector, SentencePool, names_whole
 from .signals import (
     DEFINITION_WORDS,
     HOW_IT_WORKS,
@@ -97,6 +97,8 @@ class RuleSelector(Selector):
         Sharing a distinctive word with the question lowers the similarity needed; a table row
         offered as the code for a situation must share one, or be near-identical in meaning.
         """
+        if hit.chunk.kind == "row" and q.target and names_whole(self.said(q), hit.chunk.name):
+            return True  # a row of the asked kind the user named ("taxonomy for slp": Speech-Language Pathologist)
         typed, found = self._typed_found(q, hit, candidates)
         if typed and typed <= found:
             # Every distinctive word the user typed is in the passage ("which one is the primary").

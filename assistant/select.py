@@ -148,6 +148,10 @@ class Selector(Lexical):
         typed = (self.discriminative(q, candidates) | named) & asked
         return self.coverage({t: 1.0 for t in typed}, f"{chunk.doc_title} {sentence}") >= 1.0 if typed else False
 
+    def said(self, q: Query) -> set[str]:
+        """The words of this turn, with the letters it uses that the corpus defines spelled out ("slp")."""
+        return set(self.spelled(tokenize(" ".join((q.text, *q.expansions)))))
+
     def row_pool(self, q: Query, keep, rows: list[Chunk]) -> RowPool | None:
         """Candidate rows for a described situation, each with its closest cell's similarity and the share
         of the question's distinctive words it holds (whole row, and its description alone)."""
@@ -187,7 +191,7 @@ class Selector(Lexical):
         # short counting as said ("min assistant surgeon": Minimum assistant surgeon). Only this turn's words
         # name one: a follow-up asks past the earlier turn's ("and one who treats kids?" after "taxonomy for
         # an anesthesiologist" is not the row named Anesthesiology).
-        said = set(self.spelled(tokenize(" ".join((q.text, *q.expansions)))))
+        said = self.said(q)
         named = [bool(q.target) and names_whole(said, h.chunk.name) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, conflicting=conflicting,
                        weights=weights, typed=typed)

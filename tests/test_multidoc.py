@@ -725,3 +725,10 @@ def test_global_days_a_report_states_are_answered(heldout_bot, question, stated)
 def test_global_days_a_report_does_not_state_are_not(heldout_bot):
     ans = heldout_bot.ask("global days for 0600t")
     assert not ans.answered and "It does not give global days" in ans.text
+
+
+def test_a_row_the_user_names_is_the_answer_though_its_words_are_everywhere(heldout_bot):
+    """The 92507 report defines SLP and names SLPs in most of its taxonomy rows, so the letters tell none of
+    them apart; the row named "Speech-Language Pathologist" is the one the user named."""
+    ans = heldout_bot.ask("which taxonomy code for an slp")
+    assert ans.answered and ans.citations[0].row and "235Z00000X" in ans.citations[0].row, ans.text
