@@ -6,6 +6,7 @@ selector (`rank.py`) read the same word evidence.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -131,7 +132,10 @@ class Lexical:
         weighted by its idf times the given weight) it contains, word families counted as one (``shared``).
         A word the question negates ("not rented") is held only by a text that negates it too. ``names``:
         tokens the text's code is also known by (``Retriever.names``)."""
-        found_terms = shared(set(terms), set(self.spelled(tokenize(text))) | names)
+        toks = tokenize(text)
+        # A compound is one word written open or closed: "flatfoot" is held by "Flat foot".
+        joined = {a + b for a, b in itertools.pairwise(toks)}
+        found_terms = shared(set(terms), set(self.spelled(toks)) | names | (joined & set(terms)))
         if negated & found_terms:
             found_terms -= negated - negated_words(text)
         total = sum(self.idf(t) * w for t, w in terms.items())

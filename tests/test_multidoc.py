@@ -732,3 +732,10 @@ def test_a_row_the_user_names_is_the_answer_though_its_words_are_everywhere(held
     them apart; the row named "Speech-Language Pathologist" is the one the user named."""
     ans = heldout_bot.ask("which taxonomy code for an slp")
     assert ans.answered and ans.citations[0].row and "235Z00000X" in ans.citations[0].row, ans.text
+
+
+def test_a_compound_typed_closed_is_held_by_its_open_form(heldout_bot):
+    """"flatfoot" is M21.42's "Flat foot [pes planus] (acquired), left foot", not Q66.52, whose notes happen
+    to write "flatfoot" closed but which is congenital."""
+    ans = heldout_bot.ask("and left?", history=["whats the dx for acquired flatfoot right foot"])
+    assert ans.answered and ans.citations[0].row and "M21.42" in ans.citations[0].row, ans.text
