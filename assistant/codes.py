@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pydantic import BaseModel, ConfigDict
@@ -32,10 +33,15 @@ class CodeRef(BaseModel):
     raw: str
 
 
+@functools.cache
+def _quantity_re() -> re.Pattern[str]:
+    units = "|".join(re.escape(u) for u in sorted(lexicon().quantity_units))
+    return re.compile(rf"\b\d+(?:\.\d+)?\s*(?:{units})\b", re.I)
+
+
 def counts(text: str) -> bool:
     """Whether ``text`` states a quantity: a number with a unit ("session was 45 min", "40 units")."""
-    units = "|".join(re.escape(u) for u in lexicon().quantity_units)
-    return re.search(rf"\b\d+(?:\.\d+)?\s*(?:{units})\b", text, re.I) is not None
+    return _quantity_re().search(text) is not None
 
 
 def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,

