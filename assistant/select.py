@@ -9,6 +9,7 @@ distinctive words, coverage) is `lexical.py`'s.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -91,7 +92,7 @@ def query_views(q: Query) -> list[str]:
     return [q.retrieval_text, unscoped] if unscoped.strip() and unscoped != q.retrieval_text else [q.retrieval_text]
 
 
-def names_whole(said: set[str], name: str) -> bool:
+def names_whole(said: set[str] | frozenset[str], name: str) -> bool:
     """Whether the question's words (``said``) hold every word of a row's name, a word cut short counting
     as said ("min" for "minimum")."""
     words = set(tokenize(name))
@@ -148,9 +149,13 @@ class Selector(Lexical):
         typed = (self.discriminative(q, candidates) | named) & asked
         return self.coverage({t: 1.0 for t in typed}, f"{chunk.doc_title} {sentence}") >= 1.0 if typed else False
 
-    def said(self, q: Query) -> set[str]:
+    def said(self, q: Query) -> frozenset[str]:
         """The words of this turn, with the letters it uses that the corpus defines spelled out ("slp")."""
-        return set(self.spelled(tokenize(" ".join((q.text, *q.expansions)))))
+        return self._said(q.text, q.expansions)
+
+    @functools.cache  # noqa: B019 (one Selector per loaded index; asked once per candidate row of a question)
+    def _said(self, text: str, expansions: tuple[str, ...]) -> frozenset[str]:
+        return self.spelled(tokenize(" ".join((text, *expansions))))
 
     def row_pool(self, q: Query, keep, rows: list[Chunk]) -> RowPool | None:
         """Candidate rows for a described situation, each with its closest cell's similarity and the share
