@@ -139,22 +139,24 @@ class Assistant:
                                         "reason": f"the earlier answer quoted the {report} report"})
 
     def _payer_unmet(self, q: Query, ans: Answer) -> Answer:
-        """An answer to a question about a payer ("does humana need prior auth for a skin bx") quoting only
-        reports that never name that payer is another payer's rule, or none: abstain."""
-        if not q.payers or not ans.answered or not ans.citations:
+        """An answer to a question about a payer ("does humana need prior auth for a skin bx") or a state's
+        rules ("texas medicaid prior auth for 92928") quoting only reports that never name that payer, or
+        that state, is another payer's rule, or none: abstain."""
+        if not ans.answered or not ans.citations:
             return ans
         quoted = {c.document for c in ans.citations}
-        if any(self._names_payer(d, p) for d in quoted for p in q.payers):
-            return ans
-        many = len(quoted) > 1
-        return tpl.abstain(q, f"{tpl.NOT_COVERED} The closest passage{'s are' if many else ' is'} in the "
-                              f"{' and '.join(sorted(quoted))} report{'s' * many}, which {'do' if many else 'does'} "
-                              f"not mention {q.payers[0].title()}.")
+        for named in (q.payers, q.places):
+            if named and not any(self._names(d, p) for d in quoted for p in named):
+                many = len(quoted) > 1
+                return tpl.abstain(q, f"{tpl.NOT_COVERED} The closest passage{'s are' if many else ' is'} in the "
+                                      f"{' and '.join(sorted(quoted))} report{'s' * many}, which "
+                                      f"{'do' if many else 'does'} not mention {named[0].title()}.")
+        return ans
 
     @functools.cache  # noqa: B019 (one per loaded index; the cache lives as long as it)
-    def _names_payer(self, report: str, payer: str) -> bool:
-        """Whether a report names a payer anywhere (once per report and payer)."""
-        return any(names_payer(c.text, (payer,)) for c in self.select.chunks({report}))
+    def _names(self, report: str, name: str) -> bool:
+        """Whether a report names a payer or a place anywhere (once per report and name)."""
+        return any(names_payer(c.text, (name,)) for c in self.select.chunks({report}))
 
     def _scoped(self, query: Query, scope: set[str], route: Route | None) -> Answer:
         """The answer from ``scope``, or from the routed report when the question names none."""

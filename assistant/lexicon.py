@@ -134,6 +134,7 @@ class LexiconFile(BaseModel):
     number_words: Phrases
     quantity_units: Words
     numbered_axes: Words
+    places: Words
 
     @model_validator(mode="after")
     def _consistent(self) -> LexiconFile:
@@ -187,6 +188,7 @@ class Lexicon:
     number_words: Mapping[str, str]
     quantity_units: frozenset[str]
     numbered_axes: frozenset[str]
+    places: tuple[str, ...]
 
     @classmethod
     def from_file(cls, data: LexiconFile) -> Lexicon:
@@ -231,6 +233,7 @@ class Lexicon:
             number_words=MappingProxyType(dict(data.number_words.entries)),
             quantity_units=frozenset(data.quantity_units.words),
             numbered_axes=frozenset(data.numbered_axes.words),
+            places=tuple(data.places.words),
         )
 
 

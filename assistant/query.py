@@ -68,6 +68,7 @@ class Query(BaseModel):
     topics: tuple[str, ...] = ()
     expansions: tuple[str, ...] = ()
     payers: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()  # states named ("texas medicaid"): their rules are asked
     # "how does it work", "is it an office procedure": a question about the procedure, which prose
     # answers; a table row answers only a question that asks for a code or describes a situation.
     fact_question: bool = False
@@ -260,6 +261,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  topics=tuple(name for name, (ask, _) in lex.topics.items()
                               if ask.search(low) or ask.search(spelled) or ask.search(" ".join(expansions))),
                  payers=tuple(p for p in lex.payer_names if re.search(rf"\b{p}\b", low)),
+                 places=tuple(p for p in lex.places if re.search(rf"\b{p}\b", low)),
                  fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low) and not target,
                  asks_code=bool(target or CODE_ASK_RE.search(low)), ruled_out=ruled_out, subject=subject,
                  writing_request=bool(WRITING_RE.search(low)))

@@ -479,6 +479,17 @@ def test_a_brand_name_the_report_opens_with_names_that_report(heldout_bot):
     assert not ans.answered and "It does not mention Humana" in ans.text
 
 
+def test_a_state_the_report_never_names_is_not_answered_with_its_general_rule(heldout_bot):
+    """92928's payer notes say Medicaid "many require prior authorization"; Texas Medicaid's rules are
+    another matter, which no report states. A Medicare contractor the report never names is a payer too."""
+    ans = heldout_bot.ask("does medicaid need prior auth for 92928")
+    assert ans.answered and "prior authorization" in ans.text
+    ans = heldout_bot.ask("texas medicaid prior auth rules for 92928?")
+    assert not ans.answered and "does not mention Texas" in ans.text
+    ans = heldout_bot.ask("which novitas article covers 69210")
+    assert not ans.answered and "Novitas" in ans.text
+
+
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
     """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
     psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
