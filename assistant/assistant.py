@@ -22,8 +22,8 @@ from .route import HISTORY_TURNS, Route, Router, load_params
 from .rules import RuleSelector
 from .search import Search
 from .select import query_views, row_types
-from .signals import names_payer, shared
-from .vocab import Catalog, tokenize
+from .signals import DEFINITION_WORDS, names_payer, shared
+from .vocab import Catalog, stems, tokenize
 
 __all__ = ["Assistant", "Settings"]
 
@@ -287,8 +287,9 @@ class Assistant:
         keep = self.select.keep(scope, kind="row", code_type=kind)
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target or 'code'} table.")
-        # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list.
-        terms = self.select.discriminative(q, candidates) & self.select.vocabulary(scope)
+        # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list, nor can
+        # the words asking what a code covers ("all pos codes for this procedure", "which pos does it cover").
+        terms = (self.select.discriminative(q, candidates) & self.select.vocabulary(scope)) - stems(DEFINITION_WORDS)
         if not terms:
             hits = [Hit(chunk=c, score=1.0, exact=True) for c in candidates]
             return tpl.list_answer(q, hits, detail=False)

@@ -490,6 +490,20 @@ def test_a_state_the_report_never_names_is_not_answered_with_its_general_rule(he
     assert not ans.answered and "Novitas" in ans.text
 
 
+def test_words_asking_what_a_code_covers_do_not_narrow_a_list(heldout_bot):
+    """"all pos codes for this procedure" asks for the whole table: "procedure", "cover" or "apply" say what
+    the rows are for, not which of them. A word the rows use still narrows ("pos for home visits")."""
+    for question, report in (("all pos codes for this procedure", "11721"), ("which pos codes does it cover", "11721"),
+                             ("every pos code that applies to 52000", None)):
+        ans = heldout_bot.ask(question, document=report)
+        where = report or "52000"
+        rows = heldout_bot.select.chunks({where}, kind="row", code_type="pos")
+        assert ans.answered and len(rows) >= 4, question
+        assert {c.chunk_id for c in ans.citations} == {r.id for r in rows}, question
+    ans = heldout_bot.ask("which pos codes for a home visit", document="11721")
+    assert ans.answered and "**12**" in ans.text and "**11**" not in ans.text
+
+
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
     """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
     psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
