@@ -228,12 +228,14 @@ class Selector(Lexical):
         hits = []
         # "…in the 64483 vignette": the user named where to look; other sections don't answer.
         if q.intent == "clinical_context" and NAMES_EXAMPLE.search(q.text):
-            asked_words = set(tokenize(q.retrieval_text))
-            # A report with a "Clinical Example" beside its "Clinical Context" keeps its vignette under the
-            # heading the user named ("in the example"); a report with one such section keeps it there.
-            said = set(tokenize(q.asked_text)) & set(tokenize(" ".join(EXAMPLE_NAMES)))
+            # The example is the section a heading made of the example's names heads ("Clinical Example",
+            # "Clinical Context", "Case Study"), whichever of them the user said ("in the scenario"). A report
+            # with a "Clinical Example" beside its "Clinical Context" keeps its vignette under the heading the
+            # user named ("in the example"); a report with one such section keeps it there.
+            names = set(tokenize(" ".join(EXAMPLE_NAMES)))
+            said = set(tokenize(q.asked_text)) & names
             sections = {c: bool(said & set(tokenize(c.section[-1]))) for c in self.chunks(scope, kind="prose")
-                        if label_match(c, "", asked_words)}
+                        if any(set(tokenize(h)) and set(tokenize(h)) <= names for h in c.section)}
             named = {c.doc_code for c, as_said in sections.items() if as_said}
             ids = {c.id for c, as_said in sections.items() if as_said or c.doc_code not in named}
             hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages)

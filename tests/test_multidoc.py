@@ -504,6 +504,15 @@ def test_words_asking_what_a_code_covers_do_not_narrow_a_list(heldout_bot):
     assert ans.answered and "**12**" in ans.text and "**11**" not in ans.text
 
 
+def test_the_example_is_found_whatever_the_user_or_the_report_calls_it(heldout_bot):
+    """99285 heads its vignette "Clinical Example"; asked about "the scenario", that is where the answer is.
+    77385 puts what was billed in a subsection ("Clinical Context › What Was Billed and Why")."""
+    ans = heldout_bot.ask("which dx codes did they bill in the 99285 scenario")
+    assert ans.answered and ans.citations[0].section[-1] == "Clinical Example" and "I21.4" in ans.text
+    ans = heldout_bot.ask("what revenue code did the hospital put 77385 under in the case")
+    assert ans.answered and "What Was Billed and Why" in ans.citations[0].section and "0333" in ans.text
+
+
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
     """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
     psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
