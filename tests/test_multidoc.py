@@ -513,6 +513,15 @@ def test_the_example_is_found_whatever_the_user_or_the_report_calls_it(heldout_b
     assert ans.answered and "What Was Billed and Why" in ans.citations[0].section and "0333" in ans.text
 
 
+def test_how_long_is_answered_by_a_length_of_time(heldout_bot):
+    """"how long do we keep the signed abn on file": no report states a retention period, and a sentence
+    with some other number ("13 months", an ABN's use) does not answer it. A length of time does."""
+    ans = heldout_bot.ask("how long do we keep the signed abn on file")
+    assert not ans.answered
+    ans = heldout_bot.ask("how long did the paclitaxel run in the 96413 scenario")
+    assert ans.answered and "180 minutes" in ans.text
+
+
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
     """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
     psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
