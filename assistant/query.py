@@ -130,7 +130,7 @@ PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagno
                             r"dx codes|cpts|cpt codes|hcpcs codes|j codes|j-codes|specialties|diagnosis codes)\b")
 CODES_ASKED_RE = re.compile(r"\b(which|what|list|all|any)( [\w/-]+){0,3} codes\b")
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
-                         r"what of|then)\b|^(\S+\s*){1,2}$")
+                         r"what of|then|what if|if|so|ok|okay|but)\b|^(\S+\s*){1,2}$")
 FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|can|could|explain|describe|"
                               r"tell me about)\b|"
                               r"^(when|where) (would|is|are|does|do)\b|^what (happens|is|are|does|did)\b|"

@@ -522,6 +522,13 @@ def test_how_long_is_answered_by_a_length_of_time(heldout_bot):
     assert ans.answered and "180 minutes" in ans.text
 
 
+def test_what_if_opens_a_follow_up(heldout_bot):
+    """"what if we're an off campus hospital dept" after a question about 99454's place of service is the
+    same question for another setting, in the same report: its POS 19 row, not another report's."""
+    ans = heldout_bot.ask("what if we're an off campus hospital dept", history=["pos for 99454 billed from our office"])
+    assert ans.answered and "**POS Code 19" in ans.text and {c.document for c in ans.citations} == {"99454"}
+
+
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
     """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
     psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
