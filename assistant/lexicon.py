@@ -74,7 +74,6 @@ class Topic(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ask: Regex
     evidence: Regex
-    words: str = ""
 
 
 class Topics(_Group):
@@ -167,7 +166,6 @@ class Lexicon:
     contrasts: tuple[frozenset[str], ...]
     contrast_phrases: frozenset[str]
     topics: Mapping[str, tuple[re.Pattern[str], re.Pattern[str]]]
-    topic_words: Mapping[str, str]
     not_stated: re.Pattern[str]
     left_out: re.Pattern[str]
     left_out_section: re.Pattern[str]
@@ -206,7 +204,6 @@ class Lexicon:
             contrasts=tuple(frozenset(axis) for axis in data.contrasts.axes),
             contrast_phrases=frozenset(v for axis in data.contrasts.axes for v in axis if " " in v),
             topics=MappingProxyType({name: (rx(t.ask), rx(t.evidence)) for name, t in topics.items()}),
-            topic_words=MappingProxyType({name: t.words for name, t in topics.items() if t.words}),
             not_stated=re.compile(data.topics.not_stated or r"(?!)"),
             left_out=re.compile(data.topics.left_out or r"(?!)"),
             left_out_section=re.compile(data.topics.left_out_section or r"(?!)"),

@@ -45,7 +45,7 @@ INTENT_PATTERNS_BY_NAME = dict(INTENT_PATTERNS)
 # words, spinal-level notation) live in data/lexicon.toml; these names stay importable, read on first use.
 __getattr__ = exported(__name__, {
     "ABBREVIATIONS": "abbreviations", "PAYER_ALIASES": "payer_aliases", "PAYER_NAMES": "payer_names",
-    "TOPICS": "topics", "TOPIC_WORDS": "topic_words", "INTENT_HINTS": "intent_hints",
+    "TOPICS": "topics", "INTENT_HINTS": "intent_hints",
     "SPINE_REGIONS": "spine_regions", "SPINE_LEVEL_RE": "spine_level_re", "WEAK_TYPE_WORDS": "weak_type_words",
 })
 
@@ -164,8 +164,6 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     expansions += tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
     expansions += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
-    expansions += tuple(lex.topic_words[name] for name, (ask, _) in lex.topics.items() if name in lex.topic_words
-                        and ask.search(low))
     # "related codes?": naming a table's heading asks for that table's rows.
     heading = None if _target(low) else catalog.heading_type(low)
     target = _target(low) or heading

@@ -529,6 +529,13 @@ def test_what_if_opens_a_follow_up(heldout_bot):
     assert ans.answered and "**POS Code 19" in ans.text and {c.document for c in ans.citations} == {"99454"}
 
 
+def test_a_topic_the_question_names_is_searched_in_its_own_words(heldout_bot):
+    """"common denial reasons" names the coverage topic, but the answer is the report's section of that name,
+    not modifier Q0, which holds the topic's other words ("investigational")."""
+    ans = heldout_bot.ask("what are the common denial reasons for 92928")
+    assert ans.answered and ans.citations[0].section[-1] == "Common Denial Reasons"
+
+
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
     """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
     psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
