@@ -25,7 +25,8 @@ using usage about any some please tell give show need needs needed get got have 
 such also just only into per via vs versus much many more most very ok okay hi hello thanks code codes
 report reports pls plz u ur instead like usually typically typical one after before up say says said
 mention mentions mentioned talk talks discuss discusses ever something else anything anyone someone
-somebody they them their theirs she her he his""".split())
+somebody they them their theirs she her he his actually exactly really basically literally honestly kinda
+sorta""".split())
 
 # The names of kinds of code, the format's question words and the axes of contrasting values are the
 # domain's words: they live in data/lexicon.toml, and these names stay importable, read on first use.

@@ -536,6 +536,15 @@ def test_a_topic_the_question_names_is_searched_in_its_own_words(heldout_bot):
     assert ans.answered and ans.citations[0].section[-1] == "Common Denial Reasons"
 
 
+def test_hedging_words_ask_nothing_more(heldout_bot):
+    """"what does 92928 actually cover" is "what does 92928 cover": the report's descriptor, not an abstention
+    because no passage holds "actually"."""
+    plain = heldout_bot.ask("what does 92928 cover")
+    for question in ("what does 92928 actually cover", "what does 92928 cover exactly", "what does 92928 really cover"):
+        ans = heldout_bot.ask(question)
+        assert ans.answered and ans.text == plain.text, question
+
+
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
     """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
     psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
