@@ -241,6 +241,16 @@ class Selector(Lexical):
             hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages)
         named_section = bool(hits)
         hits = hits or self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
+        # "what does aetna say about 92928": what the report says of that payer is where it names the payer
+        # (a payer note, or a section headed with its name), however few words it shares with the question.
+        about_payer = bool(q.payers) and not PRESENCE.search(q.text)
+        of_payer = ({c.id for c in self.chunks(scope, kind="prose")
+                     if names_payer(" ".join((*c.section, c.text)), q.payers)} if about_payer and not named_section
+                    else set())
+        if of_payer:
+            seen = {h.chunk.id for h in hits}
+            hits = hits + [h for h in self.retriever.search(q.retrieval_text, lambda c: c.id in of_payer,
+                                                             k=self.settings.prose_passages) if h.chunk.id not in seen]
         if not hits:
             return None
         candidates = self.chunks(scope, kind="prose")
@@ -262,6 +272,13 @@ class Selector(Lexical):
         weights.update({t: 1.0 for t in choices})
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)
                  if naming is None or naming & set(tokenize(s))]
+        if of_payer:
+            # A payer note's later sentences ("Medicaid: Coverage varies by state. Under EPSDT, …") are about
+            # the payer its label names.
+            said = [(h, s) for h, s in pairs if not enumerates_payers(s) and (
+                names_payer(s, q.payers) or names_payer(" ".join(h.chunk.section), q.payers)
+                or names_payer(h.chunk.text.split(":", 1)[0][:40], q.payers))]
+            pairs = said or pairs
         if not pairs:
             return None
         views = self.embedder.encode_queries(query_views(q))  # both views in one model call
@@ -276,7 +293,6 @@ class Selector(Lexical):
         expects = answer_type(q.text)
         # A sentence that only enumerates payers ("Key payers … include Aetna, …, Medicare") answers whether
         # a payer is in the report, not what the report says about it.
-        about_payer = bool(q.payers) and not PRESENCE.search(q.text)
         enumerating = {i for i, (_, s) in enumerate(pairs) if about_payer and enumerates_payers(s)}
         # When another sentence names that payer on its own ("For Medicare, coverage…"), it is the answer.
         named_alone = any(i not in enumerating and names_payer(s, q.payers)

@@ -49,9 +49,12 @@ def names_payer(text: str, payers: Iterable[str]) -> bool:
 
 
 def enumerates_payers(sentence: str) -> bool:
-    """Whether a sentence lists three or more payers (a list, not a statement about one)."""
-    low = sentence.lower()
-    return sum(re.search(rf"\b{p}\b", low) is not None for p in lexicon().payer_names) >= 3
+    """Whether a sentence lists three or more payers (a list, not a statement about one). A payer named
+    several ways ("Blue Cross Blue Shield plans …; BCBS data …") or several times is one payer."""
+    lex = lexicon()
+    names = sorted({*lex.payer_names, *(v.lower() for v in lex.payer_aliases.values())}, key=len, reverse=True)
+    found = re.findall(rf"\b({'|'.join(re.escape(n) for n in names)})\b", sentence.lower())
+    return len({lex.payer_aliases.get(n, n).lower() for n in found}) >= 3
 
 
 def answer_type(question: str) -> re.Pattern[str] | None:

@@ -545,6 +545,15 @@ def test_hedging_words_ask_nothing_more(heldout_bot):
         assert ans.answered and ans.text == plain.text, question
 
 
+def test_what_a_report_says_of_a_payer_is_where_it_names_the_payer(heldout_bot):
+    """"what does aetna say about 92928": its payer note labelled "Aetna:", not a sentence sharing more words
+    with the question ("…on 92928") that never names Aetna; a later sentence of a note is the note's payer's."""
+    ans = heldout_bot.ask("what does aetna say about 92928")
+    assert ans.answered and ans.citations[0].quote.startswith("Aetna:")
+    ans = heldout_bot.ask("what does the report say about aetna for 69210")
+    assert ans.answered and ans.citations[0].quote.startswith("Aetna:")
+
+
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
     """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
     psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another

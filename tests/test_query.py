@@ -302,6 +302,11 @@ def test_enumerating_sentence_answers_presence_not_content():
     listing = "Key payers covered in this analysis include Aetna, Blue Cross Blue Shield, Cigna Health, and Medicare."
     assert enumerates_payers(listing)
     assert not enumerates_payers("Medicare local coverage determinations generally require four weeks of care.")
+    # One payer named several ways, or several times, is one payer.
+    assert not enumerates_payers("Blue Cross Blue Shield plans are independent licensees that each publish their "
+                                 "own medical policies; national BCBS data for 27447 was not available.")
+    assert not enumerates_payers("Medicaid: Coverage varies by state; many state Medicaid programs and Medicaid "
+                                 "managed care plans require prior authorization.")
     assert PRESENCE.search("is bcbs in the report") and PRESENCE.search("medicare mentioned for 0600t")
     assert not PRESENCE.search("what does the report say about medicare")
 
