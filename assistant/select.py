@@ -157,6 +157,12 @@ class Selector(Lexical):
     def _said(self, text: str, expansions: tuple[str, ...]) -> frozenset[str]:
         return self.spelled(tokenize(" ".join((text, *expansions))))
 
+    @functools.cache  # noqa: B019 (one Selector per loaded index; read once per payer)
+    def naming_payer(self, payer: str) -> frozenset[str]:
+        """The prose passages naming a payer in their text or headings (ids)."""
+        return frozenset(c.id for c in self.chunks(set(), kind="prose")
+                         if names_payer(" ".join((*c.section, c.text)), (payer,)))
+
     def row_pool(self, q: Query, keep, rows: list[Chunk]) -> RowPool | None:
         """Candidate rows for a described situation, each with its closest cell's similarity and the share
         of the question's distinctive words it holds (whole row, and its description alone)."""
@@ -244,13 +250,13 @@ class Selector(Lexical):
         # "what does aetna say about 92928": what the report says of that payer is where it names the payer
         # (a payer note, or a section headed with its name), however few words it shares with the question.
         about_payer = bool(q.payers) and not PRESENCE.search(q.text)
-        of_payer = ({c.id for c in self.chunks(scope, kind="prose")
-                     if names_payer(" ".join((*c.section, c.text)), q.payers)} if about_payer and not named_section
-                    else set())
+        of_payer = (frozenset().union(*(self.naming_payer(p) for p in q.payers)) if about_payer and not named_section
+                    else frozenset())
         if of_payer:
             seen = {h.chunk.id for h in hits}
-            hits = hits + [h for h in self.retriever.search(q.retrieval_text, lambda c: c.id in of_payer,
-                                                             k=self.settings.prose_passages) if h.chunk.id not in seen]
+            hits = hits + [h for h in self.retriever.search(
+                q.retrieval_text, lambda c: c.id in of_payer and (not scope or c.doc_code in scope),
+                k=self.settings.prose_passages) if h.chunk.id not in seen]
         if not hits:
             return None
         candidates = self.chunks(scope, kind="prose")
