@@ -113,13 +113,24 @@ class Assistant:
         if document and document.strip():
             scope = {document.strip().upper()}
         route = None
+        ans = None
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
             route = self.router.route(query, history)
             if earlier is not None and not route.scope:
                 before = self.router.route(earlier, history[:-1])
                 asks_code = query.target or query.asks_place_of_service
-                route = before if before.scope else route if asks_code else self._as_answered(route, history)
-        ans = self._scoped(query, scope, route)
+                if before.scope or not asks_code:
+                    route = before if before.scope else self._as_answered(route, history)
+                elif (shown := self._as_answered(route, history)).confident:
+                    # A code of the kind asked is looked for first beside the row the earlier answer quoted
+                    # ("and the severe one?" after F33.1: F33.2, which holds every word of the turn), then
+                    # anywhere: a code means the same in every report listing it, and the one asked for may be
+                    # in another ("and for internal med?").
+                    first = self._scoped(query, scope, shown)
+                    said = {t for t in tokenize(query.text) if self.catalog.is_content(t)}
+                    quoted = set(tokenize(" ".join(c.quote for c in first.citations)))
+                    ans = first if first.answered and said and said <= shared(said, quoted) else None
+        ans = ans or self._scoped(query, scope, route)
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)
             ans = retry if retry.answered else ans
