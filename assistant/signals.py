@@ -3,6 +3,7 @@ phrase a question word asks for, exclusions, contrasting values (left/right…),
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -48,13 +49,19 @@ def names_payer(text: str, payers: Iterable[str]) -> bool:
     return any(re.search(rf"\b{re.escape(p)}\b", text, re.I) for p in payers)
 
 
+@functools.cache
+def _payer_mention() -> re.Pattern[str]:
+    """Any payer's name or its spelled-out alias, longest first ("blue cross blue shield" before "blue cross")."""
+    lex = lexicon()
+    names = sorted({*lex.payer_names, *(v.lower() for v in lex.payer_aliases.values())}, key=len, reverse=True)
+    return re.compile(rf"\b({'|'.join(re.escape(n) for n in names)})\b")
+
+
 def enumerates_payers(sentence: str) -> bool:
     """Whether a sentence lists three or more payers (a list, not a statement about one). A payer named
     several ways ("Blue Cross Blue Shield plans …; BCBS data …") or several times is one payer."""
-    lex = lexicon()
-    names = sorted({*lex.payer_names, *(v.lower() for v in lex.payer_aliases.values())}, key=len, reverse=True)
-    found = re.findall(rf"\b({'|'.join(re.escape(n) for n in names)})\b", sentence.lower())
-    return len({lex.payer_aliases.get(n, n).lower() for n in found}) >= 3
+    aliases = lexicon().payer_aliases
+    return len({aliases.get(n, n).lower() for n in _payer_mention().findall(sentence.lower())}) >= 3
 
 
 def answer_type(question: str) -> re.Pattern[str] | None:
