@@ -22,8 +22,8 @@ from .route import HISTORY_TURNS, Route, Router, load_params
 from .rules import RuleSelector
 from .search import Search
 from .select import query_views, row_types
-from .signals import DEFINITION_WORDS, names_payer, shared
-from .vocab import Catalog, stems, tokenize
+from .signals import names_payer, shared
+from .vocab import Catalog, tokenize
 
 __all__ = ["Assistant", "Settings"]
 
@@ -266,6 +266,14 @@ class Assistant:
             told = self.select.naming(q, where, ids)
             if told:
                 return tpl.prose_answer(q, told[0], told[1])
+        if rows and q.payers and q.intent == "lookup" and not any(names_payer(r.text, q.payers) for _, r in rows):
+            # "medicaid rules for modifier JZ": a payer's rule for a code is a sentence naming both; the code's
+            # rows, naming no payer, are no such rule.
+            told = self.select.naming(q, where, {c.key.lower() for c, _ in rows})
+            if told and names_payer(told[1][0], q.payers):
+                return tpl.prose_answer(q, told[0], told[1])
+            codes = ", ".join(dict.fromkeys(c.raw.upper().lstrip("-") for c, _ in rows))
+            return tpl.abstain(q, f"{tpl.NOT_COVERED} It gives no {q.payers[0].title()} rule for {codes}.")
         if rows:
             hits = [Hit(chunk=r, score=1.0, exact=True) for _, r in rows]
             if q.intent == "compare" and len(hits) >= 2:
@@ -298,9 +306,7 @@ class Assistant:
         keep = self.select.keep(scope, kind="row", code_type=kind)
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target or 'code'} table.")
-        # A word no report in scope uses ("which icd codes pair with 64483") can't narrow the list, nor can
-        # the words asking what a code covers ("all pos codes for this procedure", "which pos does it cover").
-        terms = (self.select.discriminative(q, candidates) & self.select.vocabulary(scope)) - stems(DEFINITION_WORDS)
+        terms = self.select.list_terms(q, candidates, scope)
         if not terms:
             hits = [Hit(chunk=c, score=1.0, exact=True) for c in candidates]
             return tpl.list_answer(q, hits, detail=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
 from .config import Settings
@@ -19,8 +19,14 @@ from .lexicon import lexicon
 from .models import Chunk, Document
 from .query import Query
 from .retrieve import Retriever
-from .signals import negated_words, shared
+from .signals import DEFINITION_WORDS, negated_words, shared
 from .vocab import TYPE_WORDS, Catalog, stems, tokenize
+
+# A word at least this share of a corpus's reports use is the format's own ("bill", "support"): it tells no
+# table row apart. Measured only in a corpus of at least COMMON_MIN_REPORTS reports (in a smaller one every
+# word of the question is in most reports).
+COMMON_SHARE = 0.9
+COMMON_MIN_REPORTS = 5
 
 
 class Lexical:
@@ -36,6 +42,7 @@ class Lexical:
         self._vocab: dict[frozenset[str], frozenset[str]] = {}
         self._postings: dict[str, set[int]] | None = None
         self._doc_vocab: dict[str, set[str]] | None = None
+        self._spread: Counter[str] | None = None
         self._position = {c.id: i for i, c in enumerate(index.chunks)}
         self._long_forms: dict[str, frozenset[str]] | None = None
         self._short_forms: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
@@ -122,9 +129,50 @@ class Lexical:
         limit = max(2, len(candidates) / 2)
         return {t for t in words if len(postings.get(t, set()) & chosen) < limit}
 
+    def list_terms(self, q: Query, candidates: list[Chunk], scope: set[str]) -> set[str]:
+        """The question's words that narrow a list of ``candidates`` (rows of one kind, from the reports in
+        ``scope``) to the rows about them. Not narrowing:
+        - a word no report in scope uses ("which icd codes pair with 64483");
+        - the words asking what a code covers ("all pos codes for this procedure", "which pos does it cover");
+        - a word nearly every report of a corpus uses: the format's own ("which taxonomy codes bill …",
+          "dx codes that support …");
+        - a word only the asked report uses and none of the rows holds: it names what the report is about
+          (a drug's brand, "all the icd10 codes for keytruda"), not a kind of row. Telling a report's own
+          words apart takes other reports, so in a one-report corpus such a word still narrows.
+        """
+        terms = (self.discriminative(q, candidates) & self.vocabulary(scope)) - stems(DEFINITION_WORDS)
+        if not terms:
+            return terms
+        held = set().union(*(self.tokens(c) for c in candidates))
+        spread = self.spread()
+        reports = len(self._doc_vocab or {})
+        if reports >= COMMON_MIN_REPORTS:
+            terms = {t for t in terms if spread[t] < COMMON_SHARE * reports}
+        if reports >= 2:
+            terms = {t for t in terms if t in held or spread[t] > 1}
+        return terms
+
+    def spread(self) -> Counter[str]:
+        """Token → how many reports use it."""
+        if self._spread is None:
+            self.vocabulary(set())
+            self._spread = Counter(t for v in (self._doc_vocab or {}).values() for t in v)
+        return self._spread
+
     def idf(self, term: str) -> float:
         n = len(self.index.chunks)
         return math.log((n + 1) / (self.catalog.df.get(term, 0) + 1))
+
+    def held(self, terms: Iterable[str], text: str, negated: set[str] = frozenset(),
+             names: frozenset[str] = frozenset()) -> set[str]:
+        """The ``terms`` a text holds (see ``coverage``)."""
+        toks = tokenize(text)
+        # A compound is one word written open or closed: "flatfoot" is held by "Flat foot".
+        joined = {a + b for a, b in itertools.pairwise(toks)}
+        found_terms = shared(set(terms), set(self.spelled(toks)) | names | (joined & set(terms)))
+        if negated & found_terms:
+            found_terms -= negated - negated_words(text)
+        return found_terms
 
     def coverage(self, terms: dict[str, float], text: str, negated: set[str] = frozenset(),
                  names: frozenset[str] = frozenset()) -> float:
@@ -132,12 +180,7 @@ class Lexical:
         weighted by its idf times the given weight) it contains, word families counted as one (``shared``).
         A word the question negates ("not rented") is held only by a text that negates it too. ``names``:
         tokens the text's code is also known by (``Retriever.names``)."""
-        toks = tokenize(text)
-        # A compound is one word written open or closed: "flatfoot" is held by "Flat foot".
-        joined = {a + b for a, b in itertools.pairwise(toks)}
-        found_terms = shared(set(terms), set(self.spelled(toks)) | names | (joined & set(terms)))
-        if negated & found_terms:
-            found_terms -= negated - negated_words(text)
+        found_terms = self.held(terms, text, negated, names)
         total = sum(self.idf(t) * w for t, w in terms.items())
         found = sum(self.idf(t) * w for t, w in terms.items() if t in found_terms)
         return found / total if total else 0.0

@@ -121,9 +121,21 @@ ASKING_RE = re.compile(r"^(which|what|who|list|all|any|show|give)\b|\b(codes?|ta
 def _target(text: str) -> CodeType | None:
     lex = lexicon()
     for word in re.findall(r"[a-z0-9-]+", text.lower()):
+        word = _singular(word)
         if word in lex.type_words and (word not in lex.weak_type_words or ASKING_RE.search(text.lower().strip())):
             return lex.type_words[word]
     return next((kind for phrase, kind in lex.type_phrases if phrase.search(text.lower())), None)
+
+
+def _singular(word: str) -> str:
+    """A type word with a plural "s" the lexicon doesn't list ("icd10s", "icd-10s") as the type word."""
+    return word[:-1] if word.endswith("s") and word not in lexicon().type_words and word[:-1] in lexicon().type_words \
+        else word
+
+
+def _plural_type(low: str) -> bool:
+    """Whether the question names a kind of code in the plural ("modifiers", "dx codes", "icd10s")."""
+    return bool(PLURAL_TYPE_RE.search(low)) or any(_singular(w) != w for w in re.findall(r"[a-z0-9-]+", low))
 
 
 PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagnoses|dxs|icds|icd codes|icd-10 codes|"
@@ -317,7 +329,7 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
         return "clinical_context" if of_example else "lookup"  # "how many units of 17003 … in the example"
     if target and of_example:
         return "clinical_context"  # "which dx codes did they bill in the example"
-    if target and PLURAL_TYPE_RE.search(low):
+    if target and _plural_type(low):
         return "list"
     for name in ("list", "site_of_service", "clinical_context", "payer", "definition"):
         if name in matched:

@@ -74,12 +74,14 @@ def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str], cov
 
 def named_first(pool: RowPool, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
     """``scored`` (best first) with the best row the question names by its whole name moved to the front,
-    when it holds as much of the question as the closest row: "home birth pos" is 12 Home, not 25 Birthing
-    Center; a bare "Diabetes" row does not win "diabetes with ckd" from the row naming both."""
+    when it holds as many of the question's words as the closest row: "home birth pos" is 12 Home, not 25
+    Birthing Center; a bare "Diabetes" row does not win "diabetes with ckd" from the row naming both. (Words
+    counted, not weighed: "pharmacy giving flu shots" is 01 Pharmacy, not 60 Mass immunization center, which
+    holds "flu", however rare each word is in the corpus.)"""
     if not scored or pool.named[scored[0][1]]:
         return scored
-    top = pool.cover[scored[0][1]]
-    return to_front(scored, next((pair for pair in scored if pool.named[pair[1]] and pool.cover[pair[1]] >= top),
+    top = pool.held[scored[0][1]]
+    return to_front(scored, next((pair for pair in scored if pool.named[pair[1]] and pool.held[pair[1]] >= top),
                                  None))
 
 

@@ -49,6 +49,7 @@ class RowPool(NamedTuple):
     cover: list[float]
     name: list[float]
     named: list[bool]
+    held: list[int]  # how many of the question's distinctive words the row holds
     conflicting: set[str]
     weights: dict[str, float]
     typed: set[str]
@@ -204,8 +205,9 @@ class Selector(Lexical):
         # an anesthesiologist" is not the row named Anesthesiology).
         said = self.said(q)
         named = [bool(q.target) and names_whole(said, h.chunk.name) for h in hits]
-        return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, conflicting=conflicting,
-                       weights=weights, typed=typed)
+        held = [len(self.held(weights, embed_text(h.chunk), negated, n)) for h, n in zip(hits, names, strict=True)]
+        return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, held=held,
+                       conflicting=conflicting, weights=weights, typed=typed)
 
     def _bound_siblings(self, q: Query, hits: list[Hit], rows: list[Chunk]) -> list[Hit]:
         """Rows of a candidate's table whose stated bound holds the question's number, when the candidate's

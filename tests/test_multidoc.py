@@ -815,3 +815,32 @@ def test_a_compound_typed_closed_is_held_by_its_open_form(heldout_bot):
     to write "flatfoot" closed but which is congenital."""
     ans = heldout_bot.ask("and left?", history=["whats the dx for acquired flatfoot right foot"])
     assert ans.answered and ans.citations[0].row and "M21.42" in ans.citations[0].row, ans.text
+
+
+@pytest.mark.parametrize("question", [
+    "global period for 95004",  # "Global period: XXX": Medicare's indicator for a code the concept doesn't apply to
+    "whats the global on 95004",
+])
+def test_global_days_stated_as_an_indicator_letter_are_answered(heldout_bot, question):
+    ans = heldout_bot.ask(question)
+    assert ans.answered and re.search(r"\bXXX\b", " ".join(c.quote for c in ans.citations)), ans.text
+
+
+@pytest.mark.parametrize(("question", "report"), [
+    # "bill" is in every report: the format's word, not a kind of taxonomy row.
+    ("list the taxonomy codes that can bill skin prick tests", "95004"),
+    # "remicade" is the drug only the J1745 report names, and no taxonomy row does.
+    ("show me every taxonomy listed for remicade infusions", "J1745"),
+])
+def test_words_no_row_tells_apart_do_not_narrow_a_list(heldout_bot, question, report):
+    listed = set(heldout_bot.catalog.codes_of("taxonomy", {report}))
+    ans = heldout_bot.ask(question)
+    cited = set(re.findall(r"\*\*([0-9A-Z]{10})\*\*", ans.text))
+    assert ans.answered and cited == listed and len(listed) >= 4, ans.text
+
+
+def test_a_word_other_reports_use_still_narrows_a_list(heldout_bot):
+    """"air" is in three reports (A0427 names air ambulance only to leave it out): it is a condition on the
+    rows, which none meets."""
+    ans = heldout_bot.ask("what codes do we use for rotor wing air ambulance")
+    assert not ans.answered, ans.text

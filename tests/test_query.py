@@ -663,3 +663,16 @@ def test_a_follow_up_naming_another_two_word_value_asks_the_earlier_question_wit
     """"and off campus?" after "…on campus" is the earlier question with the value swapped, as "and left?"
     is after "…right knee oa"; the value's two words are one value, a hyphen joining them too."""
     assert parse(question, catalog, [earlier]).context == context
+
+
+@pytest.mark.parametrize("question", ["which icd10s go with this, give me the whole list", "all icd-10s for 0600t"])
+def test_a_type_word_with_a_plural_s_asks_for_a_list_of_that_kind(catalog, question):
+    q = parse(question, catalog)
+    assert q.intent == "list" and q.target == "icd10"
+
+
+def test_cost_share_is_cost_sharing_not_an_amount(catalog):
+    """"is cost share waived" asks whether the patient owes any, which a report states; "cost" alone asks
+    for an amount, which it doesn't."""
+    assert "payment amounts" not in parse("acp with the awv, is cost share waived?", catalog).topics
+    assert "payment amounts" in parse("what does 0600t cost", catalog).topics

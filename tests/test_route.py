@@ -170,6 +170,15 @@ def test_a_fact_about_a_listed_code_is_looked_for_in_the_reports_that_list_it(he
 
 
 @pytest.mark.slow
+def test_a_payers_rule_for_a_code_is_a_sentence_naming_both(heldout_bot):
+    """The JW rows name no payer (the J1745 report names Medicaid, but not for JW): the rule asked for is the
+    sentence naming Medicare and JW, not the code's rows."""
+    answer = heldout_bot.ask("medicare rule for JW")
+    quote = " ".join(c.quote for c in answer.citations)
+    assert answer.answered and "Medicare" in quote and "JW" in quote and not answer.citations[0].row, answer.text
+
+
+@pytest.mark.slow
 def test_a_list_naming_nothing_of_its_own_is_not_routed(embedder, tmp_path):
     """Two reports: "which taxonomies are listed" names no code, report or word of its own, so both tables
     answer; left alone, the router took the report whose longer table drew most hits. A list that names
