@@ -192,3 +192,12 @@ def test_a_list_naming_nothing_of_its_own_is_not_routed(embedder, tmp_path):
     ans = bot.ask("which taxonomies are listed")
     assert "0600T report" in ans.text and "93306 report" in ans.text
     assert _route(bot, "which taxonomies are listed for echo").best == "93306"
+
+
+@pytest.mark.slow
+def test_a_payers_rule_for_a_code_may_be_in_the_section_headed_with_its_name(heldout_bot):
+    """Under the 99291 report's "Payer Guidance › Medicaid" heading, the sentence naming 99292 is Medicaid's
+    rule though it doesn't repeat the payer's name."""
+    answer = heldout_bot.ask("medicaid rule for 99292")
+    assert answer.answered and answer.citations[0].section[-1] == "Medicaid", answer.text
+    assert "99292" in answer.citations[0].quote
