@@ -144,8 +144,7 @@ class Lexical:
         if not terms:
             return terms
         held = set().union(*(self.tokens(c) for c in candidates))
-        spread = self.spread()
-        reports = len(self._doc_vocab or {})
+        spread, reports = self.spread(), len(self.docs)
         if reports >= COMMON_MIN_REPORTS:
             terms = {t for t in terms if spread[t] < COMMON_SHARE * reports}
         if reports >= 2:
@@ -180,7 +179,9 @@ class Lexical:
         weighted by its idf times the given weight) it contains, word families counted as one (``shared``).
         A word the question negates ("not rented") is held only by a text that negates it too. ``names``:
         tokens the text's code is also known by (``Retriever.names``)."""
-        found_terms = self.held(terms, text, negated, names)
+        return self.share(terms, self.held(terms, text, negated, names))
+
+    def share(self, terms: dict[str, float], found: set[str]) -> float:
+        """The idf-weighted share of ``terms`` among ``found`` (see ``coverage``)."""
         total = sum(self.idf(t) * w for t, w in terms.items())
-        found = sum(self.idf(t) * w for t, w in terms.items() if t in found_terms)
-        return found / total if total else 0.0
+        return sum(self.idf(t) * w for t, w in terms.items() if t in found) / total if total else 0.0

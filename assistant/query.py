@@ -129,8 +129,9 @@ def _target(text: str) -> CodeType | None:
 
 def _singular(word: str) -> str:
     """A type word with a plural "s" the lexicon doesn't list ("icd10s", "icd-10s") as the type word."""
-    return word[:-1] if word.endswith("s") and word not in lexicon().type_words and word[:-1] in lexicon().type_words \
-        else word
+    kinds = lexicon().type_words
+    plural = word.endswith("s") and word not in kinds and word[:-1] in kinds
+    return word[:-1] if plural else word
 
 
 def _plural_type(low: str) -> bool:

@@ -194,7 +194,8 @@ class Selector(Lexical):
         weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
         negated = negated_words(q.asked_text)
         names = [self.retriever.names(h.chunk) for h in hits]
-        cover = [self.coverage(weights, embed_text(h.chunk), negated, n) for h, n in zip(hits, names, strict=True)]
+        found = [self.held(weights, embed_text(h.chunk), negated, n) for h, n in zip(hits, names, strict=True)]
+        cover = [self.share(weights, f) for f in found]
         # The asked words in the code's own name (its description) count again: "icd for celiac" is K90.0
         # "Celiac disease", not the anemia code whose notes mention celiac biopsies.
         name = [self.coverage(weights, h.chunk.description, negated, n) for h, n in zip(hits, names, strict=True)]
@@ -205,8 +206,7 @@ class Selector(Lexical):
         # an anesthesiologist" is not the row named Anesthesiology).
         said = self.said(q)
         named = [bool(q.target) and names_whole(said, h.chunk.name) for h in hits]
-        held = [len(self.held(weights, embed_text(h.chunk), negated, n)) for h, n in zip(hits, names, strict=True)]
-        return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, held=held,
+        return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, held=[len(f) for f in found],
                        conflicting=conflicting, weights=weights, typed=typed)
 
     def _bound_siblings(self, q: Query, hits: list[Hit], rows: list[Chunk]) -> list[Hit]:
