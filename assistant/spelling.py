@@ -52,9 +52,17 @@ class Speller:
             # Another form of a word the corpus or the question glue uses ("cover" beside "covered",
             # "getting" beside "get"), or a known word ("house", not the reports' "hose"), is not a misspelling.
             stem = self.stem(low)
-            if (len(low) < 5 or low in self.vocab or low in self.stopwords or low in self.words or stem in self.df
+            if (len(low) < 5 or low in self.vocab or low in self.stopwords or low in self.words
                     or stem in self.stopwords):
                 return word
+            if stem in self.df:
+                # ...unless the word is one slip from a corpus word of another stem: "modifer" shares its stem
+                # with "modification", yet it is "modifier" mistyped.
+                near = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=90)
+                if near is None or self.stem(near[0]) == stem:
+                    return word
+                fixes.append((word, near[0]))
+                return near[0]
             if clipped := self._clipped(low):
                 fixes.append((word, clipped))
                 return clipped

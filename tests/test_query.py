@@ -3,6 +3,9 @@ report defines, misspelled labels, what a question asks for."""
 
 from __future__ import annotations
 
+import collections
+import re
+
 import pytest
 from conftest import MULTI_FILES
 
@@ -676,3 +679,17 @@ def test_cost_share_is_cost_sharing_not_an_amount(catalog):
     for an amount, which it doesn't."""
     assert "payment amounts" not in parse("acp with the awv, is cost share waived?", catalog).topics
     assert "payment amounts" in parse("what does 0600t cost", catalog).topics
+
+
+def test_a_slip_that_stems_like_another_corpus_word_is_still_a_slip():
+    """"modifer" stems as "modification" does ("modif"), yet it is one slip from "modifier"; "debrided" is
+    another form of "debridement", whose stem it shares with its nearest word, and stays."""
+    from assistant.spelling import Speller
+    from assistant.vocab import STOPWORDS, _stemmer
+
+    texts = ["Modifier 50 applies to bilateral debridement.", "Orthotic modification is billed separately."]
+    vocab = {w for t in texts for w in re.findall(r"[a-z]+", t.lower())}
+    df = collections.Counter(s for t in texts for s in set(tokenize(t)))
+    speller = Speller(vocab, frozenset(), df, [], texts, STOPWORDS, _stemmer().stemWord)
+    assert speller.correct("modifer for bilateral")[0] == "modifier for bilateral"
+    assert speller.correct("debrided nails")[0] == "debrided nails"
