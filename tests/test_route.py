@@ -171,8 +171,8 @@ def test_a_fact_about_a_listed_code_is_looked_for_in_the_reports_that_list_it(he
 
 @pytest.mark.slow
 def test_a_payers_rule_for_a_code_is_a_sentence_naming_both(heldout_bot):
-    """The JW rows name no payer (the J1745 report names Medicaid, but not for JW): the rule asked for is the
-    sentence naming Medicare and JW, not the code's rows."""
+    """The reports' JW rows name no payer: Medicare's rule for JW is a sentence naming
+    both (J1745's "Medicare: … JW/JZ reporting is mandatory for single-dose vials"), not the code's rows."""
     answer = heldout_bot.ask("medicare rule for JW")
     quote = " ".join(c.quote for c in answer.citations)
     assert answer.answered and "Medicare" in quote and "JW" in quote and not answer.citations[0].row, answer.text
