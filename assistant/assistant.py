@@ -21,7 +21,7 @@ from .retrieve import Retriever
 from .route import HISTORY_TURNS, Route, Router, load_params
 from .rules import RuleSelector
 from .search import Search
-from .select import query_views, row_types
+from .select import query_views, row_types, speaks_for
 from .signals import names_payer, shared
 from .vocab import Catalog, tokenize
 
@@ -270,9 +270,7 @@ class Assistant:
             # "medicaid rules for modifier JZ": a payer's rule for a code is a sentence naming both; the code's
             # rows, naming no payer, are no such rule.
             told = self.select.naming(q, where, {c.key.lower() for c, _ in rows})
-            # The sentence names the payer, or its passage is the payer's (headed, or labelled, with its name).
-            if told and names_payer(" ".join((*told[0].chunk.section, told[0].chunk.text.split(":", 1)[0][:40],
-                                              told[1][0])), q.payers):
+            if told and speaks_for(told[0].chunk, told[1][0], q.payers):
                 return tpl.prose_answer(q, told[0], told[1])
             codes = ", ".join(dict.fromkeys(c.raw.upper().lstrip("-") for c, _ in rows))
             return tpl.abstain(q, f"{tpl.NOT_COVERED} It gives no {q.payers[0].title()} rule for {codes}.")

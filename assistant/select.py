@@ -93,6 +93,12 @@ def query_views(q: Query) -> list[str]:
     return [q.retrieval_text, unscoped] if unscoped.strip() and unscoped != q.retrieval_text else [q.retrieval_text]
 
 
+def speaks_for(chunk: Chunk, sentence: str, payers: tuple[str, ...]) -> bool:
+    """Whether a sentence of ``chunk`` speaks for one of ``payers``: it names the payer, or its passage is the
+    payer's (a section headed with its name, or a note labelled with it: "Medicaid: …")."""
+    return names_payer(" ".join((*chunk.section, chunk.text.split(":", 1)[0][:40], sentence)), payers)
+
+
 def names_whole(said: set[str] | frozenset[str], name: str) -> bool:
     """Whether the question's words (``said``) hold every word of a row's name, a word cut short counting
     as said ("min" for "minimum")."""
@@ -283,9 +289,7 @@ class Selector(Lexical):
         if of_payer:
             # A payer note's later sentences ("Medicaid: Coverage varies by state. Under EPSDT, …") are about
             # the payer its label names.
-            said = [(h, s) for h, s in pairs if not enumerates_payers(s) and (
-                names_payer(s, q.payers) or names_payer(" ".join(h.chunk.section), q.payers)
-                or names_payer(h.chunk.text.split(":", 1)[0][:40], q.payers))]
+            said = [(h, s) for h, s in pairs if not enumerates_payers(s) and speaks_for(h.chunk, s, q.payers)]
             pairs = said or pairs
         if not pairs:
             return None
