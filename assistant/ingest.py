@@ -142,6 +142,48 @@ def _valid_rows(block: Block, warn) -> tuple[list[tuple[str, ...]], list[int], l
     return rows, lines, pages
 
 
+def _dashes(cells: tuple[str, ...]) -> bool:
+    """A row of ``---`` cells: a Markdown separator carried into a table, never data."""
+    return bool(cells) and all(re.fullmatch(r":?-{3,}:?", c.strip()) for c in cells)
+
+
+def _inner_header(rows: tuple[tuple[str, ...], ...], i: int, kind: str | None) -> bool:
+    """Whether row ``i`` heads a table of its own that an export ran on from the one above: a ``|---|``
+    row follows it, or it names a kind of code other than the table's ("Taxonomy Code | Specialty | Notes"
+    under a table of modifiers) in short cells holding no code."""
+    row = rows[i]
+    if i + 1 < len(rows) and _dashes(rows[i + 1]) and not _dashes(row):
+        return True
+    named = column_code_type(row[0], "") if row else None
+    return (named is not None and named != kind and not re.search(r"\d", re.sub(r"(?i)icd-?10(-cm)?", "", row[0]))
+            and all(len(c.split()) <= 4 and not c.rstrip().endswith(".") for c in row))
+
+
+def _split_tables(blocks: list[Block]) -> list[Block]:
+    """``blocks`` with each table cut where a row heads a table of its own (see ``_inner_header``), and
+    ``---`` rows dropped: a Word, HTML or PDF export can hold two reports' tables as one grid."""
+    out: list[Block] = []
+    for b in blocks:
+        if b.kind != "table" or not b.rows:
+            out.append(b)
+            continue
+        pages = b.row_pages or (b.page,) * len(b.rows)
+        kind = column_code_type(b.columns[0], b.rows[0][0]) if b.columns else None
+        cur = b.model_copy(update={"rows": (), "row_lines": (), "row_pages": ()})
+        for i, (row, line, page) in enumerate(zip(b.rows, b.row_lines, pages, strict=True)):
+            if _dashes(row):
+                continue
+            if i > 0 and _inner_header(b.rows, i, kind):
+                out.append(cur)
+                kind = column_code_type(row[0], b.rows[i + 1][0] if i + 1 < len(b.rows) else "")
+                cur = Block(kind="table", line=line, page=page, columns=row)
+                continue
+            cur = cur.model_copy(update={"rows": (*cur.rows, row), "row_lines": (*cur.row_lines, line),
+                                         "row_pages": (*cur.row_pages, page)})
+        out.append(cur)
+    return out
+
+
 def _code_bullet(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
     """(kind label, [(code, name)…], notes) of a code-led bullet; None for any other text."""
     m = CODE_BULLET_RE.match(text)
@@ -201,7 +243,7 @@ def to_document(blocks: list[Block], source: str, content_hash: str, fmt: Format
             if b.kind in ("heading", "paragraph") and TITLE_RE.match(b.text):
                 blocks = [b.model_copy(update={"kind": "title"}) if x is b else x for x in blocks]
                 break
-    blocks = _code_lists(blocks)
+    blocks = _code_lists(_split_tables(blocks))
     ranks = {lvl: r for r, lvl in enumerate(sorted({b.level for b in blocks if b.kind == "heading" and b.level}), 1)}
     path: tuple[str, ...] = ()
     prev_heading = False

@@ -402,3 +402,37 @@ def test_pandoc_and_libreoffice_conversions(tmp_path):
     # LibreOffice breaks a word too long for its column mid-word with no hyphen (43239's
     # "Esophagogastroduoden|oscopy"); nothing on the page tells that break from a space.
     assert [str(p) for p in differ] in ([], ["pdf/43239.pdf"]), differ
+
+
+def _grid(rows: list[tuple[str, ...]]) -> str:
+    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><tr><th>Modifier</th><th>Description</th><th>When to Use</th></tr>{cells}</table>"
+
+
+@pytest.mark.parametrize("separator", [True, False], ids=["dash-row", "header-only"])
+def test_a_table_run_on_from_another_is_cut_at_its_header(tmp_path, separator):
+    """An export that wrote two tables as one grid (the taxonomy header and its ``---`` row carried in as
+    rows, as a PDF built from the plain export did) still gives two tables, each row under its own columns."""
+    rows = [("26", "Professional component", "Reading only."), ("TC", "Technical component", "Equipment only."),
+            ("Taxonomy Code", "Specialty", "Notes"), *([("---", "---", "---")] if separator else []),
+            ("2085R0202X", "Radiology, Diagnostic Radiology", "Reads the study."),
+            ("2085N0700X", "Radiology, Neuroradiology", "Subspecialty reader.")]
+    (tmp_path / "70553.html").write_text(f"<h1>CPT 70553: MRI brain</h1><h2>Coding Specifications</h2>{_grid(rows)}",
+                                         encoding="utf-8")
+    doc = parse_file(tmp_path / "70553.html")
+    assert [(t.columns, [r[0] for r in t.rows]) for t in doc.tables] == [
+        (("Modifier", "Description", "When to Use"), ["26", "TC"]),
+        (("Taxonomy Code", "Specialty", "Notes"), ["2085R0202X", "2085N0700X"])]
+    assert {c.code: c.code_type for c in doc.chunks if c.kind == "row"}["2085N0700X"] == "taxonomy"
+    assert not doc.issues
+
+
+def test_a_row_naming_a_code_of_another_kind_stays_a_row(tmp_path):
+    """A related-code row written with its kind ("HCPCS G0121") is data: it holds a code, so it heads nothing."""
+    grid = ("<table><tr><th>CPT Code</th><th>Description</th><th>Relationship</th></tr>"
+            "<tr><td>45380</td><td>Colonoscopy with biopsy</td><td>Instead when biopsied.</td></tr>"
+            "<tr><td>HCPCS G0121</td><td>Screening colonoscopy</td><td>Medicare screening.</td></tr></table>")
+    (tmp_path / "45378.html").write_text(f"<h1>CPT 45378: Colonoscopy</h1><h2>Related Codes</h2>{grid}",
+                                         encoding="utf-8")
+    (table,) = parse_file(tmp_path / "45378.html").tables
+    assert [r[0] for r in table.rows] == ["45380", "HCPCS G0121"]
