@@ -301,8 +301,13 @@ class Assistant:
     def _list(self, q: Query, scope: set[str]) -> Answer:
         kind = row_types(q.target)
         candidates = self.select.chunks(scope, kind="row", code_type=kind)
-        if q.target is None and q.asks_place_of_service and (pos := [c for c in candidates if c.code_type == "pos"]):
-            kind, candidates = "pos", pos  # "which pos codes are listed": the place-of-service rows, if any
+        if q.target is None and q.asks_place_of_service:
+            pos = [c for c in candidates if c.code_type == "pos"]
+            if not pos:
+                # "which pos codes can be used for 90935": a report without a place-of-service table names them
+                # in its prose; its other tables (modifiers, taxonomies) are no answer.
+                return self.search.answer(q.model_copy(update={"intent": "site_of_service"}), scope)
+            kind, candidates = "pos", pos  # "which pos codes are listed": the place-of-service rows
         keep = self.select.keep(scope, kind="row", code_type=kind)
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target or 'code'} table.")

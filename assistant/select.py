@@ -17,7 +17,7 @@ from .embed import embed_text
 from .ingest import code_key, sentences
 from .lexical import Lexical
 from .models import PROCEDURE_KINDS, Chunk, Hit
-from .query import Query
+from .query import INTENT_PATTERNS_BY_NAME, Query
 from .signals import (
     ALTERNATIVE,
     EXAMPLE_NAMES,
@@ -39,6 +39,9 @@ from .signals import (
     states,
 )
 from .vocab import tokenize
+
+# Intents whose answer has a section of its own in the format, found by the intent's own words in its heading.
+SECTION_INTENTS = ("site_of_service", "payer")
 
 
 class RowPool(NamedTuple):
@@ -321,6 +324,7 @@ class Selector(Lexical):
         # outnumber the words it never uses ("does ire damage the surrounding structures").
         enough = bool(known) and len(known) > len(typed_terms - known)
         toks = [set(tokenize(s)) for _, s in pairs]
+        heading = INTENT_PATTERNS_BY_NAME[q.intent] if q.intent in SECTION_INTENTS else None
         typed_kind = [bool(expects and expects.search(s)) for _, s in pairs]
         negated = negated_words(q.asked_text)
         return SentencePool(
@@ -331,9 +335,12 @@ class Selector(Lexical):
             labelled=[label_match(h.chunk, s, asked) and ":" in s[:60] for h, s in pairs],
             self_reference=[not about_report and SELF_REFERENCE.search(s) is not None for _, s in pairs],
             enumerating=enumerating, listing=enumerating if named_alone else set(),
-            # A question about the clinical example, answered from that section, is on topic by construction.
+            # A question about the clinical example, answered from that section, is on topic by construction;
+            # so is one about where a service is billed or what payers say, in a section headed as that
+            # ("what pos for 90935" in "Site of Service", whose sentences need not name the code).
             overlap=[bool(shared(free | choices, t)) or (q.intent == "clinical_context"
                                                           and label_match(h.chunk, "", asked))
+                     or (heading is not None and heading.search(h.chunk.section[-1].lower()) is not None)
                      for (h, _), t in zip(pairs, toks, strict=True)],
             every_word=[enough and known <= shared(known, t) for t in toks],
             # In the section the question named, a sentence holding the kind of phrase asked for ("who" →

@@ -844,3 +844,16 @@ def test_a_word_other_reports_use_still_narrows_a_list(heldout_bot):
     rows, which none meets."""
     ans = heldout_bot.ask("what codes do we use for rotor wing air ambulance")
     assert not ans.answered, ans.text
+
+
+@pytest.mark.parametrize("question, report, places", [
+    ("which pos codes apply to 97153", "97153", ("POS 12", "POS 11")),
+    ("what pos codes go with 90935", "90935", ("POS 21", "POS 65")),
+])
+def test_places_of_service_a_report_names_only_in_prose_are_quoted_from_it(heldout_bot, question, report, places):
+    """Without a place-of-service table the report's other tables (modifiers, taxonomies) are no answer to a
+    request for POS codes: its site-of-service section is, though its sentences don't repeat the code."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and {c.document for c in ans.citations} == {report}, ans.text
+    assert all(p in ans.text for p in places), ans.text
+    assert all(c.section[-1] == "Site of Service" for c in ans.citations), ans.text
