@@ -232,6 +232,8 @@ class Assistant:
         q = q.model_copy(update={"unknown": tuple(c for c in q.unknown if c not in in_prose)})
         missing = [c for c, found in listed.items() if not found and c not in in_prose]
         note = not_listed(q.unknown + tuple(missing), scope, self.index.chunks, self.catalog, len(self.docs))
+        if not rows and (under := self._under_category(q, scope)):
+            return under
         if not rows:
             if q.unknown or missing:
                 return tpl.abstain(q, note)
@@ -292,6 +294,19 @@ class Assistant:
             if ans.answered:
                 return ans
         return self.search.answer(q, scope)
+
+    def _under_category(self, q: Query, scope: set[str]) -> Answer | None:
+        """A question naming only ICD-10-CM categories no table lists ("all the F84 codes", "which H61.2- codes
+        are in the dx table", "is F84 in it") is answered by the listed codes under them, said to be so."""
+        if not q.unknown or q.codes or any(c.type != "icd10" for c in q.unknown):
+            return None
+        found = {c.raw.upper(): self.catalog.rows_under(c.key, scope) for c in q.unknown}
+        if not all(found.values()):
+            return None
+        hits = [Hit(chunk=r, score=1.0, exact=True) for rows in found.values() for r in rows]
+        what = f"{' and '.join(found)} {'are categories' if len(found) > 1 else 'is a category'} of ICD-10-CM"
+        return tpl.list_answer(q, hits, detail=False,
+                               note=f"{what}, not a code a table lists; these are the listed codes under it.")
 
     def _uncovered_topic(self, q: Query, scope: set[str]) -> str | None:
         """`gaps.uncovered_topic` over the reports in ``scope``; their passages are gathered only for a

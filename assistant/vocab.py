@@ -285,6 +285,12 @@ class Catalog:
         kinds = set(PROCEDURE_KINDS) if kind in PROCEDURE_KINDS else {kind}
         return [r for r in rows if r.code_type in kinds] or rows
 
+    def rows_under(self, key: str, scope: set[str]) -> list[Chunk]:
+        """The ICD-10-CM rows listed under a category ``key`` no row lists itself ("F84" → F84.0, F84.5; "H61.2"
+        → H61.21, H61.22): a code extends its category's characters, so the category is their prefix."""
+        return [self.chunks[i] for k, ids in self.by_key.items() if len(k) > len(key) and k.startswith(key)
+                for i in ids if self.chunks[i].code_type == "icd10" and (not scope or self.chunks[i].doc_code in scope)]
+
     def reports_holding(self, keys: Iterable[str]) -> set[str]:
         """The reports that list every one of the codes ``keys`` (empty when none are given)."""
         held = [{self.chunks[i].doc_code for i in self.by_key.get(k, [])} for k in keys]

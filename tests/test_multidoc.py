@@ -857,3 +857,17 @@ def test_places_of_service_a_report_names_only_in_prose_are_quoted_from_it(heldo
     assert ans.answered and {c.document for c in ans.citations} == {report}, ans.text
     assert all(p in ans.text for p in places), ans.text
     assert all(c.section[-1] == "Site of Service" for c in ans.citations), ans.text
+
+
+def test_an_icd_category_no_table_lists_is_answered_by_the_codes_under_it(heldout_bot):
+    """"F84" is a category: the 97153 report lists F84.0, F84.5, F84.8 and F84.9 under it, which are the
+    answer (said to be so), not "F84 is not among them". A code with nothing listed under it stays unlisted."""
+    ans = heldout_bot.ask("is F84 in the 97153 report")
+    assert ans.answered and "category" in ans.text, ans.text
+    assert [c.row.split()[-1] for c in ans.citations] == ["F84.0", "F84.5", "F84.8", "F84.9"], ans.text
+    ans = heldout_bot.ask("which H61.2- codes does the 69210 report have")
+    assert ans.answered, ans.text
+    assert {c.row.split()[-1] for c in ans.citations} == {"H61.20", "H61.21", "H61.22", "H61.23"}, ans.text
+    unlisted = heldout_bot.ask("is F84.3 in the 97153 report")
+    assert not unlisted.answered and not unlisted.citations, unlisted.text
+    assert "F84.3 is not among them" in unlisted.text, unlisted.text
