@@ -14,7 +14,7 @@ from .embed import Embedder
 from .errors import IndexFileError
 from .gaps import left_out, not_listed, payer_left_out, uncovered_topic
 from .icd import icd_words
-from .ingest import code_key, load_corpus
+from .ingest import code_key, load_corpus, sentences
 from .models import Answer, Document, Hit, IngestIssue
 from .query import Query, parse, with_earlier
 from .retrieve import Retriever
@@ -28,6 +28,8 @@ from .vocab import Catalog, tokenize
 __all__ = ["Assistant", "Settings"]
 
 log = logging.getLogger(__name__)
+# How a question opens when it asks what something is ("what's a …", "define …").
+ASKS_MEANING = r"^(?:what\s*(?:'s|s|\s+is|\s+are|\s+does)|define|meaning of)"
 MAX_QUESTION_CHARS = 2000
 
 
@@ -268,6 +270,9 @@ class Assistant:
             told = self.select.naming(q, where, ids)
             if told:
                 return tpl.prose_answer(q, told[0], told[1])
+        spelled = self._spelled_out(q, scope) if q.intent == "definition" and not q.codes and not q.unknown else None
+        if spelled:
+            return tpl.prose_answer(q, spelled[0], [spelled[1]])
         if rows and q.payers and q.intent == "lookup" and not any(names_payer(r.text, q.payers) for _, r in rows):
             # "medicaid rules for modifier JZ": a payer's rule for a code is a sentence naming both; the code's
             # rows, naming no payer, are no such rule.
@@ -294,6 +299,28 @@ class Assistant:
             if ans.answered:
                 return ans
         return self.search.answer(q, scope)
+
+    def _spelled_out(self, q: Query, scope: set[str]) -> tuple[Hit, str] | None:
+        """For "what is the MCP", "what's a QHP": the sentence where a report spells out the letters asked about
+        ("…the ESRD monthly capitation payment (MCP) codes…"), in the reports of ``scope`` (any, when empty);
+        of several, the one closest to the question. None when the question names no letters a report defines."""
+        low = q.text.lower()
+        found = []
+        for abbr, chunks in self.catalog.defined_in.items():
+            # The letters are what is asked about ("what is the MCP…", "QHP stands for?"), not a word of a
+            # question about something else ("what does moderate mdm need", "taxonomy for a bcba").
+            letters = rf"(?<![\w-]){re.escape(abbr)}(?![\w-])"
+            if not re.search(rf"{ASKS_MEANING}\s+(?:(?:the|a|an)\s+)?{letters}|{letters}\s+(?:stands?|mean)", low):
+                continue
+            spelled = re.compile(rf"\({re.escape(abbr)}\)", re.I)
+            found += [(c, s) for c in chunks if not scope or c.doc_code in scope
+                      for s in sentences(c.text) if spelled.search(s)]
+        if not found:
+            return None
+        vecs = self.embedder.encode_cached([s for _, s in found])
+        best = int((vecs @ self.embedder.encode_query(q.retrieval_text)).argmax())
+        chunk, sentence = found[best]
+        return Hit(chunk=chunk, score=1.0, exact=True), sentence
 
     def _under_category(self, q: Query, scope: set[str]) -> Answer | None:
         """A question naming only ICD-10-CM categories no table lists ("all the F84 codes", "which H61.2- codes

@@ -871,3 +871,13 @@ def test_an_icd_category_no_table_lists_is_answered_by_the_codes_under_it(heldou
     unlisted = heldout_bot.ask("is F84.3 in the 97153 report")
     assert not unlisted.answered and not unlisted.citations, unlisted.text
     assert "F84.3 is not among them" in unlisted.text, unlisted.text
+
+
+def test_letters_a_report_spells_out_are_defined_where_it_spells_them_out(heldout_bot):
+    """"what is the MCP": the 90935 report spells it out once ("…the ESRD monthly capitation payment (MCP)
+    codes…"); other sentences only use the letters ("…already covered by the MCP (90960)")."""
+    for question in ("what does MCP stand for", "whats an mcp for dialysis"):
+        ans = heldout_bot.ask(question)
+        assert ans.answered and "monthly capitation payment (MCP)" in ans.text, ans.text
+        # Only where it is spelled out: not the other reports that have a "Summary & Overview" too.
+        assert {c.document for c in ans.citations} == {"90935"} and "0441T" not in ans.text, ans.text
