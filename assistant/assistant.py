@@ -301,7 +301,7 @@ class Assistant:
         return self.search.answer(q, scope)
 
     def _spelled_out(self, q: Query, scope: set[str]) -> tuple[Hit, str] | None:
-        """For "what is the MCP", "what's a QHP": the sentence where a report spells out the letters asked about
+        """For "what is the MCP", "MCP stands for?": the sentence where a report spells out the letters asked about
         ("…the ESRD monthly capitation payment (MCP) codes…"), in the reports of ``scope`` (any, when empty);
         of several, the one closest to the question. None when the question names no letters a report defines."""
         low = q.text.lower()
@@ -331,9 +331,11 @@ class Assistant:
         if not all(found.values()):
             return None
         hits = [Hit(chunk=r, score=1.0, exact=True) for rows in found.values() for r in rows]
-        what = f"{' and '.join(found)} {'are categories' if len(found) > 1 else 'is a category'} of ICD-10-CM"
-        return tpl.list_answer(q, hits, detail=False,
-                               note=f"{what}, not a code a table lists; these are the listed codes under it.")
+        many = len(found) > 1
+        what = f"{' and '.join(found)} {'are categories' if many else 'is a category'} of ICD-10-CM"
+        note = (f"{what}, not {'codes' if many else 'a code'} a table lists; "
+                f"these are the listed codes under {'them' if many else 'it'}.")
+        return tpl.list_answer(q, hits, detail=False, note=note)
 
     def _uncovered_topic(self, q: Query, scope: set[str]) -> str | None:
         """`gaps.uncovered_topic` over the reports in ``scope``; their passages are gathered only for a

@@ -161,7 +161,7 @@ def _inner_header(rows: tuple[tuple[str, ...], ...], i: int, kind: str | None) -
 
 def _split_tables(blocks: list[Block]) -> list[Block]:
     """``blocks`` with each table cut where a row heads a table of its own (see ``_inner_header``), and
-    ``---`` rows dropped: a Word, HTML or PDF export can hold two reports' tables as one grid."""
+    ``---`` rows dropped: a Word, HTML or PDF export can hold two of a report's tables as one grid."""
     out: list[Block] = []
     for b in blocks:
         if b.kind != "table" or not b.rows:
