@@ -307,7 +307,7 @@ class Assistant:
         low = q.text.lower()
         found = []
         for abbr, chunks in self.catalog.defined_in.items():
-            # The letters are what is asked about ("what is the MCP…", "QHP stands for?"), not a word of a
+            # The letters are what is asked about ("what is the MCP…", "MCP stands for?"), not a word of a
             # question about something else ("what does moderate mdm need", "taxonomy for a bcba").
             letters = rf"(?<![\w-]){re.escape(abbr)}(?![\w-])"
             if not re.search(rf"{ASKS_MEANING}\s+(?:(?:the|a|an)\s+)?{letters}|{letters}\s+(?:stands?|mean)", low):

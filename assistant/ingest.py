@@ -169,19 +169,24 @@ def _split_tables(blocks: list[Block]) -> list[Block]:
             continue
         pages = b.row_pages or (b.page,) * len(b.rows)
         kind = column_code_type(b.columns[0], b.rows[0][0]) if b.columns else None
-        cur = b.model_copy(update={"rows": (), "row_lines": (), "row_pages": ()})
+        head, body = b, []  # the block whose header the rows gathered in ``body`` (row, line, page) sit under
         for i, (row, line, page) in enumerate(zip(b.rows, b.row_lines, pages, strict=True)):
             if _dashes(row):
                 continue
             if i > 0 and _inner_header(b.rows, i, kind):
-                out.append(cur)
+                out.append(_with_rows(head, body))
                 kind = column_code_type(row[0], b.rows[i + 1][0] if i + 1 < len(b.rows) else "")
-                cur = Block(kind="table", line=line, page=page, columns=row)
+                head, body = Block(kind="table", line=line, page=page, columns=row), []
                 continue
-            cur = cur.model_copy(update={"rows": (*cur.rows, row), "row_lines": (*cur.row_lines, line),
-                                         "row_pages": (*cur.row_pages, page)})
-        out.append(cur)
+            body.append((row, line, page))
+        out.append(_with_rows(head, body))
     return out
+
+
+def _with_rows(head: Block, body: list[tuple[tuple[str, ...], int, int | None]]) -> Block:
+    """The table ``head`` with the (row, line, page) triples of ``body`` as its rows."""
+    rows, lines, pages = zip(*body, strict=True) if body else ((), (), ())
+    return head.model_copy(update={"rows": rows, "row_lines": lines, "row_pages": pages})
 
 
 def _code_bullet(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
