@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -54,6 +55,16 @@ def load_items(path: Path) -> list[EvalItem]:
     return items
 
 
+def says(text: str, expected: str) -> bool:
+    """Whether the lower-cased answer ``text`` says ``expected``. A code, a number or a short value ("AS",
+    "58", "11") counts only as itself, not inside a longer one ("0581T", "Assistant", "POS 119"); a longer
+    phrase may be a stem ("replac" for "replacement")."""
+    want = expected.lower()
+    if any(ch.isdigit() for ch in want) or len(want) <= 3:
+        return re.search(rf"(?<![a-z0-9]){re.escape(want)}(?![a-z0-9])", text) is not None
+    return want in text
+
+
 def check(item: EvalItem, answer: Answer) -> list[str]:
     """Why an answer fails its item (empty when it passes)."""
     # What the user reads: the answer body and the code-set warning lines under it.
@@ -61,10 +72,10 @@ def check(item: EvalItem, answer: Answer) -> list[str]:
     reasons = []
     if answer.answered != item.answerable:
         reasons.append(f"answered={answer.answered}, expected {item.answerable}")
-    reasons += [f"missing {m!r}" for m in item.must if m.lower() not in text]
-    if item.must_any and not any(m.lower() in text for m in item.must_any):
+    reasons += [f"missing {m!r}" for m in item.must if not says(text, m)]
+    if item.must_any and not any(says(text, m) for m in item.must_any):
         reasons.append(f"none of {item.must_any}")
-    reasons += [f"contains {m!r}" for m in item.must_not if m.lower() in text]
+    reasons += [f"contains {m!r}" for m in item.must_not if says(text, m)]
     return reasons
 
 

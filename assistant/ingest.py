@@ -30,9 +30,22 @@ SUFFIXES = tuple(SUFFIX_FORMATS)
 MAX_BYTES = FORMAT_MAX_BYTES["text"]  # the plain export's; Word and PDF files may be larger
 
 # "CPT 0600T: …", "CPT® code 99214 – …", "HCPCS Level II G0568: …": a CPT code (5 characters) or a
-# HCPCS one (a letter and 4 digits).
-TITLE_RE = re.compile(r"^(?:CPT\u00ae?|HCPCS(?:\s+Level\s+II)?)(?:\s+code)?\s+([0-9A-Z]{5})\s*"
-                      r"[:\u2013\u2014-]\s*(\S.*)$", re.I)
+# HCPCS one (a letter and 4 digits). A few words may name the kind of document before a colon ("CPT 29881
+# Coding Brief: Knee Arthroscopy…"); they are no part of the title.
+TITLE_RE = re.compile(r"^(?:CPT\u00ae?|HCPCS(?:\s+Level\s+II)?)(?:\s+code)?\s+([0-9A-Z]{5})"
+                      r"(?:\s*[:\u2013\u2014-]|(?:\s+[A-Za-z][\w/&'-]*){1,3}\s*:)\s*(\S.*)$", re.I)
+# "CPT 29881 Knee Arthroscopy With Meniscectomy": the code and its name with no separator, in a short line
+# that is no sentence.
+BARE_TITLE_RE = re.compile(r"^(?:CPT\u00ae?|HCPCS(?:\s+Level\s+II)?)(?:\s+code)?\s+([0-9A-Z]{5})\s+"
+                           r"([A-Z(][^.]*?)\s*$")
+
+
+def title_parts(line: str) -> tuple[str, str] | None:
+    """(code, title) when ``line`` is a report's title line (see TITLE_RE and BARE_TITLE_RE)."""
+    m = TITLE_RE.match(line)
+    if m is None and len(line.split()) <= HEADING_MAX_WORDS + 2:
+        m = BARE_TITLE_RE.match(line)
+    return (m.group(1).upper(), m.group(2).strip()) if m else None
 SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 CODE_LIKE_RE = re.compile(r"^[0-9]{4}[0-9A-Z]$", re.I)
 HEADING_MAX_WORDS = 12
@@ -83,7 +96,7 @@ def plain_blocks(text: str) -> tuple[list[Block], list[tuple[int, str]]]:
         i += 1
         if not line:
             continue
-        if not have_title and i <= 5 and TITLE_RE.match(line):
+        if not have_title and i <= 5 and title_parts(line):
             blocks.append(Block(kind="title", text=line, line=line_no))
             have_title = True
             continue
@@ -245,7 +258,7 @@ def to_document(blocks: list[Block], source: str, content_hash: str, fmt: Format
     code, title = "", ""
     if fmt != "text":  # the title is the first of the first few blocks that reads like one
         for b in blocks[:5]:
-            if b.kind in ("heading", "paragraph") and TITLE_RE.match(b.text):
+            if b.kind in ("heading", "paragraph") and title_parts(b.text):
                 blocks = [b.model_copy(update={"kind": "title"}) if x is b else x for x in blocks]
                 break
     blocks = _code_lists(_split_tables(blocks))
@@ -262,8 +275,7 @@ def to_document(blocks: list[Block], source: str, content_hash: str, fmt: Format
     for b in blocks:
         if b.kind == "title":
             if not code:
-                m = TITLE_RE.match(b.text)
-                code, title = m.group(1).upper(), m.group(2).strip()  # type: ignore[union-attr]
+                code, title = title_parts(b.text)  # type: ignore[misc]
             prev_heading = False
         elif b.kind == "table":
             if not b.columns:

@@ -254,6 +254,8 @@ class RuleSelector(Selector):
         for n in fitting:
             if states(q.asked_text, embed_text(hits[n].chunk)) and held <= shared(held, self.tokens(hits[n].chunk)):
                 return pick(n), None
+        if not contradicts(q.asked_text, embed_text(hits[top].chunk)):
+            return pick(top), None  # it only says a word the question negates, and no row denying it holds its words
         return None, pick(top)
 
     def best_sentences(self, q: Query, scope: set[str],

@@ -27,9 +27,11 @@ from .signals import (
     PRESENCE,
     QUESTION_ABOUT_REPORT,
     SELF_REFERENCE,
+    affirms,
     answer_type,
     contradicts,
     counts_asked,
+    denies,
     enumerates_payers,
     label_match,
     names_payer,
@@ -194,6 +196,7 @@ class Selector(Lexical):
                        and code_key(c.code or "") not in skip} - {h.chunk.id for h in hits}  # not "besides LT"
             if stating:
                 hits += self.retriever.search(q.retrieval_text, lambda c: c.id in stating, k=len(stating))
+        hits += self._denying(q, hits, rows, conflicting)
         hits += self._bound_siblings(q, hits, rows)
         cells = [(n, cell) for n, h in enumerate(hits) for cell in h.chunk.cells[1:] if cell]
         sims = self.embedder.encode_cached([c for _, c in cells]) @ self.embedder.encode_query(q.retrieval_text)
@@ -217,6 +220,26 @@ class Selector(Lexical):
         named = [bool(q.target) and names_whole(said, h.chunk.name) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, held=[len(f) for f in found],
                        conflicting=conflicting, weights=weights, typed=typed)
+
+    def _denying(self, q: Query, hits: list[Hit], rows: list[Chunk], conflicting: set[str]) -> list[Hit]:
+        """Rows negating what the question negates, when the nearest rows affirm it: "no abn signed" is the
+        row for "no signed ABN on file", not the one for "a signed ABN is on file", however far down the
+        ranking it is. The affirming rows join ``conflicting``; only when some row denies it."""
+        denied = negated_words(q.asked_text, reach=1)
+        affirming = {h.chunk.id for h in hits if affirms(denied, embed_text(h.chunk))}
+        if not affirming:
+            return []
+        postings = self.postings()
+        holding = set().union(*(postings.get(t, set()) for t in denied))
+        skip = {r.key for r in q.ruled_out}
+        denying = {c.id for c in rows if self._position[c.id] in holding and denies(denied, embed_text(c))
+                   and code_key(c.code or "") not in skip}
+        if not denying:
+            return []
+        conflicting |= affirming
+        have = {h.chunk.id for h in hits}
+        extra = denying - have
+        return self.retriever.search(q.retrieval_text, lambda c: c.id in extra, k=len(extra)) if extra else []
 
     def _bound_siblings(self, q: Query, hits: list[Hit], rows: list[Chunk]) -> list[Hit]:
         """Rows of a candidate's table whose stated bound holds the question's number, when the candidate's

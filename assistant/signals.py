@@ -135,12 +135,28 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
 
 
 def states(asked: str, text: str) -> bool:
-    """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…")."""
+    """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…"),
+    or negates what the question negates ("no ABN signed": "no signed ABN is on file")."""
     said, held = axis_words(asked), axis_words(text)
     values = _numbered(text)
     return (any(said & held & axis for axis in lexicon().contrasts)
             or bool(_asked_withs(asked).keys() & _withs(text).keys())
-            or any(wanted & values.get(word, set()) for word, wanted in _numbered(asked).items()))
+            or any(wanted & values.get(word, set()) for word, wanted in _numbered(asked).items())
+            or denies(negated_words(asked, reach=1), text))
+
+
+def denies(denied: set[str], text: str) -> bool:
+    """Whether ``text`` negates one of the words a question negates (``negated_words``)."""
+    return bool(denied) and bool(denied & negated_words(text))
+
+
+def affirms(denied: set[str], text: str) -> bool:
+    """Whether ``text`` says, without negating it, a word the question negates, and negates none of them:
+    "a signed ABN is on file" for "no abn signed"."""
+    if not denied:
+        return False
+    negated = negated_words(text)
+    return not (denied & negated) and bool(denied & set(tokenize(text)))
 
 
 def shared(terms: set[str], tokens: set[str] | frozenset[str]) -> set[str]:

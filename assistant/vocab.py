@@ -62,6 +62,12 @@ def tokenize(text: str) -> list[str]:
     Stemming lets "placed" meet "placement"'s sentence and "nationally" meet "national"; a hyphenated
     word counts as its parts ("follow-up" is asked as "follow up"), a code keeps its digits whole.
     """
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
+    """``tokenize``, remembered: a question's checks tokenize the same report passages again and again."""
     out = []
     # "non proliferative", "non-proliferative" and "nonproliferative" are one word.
     text = NON_PREFIX.sub("non", text)
@@ -74,7 +80,7 @@ def tokenize(text: str) -> list[str]:
         parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]
         out.extend(p for p in parts if p and p not in STOPWORDS and (len(p) > 1 or p.isdigit()))
     stem = _stemmer().stemWord
-    return [stem(t) if t.isalpha() else t for t in out]
+    return tuple(stem(t) if t.isalpha() else t for t in out)
 
 
 def long_form(before: str, abbr: str) -> str | None:

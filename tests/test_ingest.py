@@ -479,3 +479,31 @@ def test_a_title_or_latin_abbreviation_does_not_end_a_sentence():
             "(e.g. Aetna) vary. The claim follows.")
     assert sentences(text) == ["Had the study been done in the hospital echo lab, Dr. Rao would bill 93306-26.",
                                "Some plans (e.g. Aetna) vary.", "The claim follows."]
+
+
+def _untitled(path: Path) -> list[str]:
+    """A report's lines without its title line."""
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("CPT 0441T:")]
+
+
+@pytest.mark.parametrize(("first", "title"), [
+    ("CPT 0441T Coding Brief: Percutaneous Cryoablation of Nerve", "Percutaneous Cryoablation of Nerve"),
+    ("CPT 0441T Percutaneous Cryoablation of Nerve", "Percutaneous Cryoablation of Nerve"),
+    ("CPT® code 0441T – Percutaneous Cryoablation of Nerve", "Percutaneous Cryoablation of Nerve"),
+])
+def test_a_title_line_naming_its_code_is_read_however_it_is_punctuated(tmp_path, first, title):
+    """Exports title a report "CPT <code>: <name>", "CPT <code> Coding Brief: <name>" (words naming the kind
+    of document before the colon are no part of the title) or "CPT <code> <name>"."""
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join([first, *_untitled(REPORTS / "0441T.txt")]), encoding="utf-8")
+    docs, issues = load_corpus(tmp_path)
+    assert not issues and docs[0].code == "0441T" and docs[0].title == title
+
+
+def test_a_sentence_naming_the_code_is_no_title(tmp_path):
+    """A report opening with prose about its code has no title line: the file name gives the code."""
+    path = tmp_path / "0441T.txt"
+    path.write_text("\n".join(["CPT 0441T reports the percutaneous cryoablation of a lower extremity nerve.",
+                               *_untitled(REPORTS / "0441T.txt")]), encoding="utf-8")
+    docs, issues = load_corpus(tmp_path)
+    assert docs[0].code == "0441T" and docs[0].title == "0441T" and "title" in issues[0].reason

@@ -344,6 +344,18 @@ def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(held
     assert ans.answered and ans.citations[0].row and "20610" in ans.citations[0].row
 
 
+@pytest.mark.parametrize(("question", "right", "wrong"), [
+    ("medicare will likely deny 99454, no abn signed, which modifier", "GZ", "GA"),
+    ("00790 done start to finish by the anesthesiologist himself, no crna, which modifier", "AA", "QY"),
+])
+def test_a_row_saying_what_the_question_negates_gives_way_to_one_negating_it(heldout_bot, question, right, wrong):
+    """"no abn signed": GA ("a signed ABN is on file") is nearest, GZ ("no ABN was obtained") negates it too;
+    "no crna": QY directs a CRNA, AA is "without directing a CRNA"."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and ans.citations[0].row
+    assert f"Modifier {right} " in ans.text and f"Modifier {wrong} " not in ans.text
+
+
 def test_code_whose_name_holds_the_asked_words_beats_one_whose_notes_do(heldout_bot):
     """K90.0 is "Celiac disease"; D50.9's notes mention duodenal biopsies for celiac disease."""
     ans = heldout_bot.ask("icd for celiac")
