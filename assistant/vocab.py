@@ -40,6 +40,8 @@ PROSE_CODE_RE = re.compile(r"\b(?:\d{4}[0-9FTU]|[A-Z]\d{4}|[A-TV-Z]\d[0-9AB](?:\
 
 NON_PREFIX = re.compile(r"\b[Nn]on[\s-]+(?=[A-Za-z]{4,})")
 WORD_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
+# Articles, prepositions and the verb "be": they join a heading's words and name nothing in it.
+FUNCTION_WORDS = frozenset("a an the and or of to in on at by for with from as is are was were be".split())
 FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
 
 
@@ -245,8 +247,9 @@ class Catalog:
 
     def heading_type(self, text: str) -> CodeType | None:
         """The kind of code of the one table whose section heading the question names in two or more
-        words ("related codes" → "Related CPT Codes"), when no other heading is named as fully."""
-        words = set(re.findall(r"[a-z]+", text.lower()))
+        words ("related codes" → "Related CPT Codes"), when no other heading is named as fully. Function words
+        name nothing ("what drug was injected in the example" does not name "Billing the Drug Line")."""
+        words = set(re.findall(r"[a-z]+", text.lower())) - FUNCTION_WORDS
         named = [(len(words & h), types) for h, types in self.table_headings.items()]
         most = max((n for n, _ in named), default=0)
         kinds = set().union(*(types for n, types in named if n == most)) if most >= 2 else set()
