@@ -190,9 +190,10 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     codes, unknown = find_codes(text, catalog, hint, counting=elliptical and prev is not None and counts(prev.text))
     reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
     codes = [c for c in codes if c.key not in catalog.reports]
-    # "the x one instead of 59": a code named to rule it out is not asked about; its kind of code is.
+    # "the x one instead of 59", "more specific than 59", "payer won't take 59": a code named to rule it out
+    # (after "than", or as what a negated verb refuses) is not asked about; its kind of code is.
     ruled_out = tuple(c for c in codes if re.search(
-        rf"\b(instead of|other than|besides|rather than|except|not)\s+(?:(?:mod|modifier|code)\s+)?-?"
+        rf"(\b(instead of|than|besides|except|not)|n['\u2019]t \w+|\bnot \w+)\s+(?:(?:mod|modifier|code)\s+)?-?"
         rf"{re.escape(c.raw)}\b", text, re.I))
     if ruled_out and len(ruled_out) == len(codes):
         codes = []

@@ -287,10 +287,18 @@ def test_question_word_expects_a_kind_of_answer(question, answer, other):
     assert answer_type("modifier 53") is None
 
 
-def test_code_named_to_rule_it_out_is_not_looked_up(catalog):
-    q = parse("modifier for a separate structure, the x one instead of 59", catalog)
+@pytest.mark.parametrize("question", [
+    "modifier for a separate structure, the x one instead of 59",
+    "separate structure, payer wants a modifier more specific than 59",
+    "this payer won't take 59 for a separate structure, which modifier",
+    "payer does not accept 59 for a separate structure, modifier?",
+])
+def test_code_named_to_rule_it_out_is_not_looked_up(catalog, question):
+    """A code after "instead of" or "than", or refused by a negated verb, is not what is asked."""
+    q = parse(question, catalog)
     assert q.codes == () and [c.key for c in q.ruled_out] == ["59"] and q.target == "modifier"
     assert [c.key for c in parse("mod 59 vs 51", catalog).codes] == ["59", "51"]
+    assert [c.key for c in parse("does the payer take 59 for a separate structure", catalog).codes] == ["59"]
 
 
 def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
