@@ -142,8 +142,12 @@ class Search:
                 if lacking := undescribed(q, best, self.select.retriever.names(best.chunk)):
                     return lacking
             elif other and (q.target or q.asks_code) and self.select.supported(q, other, rows):
-                # The closest code states another side, level or variant than asked ("with esophagitis").
+                # The closest code states another side, level or variant than asked ("with esophagitis")...
                 asked, stated = contradicts(q.asked_text, embed_text(other.chunk)) or ("", "")
+                # ...unless the report's own code is the one asked ("mri brain w and wo contrast cpt" in the
+                # 70553 report, whose related rows are the with-only and without-only codes).
+                if q.target in PROCEDURE_KINDS and (own := self._own_code(q, scope)):
+                    return own
                 c = other.chunk
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {c.cells[0]}, is for "
                                           f"“{stated}”, not “{asked}”:", other, c.description or c.text)
@@ -176,6 +180,16 @@ class Search:
         if row is not None:
             return tpl.row_answer(q, [row])
         return tpl.abstain(q, tpl.NOT_COVERED)
+
+    def _own_code(self, q: Query, scope: set[str]) -> Answer | None:
+        """The answer quoting the sentence that defines a report's own code, when it and the report's title hold
+        every word the user typed and state no other value than asked."""
+        prose = self.select.best_sentences(q, scope, naming=self._naming(q))
+        if prose is None or not self.select.names_all(q, prose[0].chunk, prose[1][0]):
+            return None
+        if contradicts(q.asked_text, f"{prose[0].chunk.doc_title} {prose[1][0]}"):
+            return None
+        return tpl.prose_answer(q, prose[0], prose[1])
 
     def _closer(self, q: Query, scope: set[str], prose: tuple[Hit, list[str]], row: Hit, margin: float) -> bool:
         """Whether the best sentence beats the best row (by ``margin``) on one scale."""

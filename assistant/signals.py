@@ -71,16 +71,26 @@ def answer_type(question: str) -> re.Pattern[str] | None:
 
 
 # "with esophagitis" / "without esophagitis": codes that differ by what is present (ICD-10 names many).
-WITH = re.compile(r"\b(with|w/|without|w/o|no)\s+(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I)
+WITH = re.compile(r"(?<![\w/])(with|w/|w|without|w/o|wo|no)\s+(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I)
+# Both sides of one word, as a combination code names them: "w and wo contrast", "without and with contrast",
+# "without contrast material(s), followed by contrast material(s)", "wo contrast then w contrast".
+BOTH = (re.compile(r"\b(?:w|w/|with|w/o|wo|without)\s+(?:and|or|&|then|followed by)\s+(?:w|w/|with|w/o|wo|without)\s+"
+                   r"(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I),
+        re.compile(r"\b(?:w/o|wo|without)\s+([a-z]{4,})[a-z()]*(?:[\s,]+[a-z()]+){0,2}?[\s,]+"
+                   r"(?:and then|and|then|followed by)\s+(?:(?:w|w/|with)\s+)?\1", re.I))
 
 
 def _withs(text: str) -> dict[tuple[bool, str], str]:
     """(present, stem) → the phrase, for each "with X" / "without X" of ``text``."""
     found = {}
+    for m in (m for pattern in BOTH for m in pattern.finditer(text)):
+        stem = tokenize(m.group(1))
+        for present in (stem and (True, False)) or ():
+            found.setdefault((present, stem[0]), f"{'with' if present else 'without'} {m.group(1).lower()}")
     for m in WITH.finditer(text):
         stem = tokenize(m.group(2))
         if stem:
-            present = m.group(1).lower() in ("with", "w/")
+            present = m.group(1).lower() in ("with", "w/", "w")
             found.setdefault((present, stem[0]), f"{'with' if present else 'without'} {m.group(2).lower()}")
     return found
 
@@ -124,8 +134,15 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
         if (said & axis) and (held & axis) and not (said & held & axis):
             return min(said & axis), min(held & axis)
     stated = _withs(text)
-    for (present, word), phrase in sorted(_asked_withs(asked).items()):
-        if (not present, word) in stated and (present, word) not in stated:
+    withs = _asked_withs(asked)
+    for (present, word), phrase in sorted(withs.items()):
+        if (not present, word) in withs:
+            # Asked both with and without ("w and w/o contrast"), it asks for the combination: a text stating
+            # one side only is another code ("with contrast" alone).
+            if ((True, word) in stated) != ((False, word) in stated):
+                one = stated.get((True, word)) or stated[(False, word)]
+                return f"without and with {word}", one
+        elif (not present, word) in stated and (present, word) not in stated:
             return phrase, stated[(not present, word)]
     values = _numbered(text)
     for word, wanted in sorted(_numbered(asked).items()):

@@ -18,7 +18,7 @@ from .spelling import Speller
 # English (and chat) words no question is about. They stay here, unlike the domain's words in
 # data/lexicon.toml: they hold for any specialty, and `tokenize` (which builds the BM25 index) reads them
 # on every word, so they are a plain constant rather than a lazily read entry.
-STOPWORDS = frozenset("""a an the and or but if of to in on at by for with w from as is are was were be been
+STOPWORDS = frozenset("""a an the and or but if of to in on at by for with w wo from as is are was were be been
 being do does did done i me my we our you your it its this that these those there here what whats what's
 when where which who whom why how can could should would will shall may might must i'd im i'm use used
 using usage about any some please tell give show need needs needed get got have has had than then so

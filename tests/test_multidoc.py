@@ -364,6 +364,16 @@ def test_a_word_every_rows_notes_use_still_picks_the_row_it_names(heldout_bot):
     assert ans.answered and ans.citations[0].row and "F84.0" in ans.citations[0].row
 
 
+@pytest.mark.parametrize(("question", "code"), [("mri brain w and wo contrast cpt?", "70553"),
+                                              ("mra head w/o and w/ contrast cpt", "70546")])
+def test_a_combination_code_is_asked_by_naming_both_sides(heldout_bot, question, code):
+    """70553 is the report's own code ("without contrast followed by contrast"); its related rows are the
+    with-only (70552) and without-only (70551) codes, which state one side only; 70546 is a related row."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and code in ans.text
+    assert "70552 —" not in ans.text and "70551 —" not in ans.text
+
+
 def test_code_whose_name_holds_the_asked_words_beats_one_whose_notes_do(heldout_bot):
     """K90.0 is "Celiac disease"; D50.9's notes mention duodenal biopsies for celiac disease."""
     ans = heldout_bot.ask("icd for celiac")

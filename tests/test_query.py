@@ -358,6 +358,21 @@ def test_with_and_without_are_values_of_one_axis():
         "interlaminar", "transforaminal")
 
 
+@pytest.mark.parametrize("asked", ["mri brain w and wo contrast cpt", "mri brain without and with contrast",
+                                   "cpt for mri brain wo contrast then w contrast"])
+def test_asked_with_and_without_it_is_the_combination(asked):
+    """Staff shorthand "w"/"wo" reads as with/without; asked both ways, the question asks for the combination
+    code ("without contrast material(s), followed by contrast material(s)"): either side alone is another."""
+    from assistant.signals import contradicts, states
+
+    both = "MRI brain; without contrast material(s), followed by contrast material(s) and further sequences"
+    assert contradicts(asked, both) is None and states(asked, both)
+    assert contradicts(asked, "MRI brain; with contrast material(s)") == ("without and with contrast", "with contrast")
+    assert contradicts(asked, "MRI brain; without contrast material") is not None
+    assert contradicts("mri brain wo contrast", "MRI brain; with contrast material(s)") == (
+        "without contrast", "with contrast")
+
+
 def test_on_and_off_campus_are_values_of_one_axis_as_phrases():
     """POS 19 and 22 differ by "off"/"on" campus, words too common to count alone: the two-word values
     are matched as phrases, a hyphen joining them too; "campus" alone states neither."""
