@@ -280,6 +280,7 @@ def test_pointing_back_keeps_the_earlier_question(catalog):
     ("f/u timing for the example pt", "returns in two weeks", "the physician places a needle"),
     ("what did the fluid show", "fluid analysis later shows crystals", "aspiration produced no fluid"),
     ("aspirated and injected same stick, 2 units?", "reported with one unit per joint", "through the same needle"),
+    ("how long was she observed after the shot", "She is observed for 10 minutes", "A 58-year-old woman returns"),
 ])
 def test_question_word_expects_a_kind_of_answer(question, answer, other):
     expects = answer_type(question)
