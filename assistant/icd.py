@@ -123,6 +123,16 @@ def _icd_split(codes: np.ndarray, tokens: np.ndarray, offsets: np.ndarray, posit
     return IcdWords(len(codes), words, codes, tokens, offsets, positions)
 
 
+@cache
+def _items() -> frozenset[str]:
+    return frozenset(str(c).replace(".", "").upper() for c in icd_words().codes)
+
+
+def is_icd_item(key: str) -> bool:
+    """Whether ``key`` (without its dot) is an ICD-10-CM code or category ("F84", "F840"; not "B12")."""
+    return key.replace(".", "").upper() in _items()
+
+
 def icd_names(codes: Iterable[str]) -> dict[str, frozenset[str]]:
     """The tokens of every name ICD-10-CM gives each code: its description and inclusion terms, and those of
     the subcategories above it (T78.2XXA "Anaphylactic shock, unspecified, initial encounter" is under T78.2,

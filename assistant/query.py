@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .codes import CodeRef, counts, find_codes
+from .icd import is_icd_item
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
 from .signals import axis_words
@@ -188,6 +189,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                                  or (len(low.split()) <= 6 and not target and not any(own)))
     hint = target or (prev.target or _code_type(prev) if elliptical and prev else None)
     codes, unknown = find_codes(text, catalog, hint, counting=elliptical and prev is not None and counts(prev.text))
+    # "b12 deficiency": three characters shaped like an ICD-10-CM category that ICD-10-CM has no item for, and
+    # no report lists, are a word (vitamin B12), not a code to look up.
+    unknown = [c for c in unknown if not (c.type == "icd10" and len(c.key) == 3 and not is_icd_item(c.key))]
     reports = tuple(catalog.reports[c.key] for c in codes if c.key in catalog.reports)
     codes = [c for c in codes if c.key not in catalog.reports]
     # "the x one instead of 59", "more specific than 59", "payer won't take 59": a code named to rule it out

@@ -717,3 +717,10 @@ def test_a_slip_that_stems_like_another_corpus_word_is_still_a_slip():
     speller = Speller(vocab, frozenset(), df, [], texts, STOPWORDS, _stemmer().stemWord)
     assert speller.correct("modifer for bilateral")[0] == "modifier for bilateral"
     assert speller.correct("debrided nails")[0] == "debrided nails"
+
+
+def test_a_token_shaped_like_an_icd_category_that_icd10cm_lacks_is_a_word(catalog):
+    """"b12 deficiency" names vitamin B12: ICD-10-CM has no category B12, so it is no code to look up
+    (and the answer is not "B12 is not listed"); F99, a category no report lists, still is one."""
+    assert parse("dx code for b12 deficiency", catalog).unknown == ()
+    assert [c.key for c in parse("dx code F99", catalog).unknown] == ["F99"]
