@@ -96,7 +96,7 @@ def _packaged() -> str:
     ("ask = '\\bhow old\\b|\\bwhat age\\b'", "ask = '\\bhow old\\b|(?P<x'",
      r"group 'answer_types', entry '#3', field 'ask'"),
     # an unknown kind of code
-    ('hcpcs = ["hcpcs"]', 'hcpcs = ["hcpcs"]\nloinc = ["loinc"]', r"group 'type_words', entry 'loinc'"),
+    ('cpt = ["cpt", "cpts"]', 'cpt = ["cpt", "cpts"]\nloinc = ["loinc"]', r"group 'type_words', entry 'loinc'"),
 ])
 def test_a_malformed_lexicon_names_the_file_group_and_entry(tmp_path, old, new, where):
     text = _packaged()
