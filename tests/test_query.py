@@ -726,7 +726,8 @@ def test_a_token_shaped_like_an_icd_category_that_icd10cm_lacks_is_a_word(catalo
     assert [c.key for c in parse("dx code F99", catalog).unknown] == ["F99"]
 
 
-@pytest.mark.parametrize("question", ["j code for triamcinolone", "whats the jcode for vitamin b12", "which j-codes are listed"])
+@pytest.mark.parametrize("question", ["j code for triamcinolone", "whats the jcode for vitamin b12",
+                                      "which j-codes are listed"])
 def test_a_j_code_is_a_hcpcs_code(catalog, question):
     """Staff call HCPCS Level II drug codes by their letter, "J codes", written as one word or two."""
     assert parse(question, catalog).target == "hcpcs"
