@@ -38,14 +38,6 @@ TITLE_RE = re.compile(r"^(?:CPT\u00ae?|HCPCS(?:\s+Level\s+II)?)(?:\s+code)?\s+([
 # that is no sentence.
 BARE_TITLE_RE = re.compile(r"^(?:CPT\u00ae?|HCPCS(?:\s+Level\s+II)?)(?:\s+code)?\s+([0-9A-Z]{5})\s+"
                            r"([A-Z(][^.]*?)\s*$")
-
-
-def title_parts(line: str) -> tuple[str, str] | None:
-    """(code, title) when ``line`` is a report's title line (see TITLE_RE and BARE_TITLE_RE)."""
-    m = TITLE_RE.match(line)
-    if m is None and len(line.split()) <= HEADING_MAX_WORDS + 2:
-        m = BARE_TITLE_RE.match(line)
-    return (m.group(1).upper(), m.group(2).strip()) if m else None
 SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 CODE_LIKE_RE = re.compile(r"^[0-9]{4}[0-9A-Z]$", re.I)
 HEADING_MAX_WORDS = 12
@@ -60,6 +52,14 @@ CODE_BULLET_RE = re.compile(rf"^((?:{CODE_ITEM_RE.pattern}(?:\s*(?:,|and|or|&)\s
 # The other way a code's name is written in a bullet: after a dash, up to the colon ("POS 15 – Mobile Unit: …").
 CODE_DASH_RE = re.compile(rf"^\**({CODE_LABEL})\s+({CODE_TOKEN})\s*[\u2013\u2014-]\s*"
                           rf"([^:()]{{2,80}}?)\**:\**\s*(\S.*)$")
+
+
+def title_parts(line: str) -> tuple[str, str] | None:
+    """(code, title) when ``line`` is a report's title line (see TITLE_RE and BARE_TITLE_RE)."""
+    m = TITLE_RE.match(line)
+    if m is None and len(line.split()) <= HEADING_MAX_WORDS + 2:
+        m = BARE_TITLE_RE.match(line)
+    return (m.group(1).upper(), m.group(2).strip()) if m else None
 
 
 def _cells(line: str) -> list[str]:

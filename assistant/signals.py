@@ -141,7 +141,7 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
             # one side only is another code ("with contrast" alone).
             if ((True, word) in stated) != ((False, word) in stated):
                 one = stated.get((True, word)) or stated[(False, word)]
-                return f"without and with {word}", one
+                return f"without and with {one.split(' ', 1)[-1]}", one
         elif (not present, word) in stated and (present, word) not in stated:
             return phrase, stated[(not present, word)]
     values = _numbered(text)
