@@ -127,17 +127,7 @@ class Lexical:
         postings = self.postings()
         chosen = {self._position[c.id] for c in candidates}
         limit = max(2, len(candidates) / 2)
-        telling = {t for t in words if len(postings.get(t, set()) & chosen) < limit}
-        if all(c.kind == "row" for c in candidates):
-            # Rows' notes may all mention what the report is about ("autism" in every diagnosis row of an ABA
-            # report); a word fewer than half of the rows hold in their own names still tells them apart.
-            names = [shared(words, self.row_name(c)) for c in candidates]
-            telling |= {t for t in words - telling if 0 < sum(t in n for n in names) < limit}
-        return telling
-
-    def row_name(self, chunk: Chunk) -> frozenset[str]:
-        """A row's own name, as tokens: its description and the names ICD-10-CM gives its code."""
-        return frozenset(tokenize(chunk.description or "")) | self.retriever.names(chunk)
+        return {t for t in words if len(postings.get(t, set()) & chosen) < limit}
 
     def list_terms(self, q: Query, candidates: list[Chunk], scope: set[str]) -> set[str]:
         """The question's words that narrow a list of ``candidates`` (rows of one kind, from the reports in
