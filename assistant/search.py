@@ -92,7 +92,9 @@ class Search:
     def _naming(self, q: Query) -> set[str] | None:
         """The codes a sentence must name to answer a question asking for a code (None: any sentence)."""
         if q.target:
-            return {code_key(d.code).lower() for d in self.docs}
+            # A HCPCS code (a drug, a supply) is often named only in prose ("…such as J3301 for triamcinolone").
+            prose = self.catalog.prose_codes if q.target == "hcpcs" else set()
+            return {code_key(d.code).lower() for d in self.docs} | prose
         if q.asks_code:
             return ({code_key(d.code).lower() for d in self.docs} | {k.lower() for k in self.catalog.by_key}
                     | self.catalog.prose_codes)

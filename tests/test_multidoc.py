@@ -389,9 +389,11 @@ def test_the_other_sides_notes_do_not_hide_the_row_stating_the_asked_side(heldou
 
 
 def test_code_that_only_prose_names_answers_a_code_request(heldout_bot):
-    """J3301 has no row: the 20611 report names it in its overview ("…such as J3301 for triamcinolone")."""
-    ans = heldout_bot.ask("j code for triamcinolone")
+    """The 20611 report names J3301 only in its overview ("…such as J3301 for triamcinolone"); asked of that
+    report, the sentence answers a request for a J code (a HCPCS code). The 96372 report lists it in a row."""
+    ans = heldout_bot.ask("j code for triamcinolone", document="20611")
     assert ans.answered and "J3301" in ans.citations[0].quote
+    assert "J3301" in heldout_bot.ask("j code for triamcinolone").text
 
 
 def test_code_request_opening_like_a_definition_is_answered_by_a_row(heldout_bot):
