@@ -70,11 +70,11 @@ class Embedder:
     @functools.cache  # noqa: B019 (one word list per embedder, read once)
     def whole_words(self) -> frozenset[str]:
         """Words the model's tokenizer holds whole (WordPiece ``vocab.txt``): common words, spelled right.
-        Only those of five letters or more, the ones typo repair would touch; empty for a model without one."""
+        Only those of four letters or more, the ones typo repair would touch; empty for a model without one."""
         path = resolve_model(self.model_name) / "vocab.txt"
         if not path.is_file():
             return frozenset()
-        return frozenset(w for w in path.read_text(encoding="utf-8").split("\n") if len(w) >= 5 and w.isalpha())
+        return frozenset(w for w in path.read_text(encoding="utf-8").split("\n") if len(w) >= 4 and w.isalpha())
 
     @property
     def loaded(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 
@@ -19,11 +20,14 @@ class Speller:
     """Repairs questions against a catalog's vocabulary, its hyphenated words and its labels."""
 
     def __init__(self, vocab: set[str], known: frozenset[str], df: Mapping[str, int], labels: Iterable[str],
-                 texts: Iterable[str], stopwords: frozenset[str], stem: Callable[[str], str]) -> None:
+                 texts: Iterable[str], stopwords: frozenset[str], stem: Callable[[str], str],
+                 shorthand: frozenset[str] = frozenset()) -> None:
         """``vocab``: the reports' words; ``known``: words spelled right though no report uses them;
+        ``shorthand``: abbreviations the lexicon spells out, which are no clipped words;
         ``df``: how many passages hold each token; ``labels``: headings, column names and prose fields;
         ``texts``: the passages (for the words they hyphenate)."""
         self.vocab, self.words, self.df, self.stopwords, self.stem = vocab, known, df, stopwords, stem
+        self.shorthand = shorthand
         self._vocab_list = sorted(self.vocab)
         # Words the reports hyphenate, as staff type them run together ("xrays", "followup").
         self.joined = {w.replace("-", ""): w for t in texts for w in re.findall(r"[a-z]+(?:-[a-z]+)+", t.lower())}
@@ -52,9 +56,17 @@ class Speller:
             # Another form of a word the corpus or the question glue uses ("cover" beside "covered",
             # "getting" beside "get"), or a known word ("house", not the reports' "hose"), is not a misspelling.
             stem = self.stem(low)
-            if (len(low) < 5 or low in self.vocab or low in self.stopwords or low in self.words
+            if (len(low) < 4 or low in self.vocab or low in self.stopwords or low in self.words
                     or stem in self.stopwords):
                 return word
+            if len(low) == 4:
+                # Four letters are too few to tell a slip from another word, but not a clipped start: staff
+                # shorten words to four letters as to five ("colo", "derm", "anes"). Words of the model's
+                # vocabulary ("kind", "dept") and staff shorthand the lexicon spells out ("path") stay.
+                if stem in self.df or low in self.shorthand or not (clipped := self._clipped(low, family=True)):
+                    return word
+                fixes.append((word, clipped))
+                return clipped
             if stem in self.df:
                 # ...unless the word is one slip from a corpus word of another stem: "modifer" shares its stem
                 # with "modification", yet it is "modifier" mistyped.
@@ -79,11 +91,13 @@ class Speller:
         text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
         return self._fix_phrases(text, fixes), tuple(fixes)
 
-    def _clipped(self, low: str) -> str | None:
+    def _clipped(self, low: str, family: bool = False) -> str | None:
         """The word ``low`` is the clipped start of ("mammo", "chemo", "pembro"): of the reports' longer words
         beginning with it, the one most passages use. Staff shorten words this way; it is no slip."""
         i = bisect.bisect_right(self._vocab_list, low)  # (``low`` itself is no word of the reports)
         begun = list(itertools.takewhile(lambda v: v.startswith(low), self._vocab_list[i:]))
+        if family and begun and len(os.path.commonprefix(begun)) < 6:
+            return None
         return max(begun, key=lambda v: (self.df.get(self.stem(v), 0), -len(v), v)) if begun else None
 
     def _fix_phrases(self, text: str, fixes: list[tuple[str, str]]) -> str:

@@ -243,7 +243,7 @@ class Catalog:
             self.field_words.update(tokenize(" ".join(columns)))
         labels = {label for c in self.chunks for label in (*c.section, *c.columns)} | self.fields
         self._speller = Speller(self.vocab, self.words, self.df, labels, (c.text for c in self.chunks), STOPWORDS,
-                                _stemmer().stemWord)
+                                _stemmer().stemWord, frozenset(lexicon().abbreviations))
 
     def heading_type(self, text: str) -> CodeType | None:
         """The kind of code of the one table whose section heading the question names in two or more

@@ -184,6 +184,19 @@ def test_a_clipped_word_reads_as_the_word_it_begins(catalog):
     assert parse("pos for a cyst after 0600t", both).corrections == ()  # a word of the reports is left as typed
 
 
+def test_a_four_letter_clip_reads_as_its_one_word_family(catalog):
+    """Four letters ("anes", "cyst") are a clipped word only when every report word they begin is of one
+    family ("anesthesia", "anesthesiologist"); begun words of several families ("cyst", "cystoscopy") leave
+    them as typed, and so do words the model knows ("kind") and the lexicon's shorthand ("path")."""
+    report = read_text(MULTI_FILES[0]) + ("\nSite of Service\nThe anesthesiologist gives general anesthesia. A"
+                                          " cystoscopy is quick; a cystic lesion is not scoped.\n")
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks], frozenset({"kind"}))
+    q = parse("who gives anes for 0600t", both)
+    assert q.corrections == (("anes", "anesthesia"),) and "gives anesthesia for" in q.text
+    assert parse("pos for a cyst after 0600t", both).corrections == ()
+    assert parse("what kind of path for 0600t", both).corrections == ()
+
+
 def test_a_form_of_a_question_word_is_not_a_typo(catalog):
     """"getting" is a form of "get", which questions use though no report does: not the report's "setting"."""
     report = read_text(MULTI_FILES[0]) + "\nSite of Service\nThe office setting is typical.\n"
