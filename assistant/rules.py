@@ -25,6 +25,7 @@ from .signals import (
     HOW_IT_WORKS,
     contradicts,
     counts_asked,
+    excluded,
     label_match,
     names_payer,
     number_fit,
@@ -251,10 +252,12 @@ class RuleSelector(Selector):
         # The words are those of the closer row's own name (its description): its notes may say its value
         # in words of their own ("Left-side counterpart") that the row stating the asked one need not repeat.
         held = shared(set(weights), set(tokenize(hits[top].chunk.description or hits[top].chunk.text))) & typed
+        without = excluded(q.asked_text, embed_text(hits[top].chunk))
         for n in fitting:
-            if states(q.asked_text, embed_text(hits[n].chunk)) and held <= shared(held, self.tokens(hits[n].chunk)):
+            if (states(q.asked_text, embed_text(hits[n].chunk), without)
+                    and held <= shared(held, self.tokens(hits[n].chunk))):
                 return pick(n), None
-        if not contradicts(q.asked_text, embed_text(hits[top].chunk)):
+        if not contradicts(q.asked_text, embed_text(hits[top].chunk), row=True):
             return pick(top), None  # it only says a word the question negates, and no row denying it holds its words
         return None, pick(top)
 

@@ -60,7 +60,7 @@ class Search:
             pool = self.select.row_pool(q, keep, rows)
             if pool is not None:
                 conflicts = {h.chunk.id: c for h in pool.hits if h.chunk.id in pool.conflicting
-                             and (c := contradicts(q.asked_text, embed_text(h.chunk)))}
+                             and (c := contradicts(q.asked_text, embed_text(h.chunk), row=True))}
                 supported = [self.select.supported(q, h.model_copy(update={"dense": cell}), rows)
                              for h, cell in zip(pool.hits, pool.cell, strict=True)]
                 out += row_candidates(q, pool, conflicts, supported, self.settings)
@@ -145,7 +145,7 @@ class Search:
                     return lacking
             elif other and (q.target or q.asks_code) and self.select.supported(q, other, rows):
                 # The closest code states another side, level or variant than asked ("with esophagitis")...
-                asked, stated = contradicts(q.asked_text, embed_text(other.chunk)) or ("", "")
+                asked, stated = contradicts(q.asked_text, embed_text(other.chunk), row=True) or ("", "")
                 # ...unless the report's own code is the one asked ("mri brain w and wo contrast cpt" in the
                 # 70553 report, whose related rows are the with-only and without-only codes).
                 if q.target in PROCEDURE_KINDS and (own := self._own_code(q, scope)):

@@ -33,6 +33,7 @@ from .signals import (
     counts_asked,
     denies,
     enumerates_payers,
+    excluded,
     label_match,
     names_payer,
     negated_words,
@@ -184,15 +185,17 @@ class Selector(Lexical):
         if not hits:
             return None
         typed = set(tokenize(q.asked_text))
-        conflicting = {h.chunk.id for h in hits if contradicts(q.asked_text, embed_text(h.chunk))}
+        conflicting = {h.chunk.id for h in hits if contradicts(q.asked_text, embed_text(h.chunk), row=True)}
         if conflicting:
             # The nearest rows state another value ("with ultrasound"): the ones stating the asked value
             # ("without ultrasound guidance") are candidates too, however far down the ranking they are.
             # Only rows holding one of the asked words can state its value: the postings narrow them first.
             postings = self.postings()
             holding = set().union(*(postings.get(t, set()) for t in typed))
-            stating = {c.id for c in rows if self._position[c.id] in holding and states(q.asked_text, embed_text(c))
-                       and not contradicts(q.asked_text, embed_text(c))
+            without = set().union(*(excluded(q.asked_text, embed_text(h.chunk)) for h in hits))
+            stating = {c.id for c in rows if self._position[c.id] in holding
+                       and states(q.asked_text, embed_text(c), without)
+                       and not contradicts(q.asked_text, embed_text(c), row=True)
                        and code_key(c.code or "") not in skip} - {h.chunk.id for h in hits}  # not "besides LT"
             if stating:
                 hits += self.retriever.search(q.retrieval_text, lambda c: c.id in stating, k=len(stating))

@@ -14,7 +14,7 @@ from .models import Chunk
 from .vocab import tokenize
 
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
-EXCLUSION_MARKERS = r"other than|except(?: for)?|excluding|not including|rather than|instead of|without|w/o|not"
+EXCLUSION_MARKERS = r"other than|except(?: for)?|excluding|not including|rather than|instead of|without|w/out|w/o|not"
 EXCLUSION = re.compile(rf"\b({EXCLUSION_MARKERS})\b[^.;:,()]*", re.I)
 # "why ire instead of surgery": the alternative not taken, which an answer need not name.
 ALTERNATIVE = re.compile(r"\b(?:instead of|rather than|as opposed to)\s+((?:\w+\s+){0,2}\w+)", re.I)
@@ -71,12 +71,13 @@ def answer_type(question: str) -> re.Pattern[str] | None:
 
 
 # "with esophagitis" / "without esophagitis": codes that differ by what is present (ICD-10 names many).
-WITH = re.compile(r"(?<![\w/])(with|w/|w|without|w/o|wo|no)\s+(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I)
+WITH = re.compile(r"(?<![\w/])(with|w/|w|without|w/out|w/o|wo|no)\s+(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I)
 # Both sides of one word, as a combination code names them: "w and wo contrast", "without and with contrast",
 # "without contrast material(s), followed by contrast material(s)", "wo contrast then w contrast".
-BOTH = (re.compile(r"\b(?:w|w/|with|w/o|wo|without)\s+(?:and|or|&|then|followed by)\s+(?:w|w/|with|w/o|wo|without)\s+"
-                   r"(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I),
-        re.compile(r"\b(?:w/o|wo|without)\s+([a-z]{4,})[a-z()]*(?:[\s,]+[a-z()]+){0,2}?[\s,]+"
+_SIDE = r"(?:w|w/|with|w/out|w/o|wo|without)"
+BOTH = (re.compile(rf"\b{_SIDE}\s+(?:and|or|&|then|followed by)\s+{_SIDE}\s+(?:(?:the|a|an|any)\s+)?([a-z]{{4,}})",
+                   re.I),
+        re.compile(r"\b(?:w/out|w/o|wo|without)\s+([a-z]{4,})[a-z()]*(?:[\s,]+[a-z()]+){0,2}?[\s,]+"
                    r"(?:and then|and|then|followed by)\s+(?:(?:w|w/|with)\s+)?\1", re.I))
 
 
@@ -125,10 +126,12 @@ def _numbered(text: str) -> dict[str, set[str]]:
     return found
 
 
-def contradicts(asked: str, text: str) -> tuple[str, str] | None:
+def contradicts(asked: str, text: str, row: bool = False) -> tuple[str, str] | None:
     """(asked value, stated value) when ``text`` states a value of an axis the question also names,
     but not the asked one ("left" for "right", "without esophagitis" for "with…", "type 2" for
-    "type 1"); None otherwise."""
+    "type 1"); None otherwise. A table row's name excludes what it is "without": a question naming that
+    thing, unnegated, asks for another row ("ecg interpretation and report only" is not "tracing only,
+    without interpretation and report"). A passage's "without sedation" may well answer "sedation?"."""
     said, held = axis_words(asked), axis_words(text)
     for axis in lexicon().contrasts:
         if (said & axis) and (held & axis) and not (said & held & axis):
@@ -144,6 +147,10 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
                 return f"without and with {one.split(' ', 1)[-1]}", one
         elif (not present, word) in stated and (present, word) not in stated:
             return phrase, stated[(not present, word)]
+    if row and (left_out := excluded(asked, text)):
+        word = min(left_out)
+        typed = next((w for w in re.findall(r"[a-z]+", asked.lower()) if tokenize(w) == [word]), word)
+        return typed, stated[(False, word)]
     values = _numbered(text)
     for word, wanted in sorted(_numbered(asked).items()):
         if values.get(word) and not wanted & values[word]:
@@ -151,12 +158,23 @@ def contradicts(asked: str, text: str) -> tuple[str, str] | None:
     return None
 
 
-def states(asked: str, text: str) -> bool:
+def excluded(asked: str, text: str) -> set[str]:
+    """The words (stems) ``text`` says it is "without" that the question names, neither negated nor with
+    "with"/"without" of its own: a row so named is another code than asked."""
+    withs = _asked_withs(asked)
+    stated = _withs(text)
+    named = set(tokenize(asked)) - {word for _, word in withs}
+    return {word for present, word in stated if not present and word in named and (True, word) not in stated}
+
+
+def states(asked: str, text: str, without: set[str] | frozenset[str] = frozenset()) -> bool:
     """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…"),
-    or negates what the question negates ("no ABN signed": "no signed ABN is on file")."""
+    or negates what the question negates ("no ABN signed": "no signed ABN is on file"), or names, not
+    "without" it, a word ``without`` holds (the words other rows are without: ``excluded``)."""
     said, held = axis_words(asked), axis_words(text)
     values = _numbered(text)
-    return (any(said & held & axis for axis in lexicon().contrasts)
+    named = set(tokenize(text)) - {word for present, word in _withs(text) if not present} if without else set()
+    return (any(said & held & axis for axis in lexicon().contrasts) or bool(without & named)
             or bool(_asked_withs(asked).keys() & _withs(text).keys())
             or any(wanted & values.get(word, set()) for word, wanted in _numbered(asked).items())
             or denies(negated_words(asked, reach=1), text))
@@ -202,7 +220,7 @@ def negated(text: str) -> bool:
     """Whether ``text`` negates something ("no imaging", "not rented", "nothing wasted", "without…"):
     a question that does is answered by a passage that does too (JZ "zero … discarded", not JW)."""
     words = lexicon().negation
-    return any(t in words or t.endswith("n't") for t in re.findall(r"w/o|[a-z']+", text.lower()))
+    return any(t in words or t.endswith("n't") for t in re.findall(r"w/out|w/o|[a-z']+", text.lower()))
 
 
 def negated_words(text: str, reach: int = 2) -> set[str]:
@@ -218,7 +236,7 @@ def _negations(text: str, reach: int = 2) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for clause in re.split(r"[.,;:!?()]|\b(?:but|then)\b", text.lower()):
         left, negation = 0, ""
-        for raw in re.findall(r"w/o|[a-z0-9'/-]+", clause):
+        for raw in re.findall(r"w/out|w/o|[a-z0-9'/-]+", clause):
             if raw in words or raw.endswith("n't"):
                 left, negation = reach, raw
             elif left and (toks := tokenize(raw)):

@@ -345,6 +345,18 @@ def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(held
 
 
 @pytest.mark.parametrize(("question", "right", "wrong"), [
+    ("code for 12 lead ecg interpretation and report only", "93010", "93005"),
+    ("diverticulitis icd w/out perforation or abscess", "K57.32", "K57.20"),
+])
+def test_a_row_without_what_the_question_names_is_another_code(heldout_bot, question, right, wrong):
+    """93005 is "tracing only, without interpretation and report": a question naming the interpretation asks
+    for 93010, "interpretation and report only". "w/out" is staff shorthand for "without"."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and ans.citations[0].row and right in ans.citations[0].row
+    assert f"{wrong} —" not in ans.text
+
+
+@pytest.mark.parametrize(("question", "right", "wrong"), [
     ("medicare will likely deny 99454, no abn signed, which modifier", "GZ", "GA"),
     ("00790 done start to finish by the anesthesiologist himself, no crna, which modifier", "AA", "QY"),
 ])

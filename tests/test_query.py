@@ -167,6 +167,19 @@ def test_a_negated_word_asks_for_the_row_without_it():
     assert not contradicts(asked, "Encounter for general adult medical examination without abnormal findings")
 
 
+def test_a_row_without_a_named_word_contradicts_and_a_passage_does_not():
+    """A row's "without X" excludes X from its code; a passage's "without sedation" may answer "sedation?"."""
+    from assistant.signals import contradicts, excluded, negated_words, states
+
+    asked = "ecg interpretation only cpt"
+    tracing = "Electrocardiogram, routine ECG; tracing only, without interpretation and report"
+    reading = "Electrocardiogram, routine ECG; interpretation and report only"
+    assert contradicts(asked, tracing, row=True) == ("interpretation", "without interpretation")
+    assert contradicts(asked, tracing) is None and contradicts(asked, reading, row=True) is None
+    assert states(asked, reading, excluded(asked, tracing)) and not states(asked, reading)
+    assert negated_words("ecg tracing w/out interpretation") == {"interpret"}  # shorthand for "without"
+
+
 def test_another_form_of_a_corpus_word_is_not_a_typo(catalog):
     q = parse("what does 0441t cover", catalog)
     assert q.corrections == () and "cover" in q.text
