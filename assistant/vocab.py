@@ -183,6 +183,11 @@ class Catalog:
                     words = set(tokenize(long))
                     if len(words & titles[c.doc_code]) >= max(min(2, len(words)), 2 * len(words) / 3):
                         self.names[m.group(1).lower()].add(c.doc_code)
+        # Letters most of the reports defining them do not name ("(E/M)", spelled out by ten reports, whose
+        # long form one title holds) are the field's common term, not that report's procedure.
+        for alias in [a for a, named in self.names.items()
+                      if len({c.doc_code for c in self.defined_in[a]} - named) > len(named)]:
+            del self.names[alias]
         # The names tables spell out, by their initials: a question's "gad" or "bmp" is the row's
         # "Generalized anxiety disorder" or "Basic metabolic panel" when no report uses the letters as a word.
         self.initialisms: dict[str, set[str]] = defaultdict(set)

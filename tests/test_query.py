@@ -167,6 +167,21 @@ def test_a_negated_word_asks_for_the_row_without_it():
     assert not contradicts(asked, "Encounter for general adult medical examination without abnormal findings")
 
 
+def test_letters_most_of_their_defining_reports_do_not_name_are_no_report_name():
+    """"(E/M)" spelled out in three reports, one of whose titles holds "evaluation and management", is the field's
+    common term; "(I&D)", spelled out only by the incision and drainage report, names it."""
+    def report(code: str, title: str, prose: str):
+        return parse_report(f"CPT {code} — {title}\n\nOverview\n\n{prose}\n", f"{code}.txt").chunks
+
+    visit = "A separate evaluation and management (E/M) visit the same day needs modifier 25."
+    catalog = Catalog([*report("99291", "Critical Care Evaluation and Management",
+                               "Critical care is a time-based evaluation and management (E/M) service."),
+                       *report("10060", "Incision and Drainage of Abscess",
+                               f"Incision and drainage (I&D) opens the abscess. {visit}"),
+                       *report("11102", "Tangential Biopsy of Skin", f"A shave biopsy samples a lesion. {visit}")])
+    assert catalog.names == {"i&d": {"10060"}}
+
+
 def test_a_row_without_a_named_word_contradicts_and_a_passage_does_not():
     """A row's "without X" excludes X from its code; a passage's "without sedation" may answer "sedation?"."""
     from assistant.signals import contradicts, excluded, negated_words, states
