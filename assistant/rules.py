@@ -282,17 +282,23 @@ class RuleSelector(Selector):
         opening = self.structural(q, pool, [i for _, i in scored])
         if opening is not None:
             return opening
+        held = best_i  # the sentence whose closeness the bar weighs
         if pool.expects and lexicon().answer_required.search(q.text.lower()):
-            # "how many years…": only a sentence stating a quantity may answer.
-            scored = [(sc, i) for sc, i in scored if pool.typed_kind[i]]
-            if not scored:
+            # "how many years…": only a sentence stating a quantity may answer. One in the passage the
+            # question's words picked answers for it ("how big was the abscess in the thigh case": the vignette's
+            # "3 cm" sentence, though only the sentence before names the thigh).
+            typed = [(sc, i) for sc, i in scored if pool.typed_kind[i]]
+            if not typed:
                 return None
-            best_score, best_i = scored[0]
+            passage = [(sc, i) for sc, i in typed if pairs[i][0] is hit]
+            best_score, best_i = (passage or typed)[0]
+            held = best_i if not passage or pool.typed_kind[held] else held
+            scored = typed
             hit, sentence = pairs[best_i]
-        dense = max(pool.sims[best_i], pool.scoped[best_i])  # the bar below was measured with the code in
-        labelled = pool.labelled[best_i]
+        dense = max(pool.sims[held], pool.scoped[held])  # the bar below was measured with the code in
+        labelled = pool.labelled[held]
         # A field the question names by its label is the answer however its value is worded.
-        if dense < bar(pool, best_i, st):
+        if dense < bar(pool, held, st):
             return None
         # A question about one payer asks what the report says under that payer's heading, not one line of it.
         if names_payer(hit.chunk.section[-1], q.payers):  # (what it says it leaves out is not part of it)

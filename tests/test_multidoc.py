@@ -344,6 +344,20 @@ def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(held
     assert ans.answered and ans.citations[0].row and "20610" in ans.citations[0].row
 
 
+@pytest.mark.parametrize(("question", "report", "stated"), [
+    ("how big was the abscess in the thigh case", "10060", "3 cm"),
+    ("example case - what size stent did they put in", "92928", "18 mm"),
+    ("how many nails were debrided in the case", "11721", "eight"),
+])
+def test_a_question_for_a_size_or_count_is_answered_by_a_sentence_stating_one(heldout_bot, question, report,
+                                                                               stated):
+    """Only a sentence stating a size ("3 cm") answers "how big"; of those, one in the passage the question's
+    words picked ("thigh" is in the sentence before) answers for it. "eight" is a count as "8" is."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and {c.document for c in ans.citations} == {report}
+    assert stated in ans.text
+
+
 @pytest.mark.parametrize(("question", "right", "wrong"), [
     ("code for 12 lead ecg interpretation and report only", "93010", "93005"),
     ("diverticulitis icd w/out perforation or abscess", "K57.32", "K57.20"),
