@@ -24,6 +24,7 @@ from .signals import (
     DEFINITION_WORDS,
     HOW_IT_WORKS,
     contradicts,
+    counted,
     counts_asked,
     excluded,
     label_match,
@@ -32,6 +33,7 @@ from .signals import (
     numbers,
     shared,
     states,
+    states_count,
 )
 from .vocab import stems, tokenize
 
@@ -290,6 +292,13 @@ class RuleSelector(Selector):
             typed = [(sc, i) for sc, i in scored if pool.typed_kind[i]]
             if not typed:
                 return None
+            # "how many minutes…": in the section the question's words picked, a sentence giving a number of
+            # minutes, if one does, not any number ("the intensivist (… 207RC0200X)" is no count of minutes).
+            if ((noun := counted(q.text)) and not states_count(sentence, noun)
+                    and (counting := [(sc, i) for sc, i in typed if states_count(pairs[i][1], noun)
+                                      and pairs[i][0].chunk.section == hit.chunk.section
+                                      and pairs[i][0].chunk.doc_code == hit.chunk.doc_code])):
+                typed = counting
             passage = [(sc, i) for sc, i in typed if pairs[i][0] is hit]
             best_score, best_i = (passage or typed)[0]
             held = best_i if not passage or pool.typed_kind[held] else held

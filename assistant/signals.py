@@ -283,6 +283,30 @@ def ranges(text: str) -> list[tuple[float, float]]:
     return out
 
 
+HOW_MANY = re.compile(r"\bhow many ([a-z]+)")
+
+
+def counted(question: str) -> str | None:
+    """The stem of what "how many …" counts ("how many minutes …" → "minut"), if the question asks so."""
+    m = HOW_MANY.search(question.lower())
+    toks = tokenize(m.group(1)) if m else []
+    return toks[0] if toks else None
+
+
+def states_count(text: str, noun: str) -> bool:
+    """Whether ``text`` gives a number of ``noun`` (a stem): a number, as digits or words, then within two
+    words that noun, or its shorthand ("38 minutes", "95 min", "all eight nails", "34 units"); units also as a
+    claim line writes them ("90461 x2", "95004 × 42")."""
+    if noun == "unit" and re.search(r"(?<![a-z])[x×]\s?\d+\b", text.lower()):
+        return True
+    for m in re.finditer(r"(?<![\w.])\d+(?:\.\d+)?((?:[\s-]+[a-z]+){1,3})", _numerals(text)):
+        for word in re.findall(r"[a-z]+", m.group(1)):
+            stem = next(iter(tokenize(word)), word)
+            if stem == noun or (len(stem) >= 3 and len(noun) >= 3 and (noun.startswith(stem) or stem.startswith(noun))):
+                return True
+    return False
+
+
 def numbers(text: str, codes: set[str]) -> list[float]:
     """The counts and amounts a question gives ("42 min", "6 rooms"), not the codes it names ("mod 25")."""
     return [float(n) for n in re.findall(rf"(?<![\w.]){NUMBER}(?!\w|\.\d)", _numerals(text)) if n not in codes]

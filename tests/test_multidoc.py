@@ -348,11 +348,15 @@ def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(held
     ("how big was the abscess in the thigh case", "10060", "3 cm"),
     ("example case - what size stent did they put in", "92928", "18 mm"),
     ("how many nails were debrided in the case", "11721", "eight"),
+    ("how many min of crit care did the intensivist document in the example", "99291", "95 minutes"),
+    ("mmr w/ counseling how many units of each admin code", "90471", "90461 x2"),
 ])
 def test_a_question_for_a_size_or_count_is_answered_by_a_sentence_stating_one(heldout_bot, question, report,
                                                                                stated):
     """Only a sentence stating a size ("3 cm") answers "how big"; of those, one in the passage the question's
-    words picked ("thigh" is in the sentence before) answers for it. "eight" is a count as "8" is."""
+    words picked ("thigh" is in the sentence before) answers for it. "eight" is a count as "8" is. "how many
+    min": a sentence of the vignette giving minutes, not the one naming the intensivist's taxonomy code; "x2"
+    on a claim line is a count of units."""
     ans = heldout_bot.ask(question)
     assert ans.answered and {c.document for c in ans.citations} == {report}
     assert stated in ans.text

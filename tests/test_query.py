@@ -182,6 +182,17 @@ def test_letters_most_of_their_defining_reports_do_not_name_are_no_report_name()
     assert catalog.names == {"i&d": {"10060"}}
 
 
+def test_how_many_asks_for_a_number_of_what_it_counts():
+    from assistant.signals import counted, states_count
+
+    assert counted("how many min of crit care did they document") == "min"
+    assert states_count("Her documented critical care time is 95 minutes.", "min")
+    assert not states_count("The intensivist (Critical Care, 207RC0200X) sees her at 7 am.", "min")
+    assert states_count("The podiatrist debrides all eight nails.", counted("how many nails were done"))
+    assert states_count("MMR with counseling is 90460 x1 and 90461 x2.", "unit")
+    assert counted("what units is it billed in") is None
+
+
 def test_a_row_without_a_named_word_contradicts_and_a_passage_does_not():
     """A row's "without X" excludes X from its code; a passage's "without sedation" may answer "sedation?"."""
     from assistant.signals import contradicts, excluded, negated_words, states
