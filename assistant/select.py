@@ -201,6 +201,17 @@ class Selector(Lexical):
                 hits += self.retriever.search(q.retrieval_text, lambda c: c.id in stating, k=len(stating))
         hits += self._denying(q, hits, rows, conflicting)
         hits += self._bound_siblings(q, hits, rows)
+        said = self.said(q)
+        if q.target:
+            # A row of the asked kind that the question names whole is a candidate however far down the
+            # ranking it is ("taxonomy for pediatrics": 208000000X Pediatrics, below rows of pediatric
+            # specializations). Only rows holding an asked word can be named: the postings narrow them first.
+            postings = self.postings()
+            holding = set().union(*(postings.get(t, set()) for t in typed))
+            whole = {c.id for c in rows if self._position[c.id] in holding and names_whole(said, c.name)
+                     and code_key(c.code or "") not in skip} - {h.chunk.id for h in hits}
+            if whole:
+                hits += self.retriever.search(q.retrieval_text, lambda c: c.id in whole, k=len(whole))
         cells = [(n, cell) for n, h in enumerate(hits) for cell in h.chunk.cells[1:] if cell]
         sims = self.embedder.encode_cached([c for _, c in cells]) @ self.embedder.encode_query(q.retrieval_text)
         best_cell = [h.dense for h in hits]
@@ -219,7 +230,6 @@ class Selector(Lexical):
         # short counting as said ("min assistant surgeon": Minimum assistant surgeon). Only this turn's words
         # name one: a follow-up asks past the earlier turn's ("and one who treats kids?" after "taxonomy for
         # an anesthesiologist" is not the row named Anesthesiology).
-        said = self.said(q)
         named = [bool(q.target) and names_whole(said, h.chunk.name) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, held=[len(f) for f in found],
                        conflicting=conflicting, weights=weights, typed=typed)

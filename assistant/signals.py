@@ -163,7 +163,7 @@ def excluded(asked: str, text: str) -> set[str]:
     "with"/"without" of its own: a row so named is another code than asked."""
     withs = _asked_withs(asked)
     stated = _withs(text)
-    named = set(tokenize(asked)) - {word for _, word in withs}
+    named = set(tokenize(asked)) - {word for _, word in withs} - negated_words(asked)
     return {word for present, word in stated if not present and word in named and (True, word) not in stated}
 
 
