@@ -80,9 +80,12 @@ class Speller:
                 return clipped
             best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
             if best is None:
-                # One swapped pair of letters ("biospy") is one slip, though it costs two edits in a ratio.
-                best = process.extractOne(low, self._vocab_list, scorer=OSA.distance, score_cutoff=1)
-                best = best if best and sorted(best[0]) == sorted(low) else None
+                # One swapped pair of letters ("biospy") is one slip, though it costs two edits in a ratio; so is
+                # one wrong letter in a word of six or more ("byopsy"), when only one report word is that near.
+                near = process.extract(low, self._vocab_list, scorer=OSA.distance, score_cutoff=1, limit=2)
+                best = next((n for n in near if sorted(n[0]) == sorted(low)), None)
+                if best is None and len(near) == 1 and len(low) >= 6 and len(near[0][0]) == len(low):
+                    best = near[0]
             if best is None:
                 return word
             fixes.append((word, best[0]))

@@ -223,6 +223,16 @@ def test_a_clipped_word_reads_as_the_word_it_begins(catalog):
     assert parse("pos for a cyst after 0600t", both).corrections == ()  # a word of the reports is left as typed
 
 
+def test_one_wrong_letter_in_a_long_word_is_a_slip_when_one_report_word_is_that_near(catalog):
+    """"byopsy" is one letter from "biopsy" only: a slip. "bittle" is one letter from both "bottle" and
+    "battle": which one was meant is anyone's guess, so it stays as typed."""
+    report = read_text(MULTI_FILES[0]) + ("\nSite of Service\nA cystoscopy with biopsy is quick. The bottle and the"
+                                          " battle are both here.\n")
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    assert parse("cystoscopy w byopsy 0600t", both).corrections == (("byopsy", "biopsy"),)
+    assert parse("bittle for 0600t", both).corrections == ()
+
+
 def test_a_four_letter_clip_reads_as_its_one_word_family(catalog):
     """Four letters ("anes", "cyst") are a clipped word only when every report word they begin is of one
     family ("anesthesia", "anesthesiologist"); begun words of several families ("cyst", "cystoscopy") leave
