@@ -834,6 +834,7 @@ def test_a_sentence_stating_another_value_gives_way_to_one_stating_the_asked_val
     ("taxonomy for pediatrics", "208000000X"),  # 90471's "Pediatrics", not 45378's Pediatric Gastroenterology
     ("taxonomy for a podiatrist", "213E00000X"),  # 11721's, not L3000's Foot & Ankle Surgery specialization
     ("taxonomy for pediatric gastroenterology", "2080P0206X"),
+    ("taxonomy code for peds nephrologist", "2080P0210X"),  # "peds": staff shorthand for pediatric
 ])
 def test_a_taxonomy_is_named_by_classification_and_specialization(heldout_bot, question, code):
     """A Classification | Specialization table names a code by both: "Pediatrics" names 208000000X whole,
