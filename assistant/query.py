@@ -120,12 +120,20 @@ ASKING_RE = re.compile(r"^(which|what|who|list|all|any|show|give)\b|\b(codes?|ta
 
 
 def _target(text: str) -> CodeType | None:
+    """The kind of code a question asks for. Of two kinds it names, the one it ends on or asks "what/which"
+    of is asked ("…covered for dx - mod?", "…the terminal dx. modifier?"); the other says what it is about."""
     lex = lexicon()
-    for word in re.findall(r"[a-z0-9-]+", text.lower()):
-        word = _singular(word)
-        if word in lex.type_words and (word not in lex.weak_type_words or ASKING_RE.search(text.lower().strip())):
-            return lex.type_words[word]
-    return next((kind for phrase, kind in lex.type_phrases if phrase.search(text.lower())), None)
+    low = text.lower()
+    named = [m for m in re.finditer(r"[a-z0-9-]+", low) if (word := _singular(m.group(0))) in lex.type_words
+             and (word not in lex.weak_type_words or ASKING_RE.search(low.strip()))]
+    if named:
+        kinds = [lex.type_words[_singular(m.group(0))] for m in named]
+        last = named[-1]
+        if len(set(kinds)) > 1 and (re.fullmatch(r"[\s?.!]*", low[last.end():])
+                                    or re.search(r"\b(what|which)\s+$", low[:last.start()])):
+            return kinds[-1]
+        return kinds[0]
+    return next((kind for phrase, kind in lex.type_phrases if phrase.search(low)), None)
 
 
 def _singular(word: str) -> str:

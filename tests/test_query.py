@@ -182,6 +182,18 @@ def test_letters_most_of_their_defining_reports_do_not_name_are_no_report_name()
     assert catalog.names == {"i&d": {"10060"}}
 
 
+@pytest.mark.parametrize(("question", "target"), [
+    ("pt signed abn bc drug might not be covered for dx - mod?", "modifier"),
+    ("hospice pt, the pcp talks about the terminal dx. modifier?", "modifier"),
+    ("medicare pt signed the waiver since dx might not meet the lcd, what modifier", "modifier"),
+    ("which dx goes with the modifier 25 visit", "icd10"),
+    ("related cpt/hcpcs codes?", "cpt"),
+])
+def test_of_two_kinds_of_code_the_one_asked_is_the_target(catalog, question, target):
+    """The kind a question ends on or asks "what/which" of is asked; another it names says what it is about."""
+    assert parse(question, catalog).target == target
+
+
 def test_how_many_asks_for_a_number_of_what_it_counts():
     from assistant.signals import counted, states_count
 
