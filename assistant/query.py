@@ -150,7 +150,7 @@ def _plural_type(low: str) -> bool:
 
 PLURAL_TYPE_RE = re.compile(r"\b(modifiers|mods|taxonomies|taxonomy codes|diagnoses|dxs|icds|icd codes|icd-10 codes|"
                             r"dx codes|cpts|cpt codes|hcpcs codes|j codes|j-codes|specialties|diagnosis codes)\b")
-CODES_ASKED_RE = re.compile(r"\b(which|what|list|all|any)( [\w/-]+){0,3} codes\b")
+CODES_ASKED_RE = re.compile(r"\b(which|what|list|all|any)( [\w/-]+){0,4} codes\b|\bcodes (list|listed)\b")
 FOLLOWUP_RE = re.compile(r"^(and|also|plus|or|what about|how about|same for|same with|and what about|"
                          r"what of|then|what if|if|so|ok|okay|but)\b|^(\S+\s*){1,2}$")
 FACT_QUESTION_RE = re.compile(r"^(how|why|is|are|does|do|did|was|were|has|have|can|could|explain|describe|"

@@ -182,6 +182,13 @@ def test_letters_most_of_their_defining_reports_do_not_name_are_no_report_name()
     assert catalog.names == {"i&d": {"10060"}}
 
 
+@pytest.mark.parametrize("question", ["what are the rhythm ecg codes", "pt eval codes list",
+                                      "which of the related cryoablation codes"])
+def test_codes_asked_in_the_plural_are_a_list(catalog, question):
+    """"what are the … codes" (four words between), "… codes list": a list, with no kind of code named."""
+    assert parse(question, catalog).intent == "list"
+
+
 @pytest.mark.parametrize(("question", "target"), [
     ("pt signed abn bc drug might not be covered for dx - mod?", "modifier"),
     ("hospice pt, the pcp talks about the terminal dx. modifier?", "modifier"),
