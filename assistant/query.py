@@ -36,7 +36,7 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("payer", re.compile(r"\b(payers?|payors?|insurers?|insurance|health plans?)\b")),
     ("definition", re.compile(r"^(what is|what's|whats|what does|define|definition|meaning|describe|explain|"
                               r"tell me about|overview)\b|"
-                              r"\b(mean|means|stand for|describes?|description|descriptor)\b")),
+                              r"\b(mean|means|meaning|definition|stand for|describes?|description|descriptor)\b")),
 ]
 
 

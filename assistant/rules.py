@@ -55,6 +55,17 @@ def rule_scores(pool: SentencePool, st: Settings) -> list[tuple[float, int]]:
                    for i in range(len(pool.pairs)) if i not in pool.listing), reverse=True)
 
 
+def _glossing(word: str, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
+    """For "paronychia meaning": the closest sentence glossing the word in a parenthesis that opens with an
+    article ("…and a paronychia (an infection of the nail fold)"), as the format explains a term in passing."""
+    gloss = re.compile(rf"\b{re.escape(word)}[a-z]*\s*\((?:a|an|the)\s", re.I)
+    found = next(((h, s) for h, s in ranked if gloss.search(s)), None)
+    if found is None:
+        return None
+    hit, sentence = found
+    return hit.model_copy(update={"exact": True}), [sentence]
+
+
 def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str], cover: list[float],
                 reports: list[str]) -> list[tuple[float, int]]:
     """``scored`` (best first) with the best candidate whose stated bound holds the question's number moved
@@ -166,7 +177,8 @@ class RuleSelector(Selector):
         if not (q.intent in ("definition", "reports") or HOW_IT_WORKS.search(q.text)):
             return None
         asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS)
-        if q.intent == "definition" and len(asked) == 1 and (spelled := self._defining(next(iter(asked)), ranked)):
+        if q.intent == "definition" and len(asked) == 1 and (spelled := (self._defining(next(iter(asked)), ranked)
+                                                                         or _glossing(next(iter(asked)), ranked))):
             return spelled
         # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
         titled = [code for code, words in self.catalog.titles.items() if asked and asked <= words]

@@ -344,6 +344,14 @@ def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(held
     assert ans.answered and ans.citations[0].row and "20610" in ans.citations[0].row
 
 
+@pytest.mark.parametrize("question", ["paronychia meaning", "what is a paronychia"])
+def test_a_term_glossed_in_passing_is_defined_by_its_gloss(heldout_bot, question):
+    """10060 explains its descriptor's terms in parentheses: "…and a paronychia (an infection of the nail
+    fold)". That sentence defines the word, though it is no close match for the question as a whole."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and "an infection of the nail fold" in ans.citations[0].quote
+
+
 @pytest.mark.parametrize(("question", "report", "stated"), [
     ("how big was the abscess in the thigh case", "10060", "3 cm"),
     ("example case - what size stent did they put in", "92928", "18 mm"),

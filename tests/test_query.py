@@ -182,6 +182,10 @@ def test_letters_most_of_their_defining_reports_do_not_name_are_no_report_name()
     assert catalog.names == {"i&d": {"10060"}}
 
 
+def test_a_word_then_meaning_asks_for_a_definition(catalog):
+    assert parse("paronychia meaning", catalog).intent == "definition"
+
+
 @pytest.mark.parametrize("question", ["what are the rhythm ecg codes", "pt eval codes list",
                                       "which of the related cryoablation codes"])
 def test_codes_asked_in_the_plural_are_a_list(catalog, question):
