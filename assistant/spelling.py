@@ -61,8 +61,9 @@ class Speller:
                 return word
             if len(low) == 4:
                 # Four letters are too few to tell a slip from another word, but not a clipped start: staff
-                # shorten words to four letters as to five ("colo", "derm", "anes"). Words of the model's
-                # vocabulary ("kind", "dept") and staff shorthand the lexicon spells out ("path") stay.
+                # shorten words to four letters as to five ("anes", "eval"), read so when every report word they
+                # begin is of one family ("colo" begins colon, colonoscopy and colorectal: it stays). Words of the
+                # model's vocabulary ("kind", "dept") and staff shorthand the lexicon spells out ("path") stay.
                 if stem in self.df or low in self.shorthand or not (clipped := self._clipped(low, family=True)):
                     return word
                 fixes.append((word, clipped))
@@ -96,7 +97,8 @@ class Speller:
 
     def _clipped(self, low: str, family: bool = False) -> str | None:
         """The word ``low`` is the clipped start of ("mammo", "chemo", "pembro"): of the reports' longer words
-        beginning with it, the one most passages use. Staff shorten words this way; it is no slip."""
+        beginning with it, the one most passages use. Staff shorten words this way; it is no slip. With
+        ``family``, only when those words share a start of six letters or more (one word's forms)."""
         i = bisect.bisect_right(self._vocab_list, low)  # (``low`` itself is no word of the reports)
         begun = list(itertools.takewhile(lambda v: v.startswith(low), self._vocab_list[i:]))
         if family and begun and len(os.path.commonprefix(begun)) < 6:
