@@ -124,15 +124,15 @@ def _target(text: str) -> CodeType | None:
     of is asked ("…covered for dx - mod?", "…the terminal dx. modifier?"); the other says what it is about."""
     lex = lexicon()
     low = text.lower()
-    named = [m for m in re.finditer(r"[a-z0-9-]+", low) if (word := _singular(m.group(0))) in lex.type_words
+    named = [(m, lex.type_words[word]) for m in re.finditer(r"[a-z0-9-]+", low)
+             if (word := _singular(m.group(0))) in lex.type_words
              and (word not in lex.weak_type_words or ASKING_RE.search(low.strip()))]
     if named:
-        kinds = [lex.type_words[_singular(m.group(0))] for m in named]
-        last = named[-1]
-        if len(set(kinds)) > 1 and (re.fullmatch(r"[\s?.!]*", low[last.end():])
-                                    or re.search(r"\b(what|which)\s+$", low[:last.start()])):
-            return kinds[-1]
-        return kinds[0]
+        last, kind = named[-1]
+        if len({k for _, k in named}) > 1 and (re.fullmatch(r"[\s?.!]*", low[last.end():])
+                                              or re.search(r"\b(what|which)\s+$", low[:last.start()])):
+            return kind
+        return named[0][1]
     return next((kind for phrase, kind in lex.type_phrases if phrase.search(low)), None)
 
 

@@ -186,12 +186,12 @@ class Selector(Lexical):
             return None
         typed = set(tokenize(q.asked_text))
         conflicting = {h.chunk.id for h in hits if contradicts(q.asked_text, embed_text(h.chunk), row=True)}
+        # Rows far down the ranking join below only if they hold one of the asked words: the postings narrow them.
+        postings = self.postings()
+        holding = set().union(*(postings.get(t, set()) for t in typed)) if conflicting or q.target else set()
         if conflicting:
             # The nearest rows state another value ("with ultrasound"): the ones stating the asked value
             # ("without ultrasound guidance") are candidates too, however far down the ranking they are.
-            # Only rows holding one of the asked words can state its value: the postings narrow them first.
-            postings = self.postings()
-            holding = set().union(*(postings.get(t, set()) for t in typed))
             without = set().union(*(excluded(q.asked_text, embed_text(h.chunk)) for h in hits))
             stating = {c.id for c in rows if self._position[c.id] in holding
                        and states(q.asked_text, embed_text(c), without)
@@ -205,9 +205,7 @@ class Selector(Lexical):
         if q.target:
             # A row of the asked kind that the question names whole is a candidate however far down the
             # ranking it is ("taxonomy for pediatrics": 208000000X Pediatrics, below rows of pediatric
-            # specializations). Only rows holding an asked word can be named: the postings narrow them first.
-            postings = self.postings()
-            holding = set().union(*(postings.get(t, set()) for t in typed))
+            # specializations). Only rows holding an asked word can be named.
             whole = {c.id for c in rows if self._position[c.id] in holding and names_whole(said, c.name)
                      and code_key(c.code or "") not in skip} - {h.chunk.id for h in hits}
             if whole:

@@ -147,7 +147,7 @@ def contradicts(asked: str, text: str, row: bool = False) -> tuple[str, str] | N
                 return f"without and with {one.split(' ', 1)[-1]}", one
         elif (not present, word) in stated and (present, word) not in stated:
             return phrase, stated[(not present, word)]
-    if row and (left_out := excluded(asked, text)):
+    if row and (left_out := _left_out(asked, withs, stated)):
         word = min(left_out)
         typed = next((w for w in re.findall(r"[a-z]+", asked.lower()) if tokenize(w) == [word]), word)
         return typed, stated[(False, word)]
@@ -161,8 +161,11 @@ def contradicts(asked: str, text: str, row: bool = False) -> tuple[str, str] | N
 def excluded(asked: str, text: str) -> set[str]:
     """The words (stems) ``text`` says it is "without" that the question names, neither negated nor with
     "with"/"without" of its own: a row so named is another code than asked."""
-    withs = _asked_withs(asked)
-    stated = _withs(text)
+    return _left_out(asked, _asked_withs(asked), _withs(text))
+
+
+def _left_out(asked: str, withs: dict[tuple[bool, str], str], stated: dict[tuple[bool, str], str]) -> set[str]:
+    """``excluded``, given the question's and the text's with/without phrases (``_asked_withs``, ``_withs``)."""
     named = set(tokenize(asked)) - {word for _, word in withs} - negated_words(asked)
     return {word for present, word in stated if not present and word in named and (True, word) not in stated}
 
