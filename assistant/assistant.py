@@ -290,6 +290,10 @@ class Assistant:
             return tpl.row_answer(q, hits, note)
         if q.intent == "list":
             return self._list(q, scope)
+        if scope and q.target == "pos" and not self.select.chunks(scope, kind="row", code_type="pos"):
+            # A report with no place-of-service table names its sites in words ("Typical site of service:
+            # Hospital outpatient department…"): its prose answers "place of service for …".
+            q = q.model_copy(update={"target": None, "asks_code": False})
         if (scope and not q.target and q.intent == "site_of_service"
                 and q.asks_place_of_service
                 and self.select.chunks(scope, kind="row", code_type="pos")):
