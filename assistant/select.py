@@ -323,6 +323,11 @@ class Selector(Lexical):
         weights.update({t: 1.0 for t in choices})
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)
                  if naming is None or naming & set(tokenize(s))]
+        if q.intent != "definition" and q.expansions:
+            # A sentence that only spells out the question's shorthand ("ESI: epidural steroid injection.") says
+            # what the letters mean, which only a question asking that wants.
+            glossed = set(tokenize(" ".join(q.expansions))) | q.spelled_out
+            pairs = [(h, s) for h, s in pairs if not set(tokenize(s)) <= glossed]
         if of_payer:
             # A payer note's later sentences ("Medicaid: Coverage varies by state. Under EPSDT, …") are about
             # the payer its label names.

@@ -953,3 +953,14 @@ def test_letters_a_report_spells_out_are_defined_where_it_spells_them_out(heldou
         assert ans.answered and "monthly capitation payment (MCP)" in ans.text, ans.text
         # Only where it is spelled out: not the other reports that have a "Summary & Overview" too.
         assert {c.document for c in ans.citations} == {"90935"} and "0441T" not in ans.text, ans.text
+
+
+def test_a_sentence_spelling_out_the_shorthand_answers_only_what_it_means(heldout_bot):
+    """The 62323 report's glossary line "ESI: epidural steroid injection." holds every word of "esi" spelled
+    out, so it looked closest to any question using the letters; it answers what they mean, nothing else."""
+    gloss = "ESI: epidural steroid injection."
+    ans = heldout_bot.ask("what does esi stand for")
+    assert ans.answered and gloss in ans.text
+    for question in ("esi in the hospital, who bills the drug", "esi steroid billed separately?"):
+        ans = heldout_bot.ask(question, document="62323")
+        assert gloss not in ans.text, question
