@@ -15,6 +15,7 @@ from .errors import IndexFileError
 from .gaps import left_out, not_listed, payer_left_out, uncovered_topic
 from .icd import icd_words
 from .ingest import code_key, load_corpus, sentences
+from .lexicon import lexicon
 from .models import Answer, Document, Hit, IngestIssue
 from .query import Query, parse, with_earlier
 from .retrieve import Retriever
@@ -22,7 +23,7 @@ from .route import HISTORY_TURNS, Route, Router, load_params
 from .rules import RuleSelector
 from .search import Search
 from .select import query_views, row_types, speaks_for
-from .signals import names_payer, shared
+from .signals import names_payer, refuses_use, row_refuses, shared
 from .vocab import Catalog, tokenize
 
 __all__ = ["Assistant", "Settings"]
@@ -359,6 +360,13 @@ class Assistant:
         keep = self.select.keep(scope, kind="row", code_type=kind)
         if not candidates:
             return tpl.abstain(q, f"{tpl.NOT_COVERED} No report in scope has a {q.target or 'code'} table.")
+        if refuses_use(q.text) and not self._situation(q):
+            # "list the modifiers that should not go on 36415": the rows whose notes say they don't apply. (A
+            # question saying when they don't, "…same month as 99490", is matched on its words below.)
+            refused = [c for c in candidates if row_refuses(c)]
+            if not refused:
+                return tpl.abstain(q, f"{tpl.NOT_COVERED} It lists no {q.target or 'code'} as not to be used.")
+            return tpl.list_answer(q, [Hit(chunk=c, score=1.0, exact=True) for c in refused], detail=True)
         terms = self.select.list_terms(q, candidates, scope)
         if not terms:
             hits = [Hit(chunk=c, score=1.0, exact=True) for c in candidates]
@@ -375,6 +383,13 @@ class Assistant:
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
                   or h.chunk.id in holding][: max(self.settings.list_max, len(holding))]
         return tpl.list_answer(q, chosen, detail=True)
+
+    def _situation(self, q: Query) -> set[str]:
+        """The question's content words beyond its report's code, its kind of code and the use it asks about."""
+        lex = lexicon()
+        asking = set(tokenize(" ".join((*lex.query_words, *lex.negation))))
+        said = {t for t in tokenize(q.text) if self.catalog.is_content(t)} - asking
+        return said - {code_key(r).lower() for r in q.reports} - {t for t in said if refuses_use(f"not {t}")}
 
     def documents(self) -> list[Document]:
         return list(self.docs)

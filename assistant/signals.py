@@ -330,3 +330,27 @@ def number_fit(asked: list[float], text: str) -> tuple[float, float]:
         return 0.0, 0.0
     fits = any(lo <= n <= hi for n in asked for lo, hi in bounds)
     return float(fits), float(not fits)
+
+
+# What a code is done with: "not used with", "do not append", "not reported for the same nails".
+USE_WORDS = r"(use[ds]?|using|appl(y|ies|ied)|append(ed|s)?|report(ed|s)?|bill(ed|s)?|go(es)?|allowed|appropriate)"
+
+
+def refuses_use(text: str) -> bool:
+    """Whether ``text`` says a code is not to be used ("should not go on 36415", "not reported with 11102",
+    "modifiers that dont apply"): a negation with a word of using it at most two words on."""
+    negations = "|".join(re.escape(w) for w in sorted(lexicon().negation))
+    return re.search(rf"\b({negations}|\w+n['\u2019]t|(do|does|did|should|ca|wo|is|are)nt)\s+(\w+\s+){{0,2}}?"
+                     rf"{USE_WORDS}\b", text.lower()) is not None
+
+
+def row_refuses(chunk: Chunk) -> bool:
+    """Whether a row's notes (the cells after its description) say it does not apply: they open with a
+    negation ("Not for 36415.", "Not appropriate.") or refuse its use ("…; not reported with 11102")."""
+    notes = " ".join(chunk.cells[2:]).strip()
+    first = re.match(r"[a-z']+(?![\w-])", notes.lower())
+    if first and (first.group(0) in lexicon().negation or re.match(r"(do|does) not\b", notes.lower())):
+        return True
+    # A refusal names what the code is not used with ("…; not reported with 11102", "not appended to 0627T");
+    # "the patient cannot be billed" refuses nothing of the code's.
+    return any(refuses_use(m.group(0)) for m in re.finditer(r"[^.;]*?\b(with|on|to|for|together)\b", notes))

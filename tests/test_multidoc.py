@@ -964,3 +964,22 @@ def test_a_sentence_spelling_out_the_shorthand_answers_only_what_it_means(heldou
     for question in ("esi in the hospital, who bills the drug", "esi steroid billed separately?"):
         ans = heldout_bot.ask(question, document="62323")
         assert gloss not in ans.text, question
+
+
+@pytest.mark.parametrize(("question", "listed", "not_listed"), [
+    ("which modifiers should not be appended to 93000", {"**26**", "**TC**"}, {"**59**", "**25**"}),
+    ("list modifiers that dont apply to 62323", {"**50**"}, {"**25**", "**59**"}),
+    ("which modifiers can't be billed with 36415", {"**91**", "**90**"}, {"**XE**", "**59**"}),
+])
+def test_modifiers_not_to_be_used_are_the_rows_saying_so(heldout_bot, question, listed, not_listed):
+    """"which modifiers should not go on X" lists the rows whose notes refuse the code ("Not valid on 93000",
+    "Not appropriate", "Not for 36415"), not every modifier the words are close to."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and all(m in ans.text for m in listed), ans.text
+    assert not any(m in ans.text for m in not_listed), ans.text
+
+
+def test_a_report_refusing_no_modifier_says_so(heldout_bot):
+    """97110's modifier rows all say when to use them: none is listed as not to be used."""
+    ans = heldout_bot.ask("which modifiers are not used with 97110")
+    assert not ans.answered and "no modifier as not to be used" in ans.text
