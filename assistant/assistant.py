@@ -46,7 +46,10 @@ class Assistant:
                  index: idx.Index, embedder: Embedder) -> None:
         self.settings, self.docs, self.issues, self.index, self.embedder = settings, docs, issues, index, embedder
         embedder.prime(index.passages.texts, index.passages.vectors)  # report text never needs the model
-        self.catalog = Catalog(index.chunks, embedder.whole_words())
+        # A word ICD-10-CM uses is spelled right: typo repair leaves the code set's medical words alone.
+        terms = (icd_words().spellings if any(c.code_type == "icd10" for c in index.chunks)
+                 else frozenset())
+        self.catalog = Catalog(index.chunks, embedder.whole_words(), terms)
         self.findings: dict[str, list] = {}
         for f in index.manifest.findings:
             self.findings.setdefault(f.chunk_id, []).append(f)

@@ -54,7 +54,7 @@ def icd_release() -> tuple[str, str]:
 # What ICD-10-CM itself says a condition is called: every code's description and inclusion terms, as
 # lexical tokens (``vocab.tokenize``), each token with the codes whose text holds it. Answering a described
 # condition with a row is checked against it (``icd_unlisted``); it names no code to the user.
-ICD_WORDS_FORMAT = 5
+ICD_WORDS_FORMAT = 6
 QUALIFIER_SHARE = 0.005  # a word on more items than this share names a qualifier, not a condition
 
 
@@ -68,7 +68,8 @@ def _icd_words_file() -> Path:
 
 class IcdWords(NamedTuple):
     """Each token's items (sorted positions among the ICD-10-CM items), how many items there are, and the
-    stored form: each item's code, the tokens, and their item positions laid end to end."""
+    stored form: each item's code, the tokens, and their item positions laid end to end; and the words
+    as the code set spells them (four letters or more), which typo repair takes as spelled right."""
 
     items: int
     words: dict[str, np.ndarray]
@@ -76,6 +77,7 @@ class IcdWords(NamedTuple):
     tokens: np.ndarray
     offsets: np.ndarray
     positions: np.ndarray
+    spellings: frozenset[str]
 
 
 @cache
@@ -86,7 +88,7 @@ def icd_words() -> IcdWords:
     path = _icd_words_file()
     try:
         with np.load(path, allow_pickle=False) as z:
-            return _icd_split(z["codes"], z["tokens"], z["offsets"], z["positions"])
+            return _icd_split(z["codes"], z["tokens"], z["offsets"], z["positions"], z["spellings"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     from .signals import negated_words
@@ -95,8 +97,10 @@ def icd_words() -> IcdWords:
     cm = icd_module()
     codes = cm.get_all_codes(True)
     index: dict[str, set[int]] = {}
+    spellings: set[str] = set()
     for n, code in enumerate(codes):
         for text in [cm.get_description(code), *cm.get_inclusion_term(code)]:
+            spellings.update(w for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 4)
             # What an item names only to negate ("not scheduled for surgery") it does not describe.
             for w in set(tokenize(text)) - negated_words(text):
                 index.setdefault(w, set()).add(n)
@@ -107,20 +111,22 @@ def icd_words() -> IcdWords:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, codes=np.array(codes), tokens=np.array(tokens), offsets=offsets, positions=positions)
+        np.savez(tmp, codes=np.array(codes), tokens=np.array(tokens), offsets=offsets, positions=positions,
+                 spellings=np.array(sorted(spellings)))
         tmp.replace(path)
         for old in path.parent.glob("words-*.npz"):
             if old != path and ".tmp" not in old.name:
                 old.unlink(missing_ok=True)  # an earlier release's or format's
     except OSError:
         pass  # a read-only cache only costs the next process the build
-    return _icd_split(np.array(codes), np.array(tokens), offsets, positions)
+    return _icd_split(np.array(codes), np.array(tokens), offsets, positions, np.array(sorted(spellings)))
 
 
-def _icd_split(codes: np.ndarray, tokens: np.ndarray, offsets: np.ndarray, positions: np.ndarray) -> IcdWords:
+def _icd_split(codes: np.ndarray, tokens: np.ndarray, offsets: np.ndarray, positions: np.ndarray,
+               spellings: np.ndarray) -> IcdWords:
     """The word index from its stored form."""
     words = {str(t): positions[a:b] for t, a, b in zip(tokens, offsets[:-1], offsets[1:], strict=True)}
-    return IcdWords(len(codes), words, codes, tokens, offsets, positions)
+    return IcdWords(len(codes), words, codes, tokens, offsets, positions, frozenset(map(str, spellings)))
 
 
 @cache

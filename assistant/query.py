@@ -175,6 +175,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     for alias, name in lex.payer_aliases.items():
         fixed = re.sub(rf"\b{alias}\b", name, fixed, flags=re.I)
     text = re.sub(r"\s+", " ", fixed).strip()
+    # The code set's name is one word: the "10" of "icd 10 code for …" is no number the question states.
+    text = re.sub(r"\bicd[ -]?10(?:[ -]?cm)?\b", "icd-10", text, flags=re.I)
     low = text.lower()
     defined = [a for a in catalog.aliases if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low)]
     # Letters a report spells out mean what it says they mean ("durable medical equipment (DME)"), before

@@ -21,13 +21,14 @@ class Speller:
 
     def __init__(self, vocab: set[str], known: frozenset[str], df: Mapping[str, int], labels: Iterable[str],
                  texts: Iterable[str], stopwords: frozenset[str], stem: Callable[[str], str],
-                 shorthand: frozenset[str] = frozenset()) -> None:
-        """``vocab``: the reports' words; ``known``: words spelled right though no report uses them;
+                 shorthand: frozenset[str] = frozenset(), terms: frozenset[str] = frozenset()) -> None:
+        """``vocab``: the reports' words; ``known``, and ``terms`` (a medical code set's words: "cauda" is
+        no slip of a report's "caudal"): words spelled right though no report uses them;
         ``shorthand``: abbreviations the lexicon spells out, which are no clipped words;
         ``df``: how many passages hold each token; ``labels``: headings, column names and prose fields;
         ``texts``: the passages (for the words they hyphenate)."""
         self.vocab, self.words, self.df, self.stopwords, self.stem = vocab, known, df, stopwords, stem
-        self.shorthand = shorthand
+        self.shorthand, self.terms = shorthand, terms
         self._vocab_list = sorted(self.vocab)
         # Words the reports hyphenate, as staff type them run together ("xrays", "followup").
         self.joined = {w.replace("-", ""): w for t in texts for w in re.findall(r"[a-z]+(?:-[a-z]+)+", t.lower())}
@@ -57,7 +58,7 @@ class Speller:
             # "getting" beside "get"), or a known word ("house", not the reports' "hose"), is not a misspelling.
             stem = self.stem(low)
             if (len(low) < 4 or low in self.vocab or low in self.stopwords or low in self.words
-                    or stem in self.stopwords):
+                    or low in self.terms or stem in self.stopwords):
                 return word
             if len(low) == 4:
                 # Four letters are too few to tell a slip from another word, but not a clipped start: staff

@@ -136,11 +136,13 @@ def stems(words: frozenset[str]) -> frozenset[str]:
 class Catalog:
     """What the corpus holds that questions are matched against: codes, report codes, vocabulary."""
 
-    def __init__(self, chunks: Iterable[Chunk], words: frozenset[str] = frozenset()) -> None:
+    def __init__(self, chunks: Iterable[Chunk], words: frozenset[str] = frozenset(),
+                 terms: frozenset[str] = frozenset()) -> None:
         """``words``: words known to be spelled right though no report uses them ("house"), which typo
-        repair leaves alone (the embedding model's whole-word vocabulary)."""
+        repair leaves alone (the embedding model's whole-word vocabulary); ``terms``: more such words (ICD-10-CM's:
+        "cauda" is no slip of a report's "caudal")."""
         self.chunks = list(chunks)
-        self.words = words
+        self.words, self.terms = words, terms
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.types: dict[str, set[CodeType]] = defaultdict(set)
         self.reports: dict[str, str] = {}
@@ -248,7 +250,7 @@ class Catalog:
             self.field_words.update(tokenize(" ".join(columns)))
         labels = {label for c in self.chunks for label in (*c.section, *c.columns)} | self.fields
         self._speller = Speller(self.vocab, self.words, self.df, labels, (c.text for c in self.chunks), STOPWORDS,
-                                _stemmer().stemWord, frozenset(lexicon().abbreviations))
+                                _stemmer().stemWord, frozenset(lexicon().abbreviations), self.terms)
 
     def heading_type(self, text: str) -> CodeType | None:
         """The kind of code of the one table whose section heading the question names in two or more

@@ -983,3 +983,12 @@ def test_a_report_refusing_no_modifier_says_so(heldout_bot):
     """97110's modifier rows all say when to use them: none is listed as not to be used."""
     ans = heldout_bot.ask("which modifiers are not used with 97110")
     assert not ans.answered and "no modifier as not to be used" in ans.text
+
+
+@pytest.mark.parametrize("question", ["icd 10 code for sickle cell crisis", "ICD 10 CM cauda equina syndrome code"])
+def test_a_condition_no_report_lists_gets_no_code_however_the_code_set_is_named(heldout_bot, question):
+    """With "icd 10" read as a number, or "cauda" repaired to a report's "caudal", ICD-10-CM had no item
+    holding every asked word and could not tell that the closest row (multiple myeloma, angina) is another
+    condition: a wrong code was offered."""
+    ans = heldout_bot.ask(question)
+    assert not ans.answered, ans.text

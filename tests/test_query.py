@@ -107,6 +107,30 @@ def test_a_word_the_model_knows_whole_is_not_a_typo(catalog):
     assert parse("pt treated at their house after 0600t", Catalog(chunks, words)).corrections == ()
 
 
+def test_a_word_of_the_diagnosis_code_set_is_not_a_typo(catalog):
+    """"cauda" is one letter from a report's "caudal", but ICD-10-CM spells it ("Cauda equina syndrome"):
+    it is spelled right, and the question keeps the condition no report lists. A slip ICD-10-CM does not
+    spell ("modifer") is still repaired."""
+    from assistant.icd import icd_words
+
+    terms = icd_words().spellings
+    assert "cauda" in terms and "modifer" not in terms
+    report = read_text(MULTI_FILES[0]) + "\nSite of Service\nA caudal approach is used.\n"
+    chunks = [*catalog.chunks, *parse_report(report, "0600T.txt").chunks]
+    assert parse("icd for cauda equina syndrome", Catalog(chunks)).corrections == (("cauda", "caudal"),)
+    assert parse("icd for cauda equina syndrome", Catalog(chunks, terms=terms)).corrections == ()
+    assert parse("modifer for cauda equina", Catalog(chunks, terms=terms)).corrections == (("modifer", "modifier"),)
+
+
+def test_the_code_sets_name_is_one_word_not_a_number(catalog):
+    """"icd 10 code for …": the 10 is the code set's name, not a number the question states (a number would
+    keep ICD-10-CM from telling that no listed row describes the condition)."""
+    for typed in ("icd 10 code for sickle cell disease", "ICD10 code for sickle cell disease",
+                  "icd-10 cm code for sickle cell disease"):
+        q = parse(typed, catalog)
+        assert "10" not in q.terms and "sickl" in q.terms, (typed, q.terms)
+
+
 def test_staff_shorthand_and_its_plural_are_not_a_names_initials(catalog):
     """"pts" is the patients of staff shorthand ("pt"), not the initials of a row's "Pain in thoracic spine"."""
     spine = parse_report(read_text(MULTI_FILES[0]) + "\nRelated Diagnoses\n| ICD-10 Code | Description | Notes |\n"
