@@ -16,6 +16,7 @@ from typing import NamedTuple
 from .embed import embed_text
 from .ingest import code_key, sentences
 from .lexical import Lexical
+from .lexicon import lexicon
 from .models import PROCEDURE_KINDS, Chunk, Hit
 from .query import INTENT_PATTERNS_BY_NAME, Query
 from .signals import (
@@ -304,6 +305,15 @@ class Selector(Lexical):
                 k=self.settings.prose_passages) if h.chunk.id not in seen]
         if not hits:
             return None
+        if q.intent == "clinical_context" and lexicon().answer_required.search(q.text.lower()):
+            # A question about the example that only a sentence of one type answers ("how big was the tumor in
+            # the example") reads the rest of the sections its passages are in: the vignette goes on in the
+            # next paragraph.
+            found = {(h.chunk.doc_code, h.chunk.section) for h in hits}
+            rest = {c.id for c in self.chunks({d for d, _ in found}, kind="prose")
+                    if (c.doc_code, c.section) in found} - {h.chunk.id for h in hits}
+            if rest:
+                hits = hits + self.retriever.search(q.retrieval_text, lambda c: c.id in rest, k=len(rest))
         candidates = self.chunks(scope, kind="prose")
         # The report's own code scopes the question; it counts as a shared word for the similarity bar
         # ("what is 0600t") but does not rank sentences, or every sentence naming the code would win.

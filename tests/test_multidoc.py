@@ -992,3 +992,19 @@ def test_a_condition_no_report_lists_gets_no_code_however_the_code_set_is_named(
     condition: a wrong code was offered."""
     ans = heldout_bot.ask(question)
     assert not ans.answered, ans.text
+
+
+def test_a_time_of_day_is_answered_by_the_sentence_stating_one(heldout_bot):
+    """"what time was the ecg taken": a time of day ("at 10:42 a.m."), which only such a sentence gives;
+    the closest sentence on the ECG is no answer, nor one giving minutes."""
+    for question in ("what time was the ecg taken in the scenario", "at what time was the ekg done in the scenario"):
+        ans = heldout_bot.ask(question)
+        assert ans.answered and "10:42" in ans.text, (question, ans.text)
+
+
+def test_a_typed_question_about_the_example_reads_the_whole_vignette(heldout_bot):
+    """The sentence stating the dose may be in a paragraph of the vignette that retrieval did not bring up
+    ("administers 100 mL of iohexol"): a question only such a sentence answers reads the rest of the sections
+    it found, rather than settling for a number of billing units of the contrast."""
+    ans = heldout_bot.ask("how much contrast did they give in the case")
+    assert ans.answered and "100 mL" in ans.text, ans.text
