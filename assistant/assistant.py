@@ -13,7 +13,7 @@ from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
 from .gaps import left_out, not_listed, payer_left_out, uncovered_topic
-from .icd import icd_words
+from .icd import QUALIFIER_SHARE, icd_words
 from .ingest import code_key, load_corpus, sentences
 from .lexicon import lexicon
 from .models import Answer, Document, Hit, IngestIssue
@@ -240,6 +240,8 @@ class Assistant:
         note = not_listed(q.unknown + tuple(missing), scope, self.index.chunks, self.catalog, len(self.docs))
         if not rows and (under := self._under_category(q, scope)):
             return under
+        if not rows and not q.unknown and (q.target or q.asks_code) and (term := self._unused_term(q)):
+            return tpl.abstain(q, f"{tpl.NOT_COVERED} No report mentions “{term}”.")
         if not rows:
             if q.unknown or missing:
                 return tpl.abstain(q, note)
@@ -386,6 +388,29 @@ class Assistant:
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
                   or h.chunk.id in holding][: max(self.settings.list_max, len(holding))]
         return tpl.list_answer(q, chosen, detail=True)
+
+    def _unused_term(self, q: Query) -> str | None:
+        """A word of the question that names a condition or finding which no report uses, nor any name of a
+        listed diagnosis: "icd for retinopathy of prematurity" asks for a code no report lists, whatever row is
+        closest. Such a word is a term of the trade: ICD-10-CM spells it, on few of its items, and the
+        embedding model's vocabulary does not hold it whole (it does hold "thrown", "highway", "college")."""
+        index = icd_words()
+        few = QUALIFIER_SHARE * index.items
+        said = set(tokenize(q.asked_text))
+        # What the question gives as an instance ("admin like lupron", "such as …") illustrates; it is not asked.
+        text = re.sub(r"\b(like|such as|e\.?g\.?|for example|for instance)\s+\S+(\s+\S+)?", " ", q.text.lower())
+        for word in re.findall(r"[a-z][a-z'-]{4,}", text):
+            toks = tokenize(word)
+            if (len(toks) == 1 and (t := toks[0]) in said and word in index.spellings and word not in self.catalog.words
+                    and 0 < len(index.words.get(t, ())) <= few and self.catalog.df.get(t, 0) == 0
+                    and t not in self._listed_names() and t not in q.spelled_out):
+                return word
+        return None
+
+    @functools.cache  # noqa: B019 (one per loaded index; the cache lives as long as it)
+    def _listed_names(self) -> frozenset[str]:
+        """Every token of the names ICD-10-CM gives the diagnosis rows the reports list."""
+        return frozenset().union(*(self.retriever.names(c) for c in self.index.chunks))
 
     def _situation(self, q: Query) -> set[str]:
         """The question's content words beyond its report's code, its kind of code and the use it asks about."""

@@ -1008,3 +1008,23 @@ def test_a_typed_question_about_the_example_reads_the_whole_vignette(heldout_bot
     it found, rather than settling for a number of billing units of the contrast."""
     ans = heldout_bot.ask("how much contrast did they give in the case")
     assert ans.answered and "100 mL" in ans.text, ans.text
+
+
+@pytest.mark.parametrize("question", ["dx code for retinopathy of prematurity stage 2",
+                                      "cpt for radiofrequency ablation of a liver tumor",
+                                      "icd for merkel cell carcinoma of the scalp"])
+def test_a_term_of_the_trade_no_report_uses_gets_no_code(heldout_bot, question):
+    """"prematurity", "radiofrequency", "merkel": ICD-10-CM spells them, the model's vocabulary does not hold
+    them whole, and no report (nor any name of a listed diagnosis) uses them. The closest row (another
+    retinopathy, cryoablation) would be a wrong code."""
+    ans = heldout_bot.ask(question)
+    assert not ans.answered and "No report mentions" in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "code"), [("code for sc/im hormonal antineoplastic admin like lupron", "96402"),
+                                                ("dysthymia dx code", "F34.1")])
+def test_an_instance_or_a_listed_diagnosis_name_is_no_unknown_term(heldout_bot, question, code):
+    """"like lupron" gives an instance, not what is asked; "dysthymia" is a name ICD-10-CM gives the listed
+    F34.1 "Dysthymic disorder"."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and code in ans.text, ans.text
