@@ -15,7 +15,7 @@ from .codes import CodeRef, counts, find_codes
 from .icd import is_icd_item
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
-from .signals import axis_words
+from .signals import axis_words, negated_words
 from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
@@ -266,7 +266,11 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         points_back = PRONOUN_RE.search(low) is not None and not codes and not unknown
         earlier = prev.text if not prev.followup else f"{prev.context} {prev.text}"
         swapped = None
-        if (not _has_content(low, catalog) or points_back) and not codes:
+        # "and if we never got one signed?" after "abn signed, which modifier": a turn that only denies what the
+        # earlier one said varies its situation, and needs its words ("signed" alone finds nothing).
+        said = {t for t in tokenize(low) if catalog.is_content(t)} - set(tokenize(" ".join(lex.negation)))
+        denies = bool(said) and said <= negated_words(low) & (set(tokenize(earlier)) - negated_words(earlier))
+        if (not _has_content(low, catalog) or points_back or denies) and not codes:
             context = earlier
             if points_back and len(prev.codes) == 1 and not prev.followup:
                 subject = tuple(prev.codes)

@@ -1028,3 +1028,15 @@ def test_an_instance_or_a_listed_diagnosis_name_is_no_unknown_term(heldout_bot, 
     F34.1 "Dysthymic disorder"."""
     ans = heldout_bot.ask(question)
     assert ans.answered and code in ans.text, ans.text
+
+
+def test_a_follow_up_denying_what_the_earlier_turn_said_keeps_its_situation(heldout_bot):
+    """"and if we never had one signed?" after "abn signed for a medicare pt, which modifier": the turn only
+    denies the earlier one's "signed", so it is the same situation without a signed ABN (GZ), not whatever
+    modifier "signed" alone is closest to."""
+    ans = heldout_bot.ask("and if we never had one signed?", history=["abn signed for a medicare pt, which modifier"])
+    assert ans.answered and "GZ" in ans.text, ans.text
+    # A turn affirming what the earlier one denied brings its own words ("the doc did the counseling").
+    ans = heldout_bot.ask("and if the doc did the counseling?",
+                          history=["nasal flu given to a 10 yo, nurse only no doc counseling, admin code?"])
+    assert ans.answered and "90460" in ans.text, ans.text
