@@ -41,8 +41,24 @@ PROSE_CODE_RE = re.compile(r"\b(?:\d{4}[0-9FTU]|[A-Z]\d{4}|[A-TV-Z]\d[0-9AB](?:\
 NON_PREFIX = re.compile(r"\b[Nn]on[\s-]+(?=[A-Za-z]{4,})")
 WORD_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
 # Articles, prepositions and the verb "be": they join a heading's words and name nothing in it.
-FUNCTION_WORDS = frozenset("a an the and or of to in on at by for with from as is are was were be".split())
+# English closed-class words (articles, prepositions, pronouns, question words, auxiliaries): they name no
+# heading ("how much contrast did they give" names no "… and How They Differ").
+FUNCTION_WORDS = frozenset("""a an the and or of to in on at by for with from as is are was were be been being
+    i we you he she it they me us him her them my our your his its their this that these those
+    what which who whom whose when where why how
+    do does did done can could shall should will would may might must has have had""".split())
 FOLLOWUP_GLUE = frozenset({"about", "same", "include", "includes", "including", "one", "part", "else"})
+
+
+@lru_cache(maxsize=1)
+def _spelled_word() -> dict[str, str]:
+    """The lexicon's one-word shorthand and the one word each stands for, as stems ("pt" → "patient")."""
+    out = {}
+    for abbr, full in lexicon().abbreviations.items():
+        short, spelled = tokenize(abbr), tokenize(full)
+        if " " not in abbr and len(short) == 1 and len(spelled) == 1 and short != spelled:
+            out[short[0]] = spelled[0]
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -272,6 +288,10 @@ class Catalog:
         if (token in stems(frozenset(lexicon().type_words)) or token in self.field_words
                 or token in stems(FOLLOWUP_GLUE)):
             return False
+        # Shorthand narrows as much as the word it stands for: "pt" is "patient", a column name ("what about
+        # if the pt is inpatient" asks about "inpatient").
+        if (full := _spelled_word().get(token)) is not None:
+            return self.is_content(full)
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
 
     def read_initials(self, text: str) -> dict[str, str]:

@@ -748,6 +748,33 @@ def test_a_tables_own_introduction_does_not_unname_its_heading():
     assert q.intent == "list" and q.target == "cpt"
 
 
+NEIGHBORS = """Summary & Overview
+CPT 76805: Obstetric ultrasound after the first trimester, transabdominal
+CPT 76805 reports a transabdominal obstetric ultrasound.
+Neighboring Codes and How They Differ
+| Code | Description | How It Differs |
+|---|---|---|
+| 76801 | Obstetric ultrasound, first trimester | Before 14 weeks. |
+"""
+
+
+def test_question_words_and_pronouns_name_no_table_heading():
+    """"how much contrast did they give in the case" shares only "how" and "they" with "Neighboring Codes and
+    How They Differ": it asks for no related code (it was read as asking for a CPT row, 5 eval items)."""
+    catalog = Catalog(parse_report(NEIGHBORS, "76805.txt").chunks)
+    assert catalog.heading_type("how much contrast did they give in the case") is None
+    assert parse("how much contrast did they give in the case", catalog).target is None
+    assert catalog.heading_type("neighboring codes?") == "cpt"
+
+
+def test_shorthand_narrows_as_much_as_the_word_it_stands_for():
+    """"pt" stands for "patient", a column name here: it narrows nothing, while "inpatient" does."""
+    report = NEIGHBORS + "Place of Service\n| POS | Setting | Patient |\n|---|---|---|\n| 21 | Inpatient | Admitted |\n"
+    catalog = Catalog(parse_report(report, "76805.txt").chunks)
+    assert not catalog.is_content("patient") and not catalog.is_content("pt")
+    assert catalog.is_content("inpati")
+
+
 def test_typo_repair_reads_contractions_and_hyphenated_words_typed_whole(catalog):
     """"wasnt" is "wasn't" (not "want"); "xrays" and "followup" are the report's "X-ray" and "follow-up"."""
     report = read_text(MULTI_FILES[0]) + "\nImaging\nA follow-up X-ray is taken.\n"
