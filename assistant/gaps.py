@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from . import answer as tpl
 from .codes import CodeRef
-from .icd import icd_unlisted
+from .icd import as_written, icd_unlisted
 from .ingest import sentences
 from .lexicon import lexicon
 from .models import Answer, Chunk, Hit
@@ -111,7 +111,7 @@ def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozense
     # A word the row names only to negate it ("not inflamed") is not one it describes.
     held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text)) | names
     missing = icd_unlisted(asked, held)
-    return [w for w in q.text.split() if set(tokenize(w)) & missing] or sorted(missing)
+    return [w for w in q.text.split() if as_written(set(tokenize(w))) & missing] or sorted(missing)
 
 
 def undescribed(q: Query, row: Hit, names: frozenset[str] = frozenset()) -> Answer | None:

@@ -166,6 +166,7 @@ def icd_unlisted(asked: set[str], row: set[str]) -> set[str]:
     (lay words, a patient's situation): the row may then still be the closest code."""
     index = icd_words()
     items, words = index.items, index.words
+    asked, row = as_written(asked), as_written(row)
     known = {w for w in asked if w in words}
     missing = known - row
     # A qualifier (left, side, acute, chronic, type) is on hundreds to thousands of items; lacking only
@@ -176,3 +177,19 @@ def icd_unlisted(asked: set[str], row: set[str]) -> set[str]:
     return missing if len(described) else set()
 
 
+def as_written(tokens: set[str]) -> set[str]:
+    """The tokens as the code set writes them: an ordinal in digits is its word ("3rd" trimester is "third"),
+    and a word typed closed that ICD-10-CM hyphenates after a prefix, so that it tokenizes as two known
+    words, is those two ("preeclampsia" is its "pre-eclampsia")."""
+    words, out = icd_words().words, set()
+    for t in tokens:
+        t = _ORDINALS.get(t, t)
+        parts = None if t in words or not t.isalpha() else next(
+            ((t[:i], t[i:]) for i in range(3, len(t) - 3) if t[:i] in words and t[i:] in words), None)
+        out.update(parts or (t,))
+    return out
+
+
+_ORDINALS = {f"{n}{suffix}": word for n, suffix, word in (
+    (1, "st", "first"), (2, "nd", "second"), (3, "rd", "third"), (4, "th", "fourth"), (5, "th", "fifth"),
+    (6, "th", "sixth"), (7, "th", "seventh"), (8, "th", "eighth"), (9, "th", "ninth"), (10, "th", "tenth"))}

@@ -273,6 +273,23 @@ def test_icd10cm_names_conditions_a_row_does_not_describe():
     assert unlisted("central sleep apnea in a pt getting cpap shots", sleep_apnea) == set()
 
 
+def test_a_condition_is_matched_as_icd10cm_writes_it():
+    """"preeclampsia" typed closed is ICD-10-CM's "pre-eclampsia", and a "3rd" trimester its "third": so
+    the code set knows "severe preeclampsia 3rd trimester" (O14.13), which a gestational hypertension row
+    does not describe; a row writing it either way does."""
+    from assistant.icd import icd_unlisted
+    from assistant.vocab import tokenize
+
+    def unlisted(asked: str, row: str) -> set[str]:
+        return icd_unlisted(set(tokenize(asked)), set(tokenize(row)))
+
+    asked = "severe preeclampsia 3rd trimester"
+    hypertension = "Gestational [pregnancy-induced] hypertension without significant proteinuria, third trimester"
+    assert unlisted(asked, hypertension) >= set(tokenize("severe pre-eclampsia"))
+    assert unlisted(asked, "Severe pre-eclampsia, third trimester") == set()
+    assert unlisted(asked, "Severe preeclampsia, 3rd trimester") == set()
+
+
 def test_icd10cm_names_a_code_by_its_inclusion_terms_and_its_subcategory_s():
     from assistant.icd import icd_names
     from assistant.vocab import tokenize
