@@ -40,7 +40,6 @@ PROSE_CODE_RE = re.compile(r"\b(?:\d{4}[0-9FTU]|[A-Z]\d{4}|[A-TV-Z]\d[0-9AB](?:\
 
 NON_PREFIX = re.compile(r"\b[Nn]on[\s-]+(?=[A-Za-z]{4,})")
 WORD_RE = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*", re.I)
-# Articles, prepositions and the verb "be": they join a heading's words and name nothing in it.
 # English closed-class words (articles, prepositions, pronouns, question words, auxiliaries): they name no
 # heading ("how much contrast did they give" names no "… and How They Differ").
 FUNCTION_WORDS = frozenset("""a an the and or of to in on at by for with from as is are was were be been being
@@ -290,7 +289,7 @@ class Catalog:
             return False
         # Shorthand narrows as much as the word it stands for: "pt" is "patient", a column name ("what about
         # if the pt is inpatient" asks about "inpatient").
-        if (full := _spelled_word().get(token)) is not None:
+        if (full := _spelled_word().get(token)) is not None and full not in _spelled_word():
             return self.is_content(full)
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
 
