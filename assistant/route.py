@@ -118,9 +118,13 @@ def save_params(params: RouterParams, path: Path = PARAMS_FILE) -> None:
 
 
 def probabilities(params: RouterParams, x: np.ndarray) -> np.ndarray:
-    """P(report is the one asked about) for each row of features ``x``."""
+    """P(report is the one asked about) for each row of one question's features ``x``: the fitted
+    per-report odds, normalised over the corpus' reports, since a question is about one of them. The
+    per-report figure alone says how much evidence a report has, not whether another has as much:
+    0.64 with the runner-up at 0.06 singles a report out; 0.64 beside 0.60 does not."""
     z = x @ np.asarray(params.coef) + params.intercept
-    return 1.0 / (1.0 + np.exp(-z))
+    p = 1.0 / (1.0 + np.exp(-z))
+    return p / p.sum() if p.sum() > 0 else p
 
 
 def decide(reports: Sequence[str], p: np.ndarray, named: set[str], threshold: float) -> Route:

@@ -202,10 +202,9 @@ def fit(router: Router, sets: list[Labelled], path: Path | None = PARAMS_FILE,
     # Calibration, out of fold: each set's (question, report) probabilities under weights fitted without it.
     ps, ys = [], []
     for k, s in enumerate(sets):
-        coef, b = _weights(router, sets[:k] + sets[k + 1:])
-        x, y = _xy(router, [s])
-        ps.append(probabilities(_params(coef, b, 0.0), x))
-        ys.append(y)
+        held = _params(*_weights(router, sets[:k] + sets[k + 1:]), 0.0)
+        ps.extend(probabilities(held, x) for x in s.x)  # normalised within each question
+        ys.append(_xy(router, [s])[1])
     p, y = np.concatenate(ps), np.concatenate(ys)
     coef, b = _weights(router, sets)
     params = RouterParams(

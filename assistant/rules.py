@@ -180,6 +180,8 @@ class RuleSelector(Selector):
         if q.intent == "definition" and len(asked) == 1 and (spelled := (self._defining(next(iter(asked)), ranked)
                                                                          or _glossing(next(iter(asked)), ranked))):
             return spelled
+        if q.intent == "definition" and (entry := self._entry(asked, ranked)):
+            return entry
         # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
         titled = [code for code, words in self.catalog.titles.items() if asked and asked <= words]
         reports = q.reports or (tuple(titled) if not q.codes and not q.unknown else ())
@@ -209,6 +211,19 @@ class RuleSelector(Selector):
         rest = sentences(hit.chunk.text)
         follow = rest[rest.index(sentence) + 1:][:1]
         return Hit(chunk=hit.chunk, score=1.0, dense=1.0, exact=True), [sentence, *follow]
+
+    def _entry(self, asked: set[str], ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
+        """For "what does interlaminar mean": the closest glossary entry, a sentence whose label names the term
+        ("Interlaminar: an approach that passes the needle between the laminae…"; "Automated differential WBC
+        count: the analyzer sorts…"), before the descriptor of a report whose title holds the word. The
+        term is the question's words that the passages' reports use ("actually" is none of them), and it is
+        most of the label: "A record that supports 11721 should include:" introduces a list, not 11721."""
+        term = asked & self.vocabulary({h.chunk.doc_code for h, _ in ranked})
+        for hit, sentence in ranked:
+            label = set(tokenize(sentence.split(":", 1)[0])) if ":" in sentence[:60] else set()
+            if term and term <= label and 2 * len(term) >= len(label):
+                return hit.model_copy(update={"exact": True}), [sentence]
+        return None
 
     def _defining(self, abbr: str, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
         """For "what does AHI mean" about letters the corpus defines: the sentence spelling them out

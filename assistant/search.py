@@ -12,7 +12,7 @@ from .config import Settings
 from .embed import embed_text
 from .gaps import undescribed
 from .ingest import code_key
-from .models import PROCEDURE_KINDS, Answer, Document, Hit
+from .models import PROCEDURE_KINDS, Answer, Chunk, Document, Hit
 from .query import Query
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .rules import RuleSelector, rule_scores
@@ -118,10 +118,7 @@ class Search:
         if ruled_out:
             return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out (“{ruled_out}”):",
                                       c.hit, quote)
-        chunk = c.hit.chunk
-        also = [] if scope else sorted({x.doc_code for x in self.catalog.chunks if x.kind == "prose"
-                                        and x.section == chunk.section and x.doc_code != chunk.doc_code})
-        return tpl.prose_answer(q, c.hit, [quote, *c.also], also)
+        return tpl.prose_answer(q, c.hit, [quote, *c.also], self._also(q, scope, c.hit.chunk))
 
     def _rules(self, q: Query, scope: set[str]) -> Answer:
         """The hand-set selector (weights and bars in `Settings`), kept for the ablation."""
@@ -176,12 +173,20 @@ class Search:
             if ruled_out:
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out (“{ruled_out}”):",
                                           prose[0], prose[1][0])
-            also = [] if scope else sorted({c.doc_code for c in self.catalog.chunks if c.kind == "prose"
-                                            and c.section == chunk.section and c.doc_code != chunk.doc_code})
-            return tpl.prose_answer(q, prose[0], prose[1], also)
+            return tpl.prose_answer(q, prose[0], prose[1], self._also(q, scope, chunk))
         if row is not None:
             return tpl.row_answer(q, [row])
         return tpl.abstain(q, tpl.NOT_COVERED)
+
+    def _also(self, q: Query, scope: set[str], chunk: Chunk) -> list[str]:
+        """The other reports with a section of the same name, when the question chose no report itself: it
+        was asked of the whole corpus, or the router chose the report from its words ("is there a clinical
+        example" goes to the one report that says "example"). Not when the user named the report, or
+        picked it as the document to answer from."""
+        if scope and (q.reports or not q.routing):
+            return []
+        return sorted({c.doc_code for c in self.catalog.chunks if c.kind == "prose" and c.section == chunk.section
+                       and c.doc_code != chunk.doc_code})
 
     def _own_code(self, q: Query, scope: set[str]) -> Answer | None:
         """The answer quoting the sentence that defines a report's own code, when it and the report's title hold

@@ -366,6 +366,25 @@ def test_a_term_glossed_in_passing_is_defined_by_its_gloss(heldout_bot, question
     assert ans.answered and "an infection of the nail fold" in ans.citations[0].quote
 
 
+@pytest.mark.parametrize(("question", "stated"), [
+    ("what does interlaminar mean", "Interlaminar: an approach that passes the needle between the laminae"),
+    ("what does automated differential actually mean", "Automated differential WBC count: the analyzer sorts"),
+])
+def test_a_term_a_report_defines_under_its_label_is_that_entry(heldout_bot, question, stated):
+    """A glossary entry ("Interlaminar: …", a term list's row of the 62323 report) defines its term, though
+    "interlaminar" is also a word of the report's title, which makes "what is …" a request for its descriptor;
+    a label may qualify the term ("… WBC count"), and a word no report uses ("actually") is no part of it."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and ans.citations[0].quote.startswith(stated), ans.text
+
+
+def test_a_label_introducing_a_list_is_no_entry_for_the_code_it_names(heldout_bot):
+    """"A record that supports 11721 should include:" names the code in a list's lead-in; "what is 11721" is
+    the descriptor's."""
+    ans = heldout_bot.ask("what is 11721")
+    assert ans.answered and "6 or more" in ans.text.lower() and "should include" not in ans.text, ans.text
+
+
 @pytest.mark.parametrize(("question", "report", "stated"), [
     ("how big was the abscess in the thigh case", "10060", "3 cm"),
     ("example case - what size stent did they put in", "92928", "18 mm"),

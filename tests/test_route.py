@@ -32,12 +32,41 @@ def test_code_only_one_report_lists_routes_there(multi_bot):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question", ["what is the typical site of service", "is there a clinical example"])
-def test_nothing_distinctive_is_not_confident(multi_bot, question):
-    route = _route(multi_bot, question)
+def test_nothing_distinctive_is_not_confident(multi_bot):
+    route = _route(multi_bot, "what is the typical site of service")
     assert not route.confident, route.reason
     assert route.best is None
     assert "no report stands out" in route.reason
+
+
+@pytest.mark.slow
+def test_a_routed_answer_names_the_other_reports_with_that_section(multi_bot):
+    """"example" is a word of the 0441T report alone, so the router takes it there; all three reports have
+    a clinical context, and the user, who named none, is told so rather than shown one as the only one."""
+    route = _route(multi_bot, "is there a clinical example")
+    assert route.best == "0441T", route.reason
+    ans = multi_bot.ask("is there a clinical example")
+    assert {c.document for c in ans.citations} == {"0441T"}
+    assert "The 0581T, 0600T reports also have a “Clinical Context” section" in ans.text
+    named = multi_bot.ask("is there a clinical example in the 0441T report")
+    assert {c.document for c in named.citations} == {"0441T"} and "also have" not in named.text
+
+
+def test_report_probabilities_are_shared_among_the_reports(multi_bot):
+    """One question is about one report: the fitted per-report odds are normalised over the corpus, so a
+    report well ahead of the rest is confident though its own odds are modest, and two close ones are not."""
+    from assistant.route import probabilities
+
+    params = multi_bot.router.params
+    x = np.zeros((3, len(FEATURES)))
+    x[:, FEATURES.index("bm25_rel")] = [1.0, 0.3, 0.2]
+    p = probabilities(params, x)
+    assert p.sum() == pytest.approx(1.0) and p.argmax() == 0
+    alone = 1 / (1 + np.exp(-(x[0] @ np.asarray(params.coef) + params.intercept)))
+    assert p[0] > alone
+    close = x.copy()
+    close[1, FEATURES.index("bm25_rel")] = 1.0
+    assert probabilities(params, close)[0] < 0.5 < p[0]
 
 
 def test_a_question_naming_only_codes_is_decided_without_the_model(multi_bot, monkeypatch):
