@@ -74,6 +74,9 @@ class Topic(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ask: Regex
     evidence: Regex
+    # How a question opens when it asks whether, not for the fact itself ("does medicare pay the collection
+    # fee…" asks about coverage, which a sentence may answer, not for an amount): it then asks no topic.
+    whether: Regex = ""
 
 
 class Topics(_Group):
@@ -203,7 +206,8 @@ class Lexicon:
             payer_names=tuple(data.payers.names),
             contrasts=tuple(frozenset(axis) for axis in data.contrasts.axes),
             contrast_phrases=frozenset(v for axis in data.contrasts.axes for v in axis if " " in v),
-            topics=MappingProxyType({name: (rx(t.ask), rx(t.evidence)) for name, t in topics.items()}),
+            topics=MappingProxyType({name: (rx(rf"^(?!{t.whether})[\s\S]*?(?:{t.ask})" if t.whether else t.ask),
+                                            rx(t.evidence)) for name, t in topics.items()}),
             not_stated=re.compile(data.topics.not_stated or r"(?!)"),
             left_out=re.compile(data.topics.left_out or r"(?!)"),
             left_out_section=re.compile(data.topics.left_out_section or r"(?!)"),

@@ -353,6 +353,10 @@ def test_a_rate_that_is_not_money_is_not_a_payment_question(catalog):
     ("does medicare make the pt pay coinsurance on 0600t", False), ("does aetna pay for 0600t", False),
     ("what does aetna pay for 0600t", True), ("how much does medicare pay for 0441t", True),
     ("whats medicare paying for 0581t this year", True), ("0600t fee?", True),
+    # Opening with a verb asks whether: coverage, or what a fee is paid from, not how much.
+    ("does medicare pay the collection fee if the pt collects the specimen", False),
+    ("is 0600t paid off the physician fee schedule", False), ("is the cost of the probe part of 0600t", False),
+    ("does medicare pay more than $500 for 0600t", True), ("can you tell me how much is paid for 0600t", True),
 ])
 def test_pay_alone_does_not_ask_for_an_amount(catalog, question, amount):
     """Cost sharing and coverage are asked with "pay" too; an amount is asked with "how much", "what … pays",
