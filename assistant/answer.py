@@ -110,6 +110,9 @@ def describes(code: str, sentence: str) -> bool:
     return re.match(rf"(?:(?:CPT|HCPCS)(?:®)?(?: code)?\s+)?{re.escape(code)}\b", sentence, re.I) is not None
 
 
+ALSO_NAMED = 6  # other reports with the quoted section that an answer names one by one; more are counted
+
+
 def prose_answer(query: Query, hit: Hit, quotes: list[str],
                  also: Sequence[str] = ()) -> Answer:
     """One to three sentences of a prose chunk, quoted verbatim, with the section path. ``also``
@@ -132,8 +135,11 @@ def prose_answer(query: Query, hit: Hit, quotes: list[str],
     if also:
         many = len(also) > 1
         article = "an" if chunk.section[-1][:1].lower() in tuple("aeiou") else "a"
-        body += (f"\n\nThe {', '.join(also)} report{'s' * many} also {'have' if many else 'has'} {article} "
-                 f"“{chunk.section[-1]}” section: add the code to the question to see {'theirs' if many else 'its'}.")
+        # A few are named; a section most reports have ("Billing Code Overview") is counted, not listed.
+        who = f"The {', '.join(also)} report{'s' * many}" if len(also) <= ALSO_NAMED else f"{len(also)} other reports"
+        body += (f"\n\n{who} also {'have' if many else 'has'} {article} “{chunk.section[-1]}” section: add "
+                 f"{'the' if len(also) <= ALSO_NAMED else 'a report’s'} code to the question to see "
+                 f"{'theirs' if many else 'its'}.")
     return Answer(question=query.original, text=body, answered=True, citations=cites.items,
                   intent=query.intent, resolved=query.retrieval_text)
 

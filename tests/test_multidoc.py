@@ -159,6 +159,23 @@ def test_unscoped_prose_answer_names_its_report_and_the_others(multi_bot):
     assert f"The {', '.join(others)} reports also have a “Clinical Context” section" in ans.text
 
 
+def test_a_section_most_reports_have_is_counted_not_listed(multi_bot):
+    """With 40 reports holding a "Clinical Context", listing their codes would bury the answer."""
+    from assistant import answer as tpl
+    from assistant.models import Hit
+    from assistant.query import parse
+
+    chunk = next(c for c in multi_bot.index.chunks if c.kind == "prose" and c.section[-1] == "Clinical Context")
+    hit = Hit(chunk=chunk, score=1.0)
+    quote = chunk.text.split(". ")[0]
+    q = parse("clinical example", multi_bot.catalog)
+    few = tpl.prose_answer(q, hit, [quote], ["0441T", "0581T"])
+    assert "The 0441T, 0581T reports also have a “Clinical Context” section: add the code" in few.text
+    many = tpl.prose_answer(q, hit, [quote], [f"{n:05d}" for n in range(40)])
+    assert "40 other reports also have a “Clinical Context” section: add a report’s code" in many.text
+    assert "00001" not in many.text
+
+
 def test_general_example_question_quotes_the_vignette_opening(multi_bot):
     ans = multi_bot.ask("what is the clinical example for 0581T")
     assert _docs(ans) == {"0581T"}
