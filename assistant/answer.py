@@ -136,10 +136,10 @@ def prose_answer(query: Query, hit: Hit, quotes: list[str],
         many = len(also) > 1
         article = "an" if chunk.section[-1][:1].lower() in tuple("aeiou") else "a"
         # A few are named; a section most reports have ("Billing Code Overview") is counted, not listed.
-        who = f"The {', '.join(also)} report{'s' * many}" if len(also) <= ALSO_NAMED else f"{len(also)} other reports"
+        named = len(also) <= ALSO_NAMED
+        who = f"The {', '.join(also)} report{'s' * many}" if named else f"{len(also)} other reports"
         body += (f"\n\n{who} also {'have' if many else 'has'} {article} “{chunk.section[-1]}” section: add "
-                 f"{'the' if len(also) <= ALSO_NAMED else 'a report’s'} code to the question to see "
-                 f"{'theirs' if many else 'its'}.")
+                 f"{'the' if named else 'a report’s'} code to the question to see {'theirs' if many else 'its'}.")
     return Answer(question=query.original, text=body, answered=True, citations=cites.items,
                   intent=query.intent, resolved=query.retrieval_text)
 

@@ -35,7 +35,7 @@ from .signals import (
     states,
     states_count,
 )
-from .vocab import stems, tokenize
+from .vocab import field_label, stems, tokenize
 
 
 def bar(pool: SentencePool, i: int, st: Settings) -> float:
@@ -220,7 +220,7 @@ class RuleSelector(Selector):
         most of the label: "A record that supports 11721 should include:" introduces a list, not 11721."""
         term = asked & self.vocabulary({h.chunk.doc_code for h, _ in ranked})
         for hit, sentence in ranked:
-            label = set(tokenize(sentence.split(":", 1)[0])) if ":" in sentence[:60] else set()
+            label = set(tokenize(field_label(sentence) or ""))
             if term and term <= label and 2 * len(term) >= len(label):
                 return hit.model_copy(update={"exact": True}), [sentence]
         return None

@@ -42,7 +42,7 @@ from .signals import (
     shared,
     states,
 )
-from .vocab import tokenize
+from .vocab import field_label, tokenize
 
 # Intents whose answer has a section of its own in the format, found by the intent's own words in its heading.
 SECTION_INTENTS = ("site_of_service", "payer")
@@ -381,7 +381,7 @@ class Selector(Lexical):
             cover=[self.coverage(weights, s, negated) for _, s in pairs], typed_kind=typed_kind,
             expects=expects is not None,
             label=[label_match(h.chunk, s, asked) for h, s in pairs],
-            labelled=[label_match(h.chunk, s, asked) and ":" in s[:60] for h, s in pairs],
+            labelled=[label_match(h.chunk, s, asked) and field_label(s) is not None for h, s in pairs],
             self_reference=[not about_report and SELF_REFERENCE.search(s) is not None for _, s in pairs],
             enumerating=enumerating, listing=enumerating if named_alone else set(),
             # A question about the clinical example, answered from that section, is on topic by construction;

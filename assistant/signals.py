@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from .lexicon import exported, lexicon
 from .models import Chunk
-from .vocab import tokenize
+from .vocab import field_label, tokenize
 
 # "other than the liver or prostate", "without thermal … energy": words a passage names to rule them out.
 EXCLUSION_MARKERS = r"other than|except(?: for)?|excluding|not including|rather than|instead of|without|w/out|w/o|not"
@@ -26,7 +26,8 @@ QUESTION_ABOUT_REPORT = re.compile(r"\b(this|the)( [\w-]+)? (report|publication|
 
 def label_match(chunk: Chunk, sentence: str, asked: set[str]) -> bool:
     """Whether the question names what this sentence is: its bullet label or its section heading."""
-    label = sentence.split(":", 1)[0] if ":" in sentence[:60] else chunk.section[-1]
+    label = field_label(sentence)
+    label = chunk.section[-1] if label is None else label
     words = set(tokenize(label))
     return bool(words) and words <= asked
 

@@ -73,6 +73,12 @@ NEGATIVE_CONTRACTION_RE = re.compile(r"\b(wo|ca|\w+?)n['\u2019]t\b", re.I)
 CONTRACTED_VERBS = {"wo": "will", "ca": "can"}
 
 
+def field_label(line: str) -> str | None:
+    """A line's label in the format's "label: value" fields and bullets (the text before a colon in its
+    first 60 characters: "Typical site of service: …"), or None when it has none."""
+    return line.split(":", 1)[0] if ":" in line[:60] else None
+
+
 def tokenize(text: str) -> list[str]:
     """Lexical tokens for BM25 and term checks: lower case, codes without dots, Snowball stems.
 
@@ -222,8 +228,9 @@ class Catalog:
         # Fields of the format's prose: a short label with its value after the colon ("Typical site of
         # service: …"); a sentence ending in a colon ("For CMT, CPT recognizes five spinal regions:")
         # introduces a list, no field.
-        self.fields = {label for c in self.chunks if c.kind == "prose" for s in c.text.split("\n") if ":" in s[:60]
-                       for label, value in [s.split(":", 1)] if value.strip() and len(label.split()) <= 6}
+        self.fields = {label for c in self.chunks if c.kind == "prose" for s in c.text.split("\n")
+                       if (label := field_label(s)) is not None and s.split(":", 1)[1].strip()
+                       and len(label.split()) <= 6}
         self.df: dict[str, int] = defaultdict(int)
         self.field_words: set[str] = set()
         used_by: dict[str, set[str]] = defaultdict(set)
