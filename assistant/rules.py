@@ -135,7 +135,7 @@ class RuleSelector(Selector):
         holds (a number counts as held when a bound the passage states holds it: "6 rooms", "more than four")."""
         terms = self.discriminative(q, candidates)
         found = shared(terms, self.tokens(hit.chunk))
-        found |= {t for t in terms if number_fit(numbers(t, set()), embed_text(hit.chunk))[0]}
+        found |= {t for t in terms if number_fit([(n, n) for n in numbers(t, set())], embed_text(hit.chunk))[0]}
         return terms & set(tokenize(q.asked_text)), found
 
     @functools.cache  # noqa: B019 (one Selector per loaded index; the cache lives as long as it)

@@ -256,35 +256,45 @@ def _numerals(text: str) -> str:
 
 
 NUMBER = r"(\d{1,3}(?:\.\d+)?)"
-# The ways a billing passage bounds a count or a time: "16 to 37 minutes", "30-39", "40 minutes or more",
-# "at least 30", "more than four", "fewer than 8", "15 minutes or less", "two, three, or four".
-RANGES = (
-    (re.compile(rf"(?<![\w.]){NUMBER}\s*(?:to|through|-|–)\s*{NUMBER}(?!\w|\.\d)"), lambda a, b: (a, b)),
-    (re.compile(rf"\b(?:at least|a minimum of|minimum of|no less than)\s+{NUMBER}(?!\w|\.\d)"),
+# "than", as staff often type it: "less then 1 lpm".
+THAN = r"th[ae]n"
+# The ways a passage bounds a count or an amount on one side: "at least 30", "40 minutes or more", "more than
+# four", "fewer than 8", "15 minutes or less", "up to 60". A question stating one asks about that bound.
+ONE_SIDED = (
+    (re.compile(rf"\b(?:at least|a minimum of|minimum of|no less {THAN})\s+{NUMBER}(?!\w|\.\d)"),
      lambda a: (a, math.inf)),
     (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or more|or greater|or longer|or above|and over|or over)\b"),
      lambda a: (a, math.inf)),
-    (re.compile(rf"\b(?:more than|greater than|over|exceeding|exceeds|beyond)\s+{NUMBER}(?!\w|\.\d)"),
+    (re.compile(rf"\b(?:more {THAN}|greater {THAN}|over|exceeding|exceeds|beyond)\s+{NUMBER}(?!\w|\.\d)"),
      lambda a: (a + 1e-6, math.inf)),
-    (re.compile(rf"\b(?:fewer than|less than|under|below)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a - 1e-6)),
+    (re.compile(rf"\b(?:fewer {THAN}|less {THAN}|under|below)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a - 1e-6)),
     (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or less|or fewer|or shorter|or under|or below)\b"),
      lambda a: (-math.inf, a)),
-    (re.compile(rf"\b(?:up to|no more than|at most|a maximum of)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a)),
+    (re.compile(rf"\b(?:up to|no more {THAN}|at most|a maximum of)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a)),
+)
+# ...and on both: "16 to 37 minutes", "30-39", "two, three, or four".
+RANGES = (
+    (re.compile(rf"(?<![\w.]){NUMBER}\s*(?:to|through|-|–)\s*{NUMBER}(?!\w|\.\d)"), lambda a, b: (a, b)),
+    *ONE_SIDED,
     (re.compile(rf"(?<![\w.]){NUMBER}(?:,\s*{NUMBER})*,?\s+(?:or|and)\s+{NUMBER}(?!\w|\.\d)"),
      lambda *xs: (min(x for x in xs if x is not None), max(x for x in xs if x is not None))),
 )
 
 
+def _bounds(text: str, patterns=RANGES) -> list[tuple[float, float, int, int]]:
+    """(low, high, start, end) of each bound ``patterns`` find in ``text`` (its number words as digits)."""
+    out = []
+    for pattern, make in patterns:
+        for m in pattern.finditer(text):
+            lo, hi = make(*(float(g) if g is not None else None for g in m.groups()))
+            if lo <= hi:
+                out.append((lo, hi, m.start(), m.end()))
+    return out
+
+
 def ranges(text: str) -> list[tuple[float, float]]:
     """The numeric bounds ``text`` states (see RANGES); a code range ("00790-00797") is no bound."""
-    out = []
-    for pattern, make in RANGES:
-        for m in pattern.finditer(_numerals(text)):
-            values = [float(g) if g is not None else None for g in m.groups()]
-            lo, hi = make(*values)
-            if lo <= hi:
-                out.append((lo, hi))
-    return out
+    return [(lo, hi) for lo, hi, _, _ in _bounds(_numerals(text))]
 
 
 HOW_MANY = re.compile(r"\bhow many ([a-z]+)")
@@ -316,20 +326,35 @@ def numbers(text: str, codes: set[str]) -> list[float]:
     return [float(n) for n in re.findall(rf"(?<![\w.]){NUMBER}(?!\w|\.\d)", _numerals(text)) if n not in codes]
 
 
-def counts_asked(q) -> list[float]:
-    """The numbers a question gives, the codes it names left out (``numbers`` for a parsed ``Query``)."""
-    return numbers(q.text, {c.raw.lower() for c in q.codes} | {c.key.lower() for c in q.codes})
+def counts_asked(q) -> list[tuple[float, float]]:
+    """What a question's numbers ask about, each as an interval, the codes it names left out: a number alone
+    is itself ("42 min": 42 to 42, which "40 minutes or more" holds); a number the question bounds is that
+    bound ("less than 1 lpm" is the row stating "less than 1 liter per minute", not one whose "below 55"
+    happens to hold 1)."""
+    text = _numerals(q.text)
+    bounds = _bounds(text, ONE_SIDED)
+    spans = [(start, end) for _, _, start, end in bounds]
+    free = "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(text))
+    points = numbers(free, {c.raw.lower() for c in q.codes} | {c.key.lower() for c in q.codes})
+    return [(n, n) for n in points] + [(lo, hi) for lo, hi, _, _ in bounds]
 
 
-def number_fit(asked: list[float], text: str) -> tuple[float, float]:
-    """(fits, misses): whether a bound ``text`` states holds one of the question's numbers, or it states
-    bounds and none does (40 minutes "or more" for "42 min"; not "30-39" for it)."""
+def _same_bound(a: float, b: float) -> bool:
+    """Whether two ends of bounds are the same end ("more than 4" and "4 or more"; both open)."""
+    return a == b or abs(a - b) <= 1.0
+
+
+def number_fit(asked: list[tuple[float, float]], text: str) -> tuple[float, float]:
+    """(fits, misses): whether a bound ``text`` states answers one of the question's numbers (holds a number,
+    or is the bound the question states), or it states bounds and none does (40 minutes "or more" for "42
+    min"; not "30-39" for it)."""
     if not asked:
         return 0.0, 0.0
     bounds = ranges(text)
     if not bounds:
         return 0.0, 0.0
-    fits = any(lo <= n <= hi for n in asked for lo, hi in bounds)
+    fits = any((lo <= a <= hi) if a == b else (_same_bound(a, lo) and _same_bound(b, hi))
+               for a, b in asked for lo, hi in bounds)
     return float(fits), float(not fits)
 
 

@@ -11,11 +11,13 @@ from conftest import MULTI_FILES
 
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
-from assistant.query import parse
+from assistant.query import Query, parse
+from assistant.rules import bound_first
 from assistant.select import query_views
 from assistant.signals import (
     PRESENCE,
     answer_type,
+    counts_asked,
     enumerates_payers,
     negated,
     negated_words,
@@ -636,13 +638,33 @@ def test_bounds_a_passage_states(text, bounds):
 
 
 def test_a_count_in_the_question_fits_the_bound_that_holds_it():
-    asked = numbers("doc was juggling 6 rooms at the same time, what modifier", set())
-    assert asked == [6.0]
+    assert numbers("doc was juggling 6 rooms at the same time, what modifier", set()) == [6.0]
+    asked = counts_asked(Query(original="", text="doc was juggling 6 rooms at the same time, what modifier"))
+    assert asked == [(6.0, 6.0)]
     assert number_fit(asked, "Medical supervision of more than four concurrent procedures") == (1.0, 0.0)
     assert number_fit(asked, "Medical direction of two, three, or four concurrent procedures") == (0.0, 1.0)
     assert number_fit(asked, "Use when the anesthesiologist is present for induction") == (0.0, 0.0)
     # The codes a question names are not counts: "mod 95 on 90837" gives none.
     assert numbers("mod 95 on 90837", {"95", "90837"}) == []
+
+
+def test_a_bound_in_the_question_asks_for_the_passage_stating_that_bound():
+    # "less then 1 lpm" (as staff type "than") asks for the row saying "less than 1", not for one whose
+    # "below 55" merely holds the number 1.
+    q = Query(original="", text="whats the modifier for oxygen less then 1 lpm")
+    (low, high), = counts_asked(q)
+    assert low == float("-inf") and high == pytest.approx(1.0, abs=1e-3)
+    less = "QE. Prescribed amount of oxygen is less than 1 liter per minute (LPM)."
+    more = "QG. Prescribed amount of oxygen is greater than 4 liters per minute (LPM)."
+    group = "N1. Group 1 criteria met: PO2 at or below 55 mm Hg or SpO2 at or below 88 percent."
+    assert number_fit(counts_asked(q), less) == (1.0, 0.0)
+    assert number_fit(counts_asked(q), group) == (0.0, 1.0)
+    assert number_fit(counts_asked(q), more) == (0.0, 1.0)
+    # The closest row states bounds none of which is the asked one: the row stating it answers.
+    scored = [(0.9, 0), (0.8, 1), (0.7, 2)]
+    assert bound_first(q, scored, [group, more, less], [0.5, 0.5, 0.5], ["E1390"] * 3)[0] == (0.7, 2)
+    # "more than 4 lpm" is the same bound as "4 or more".
+    assert number_fit(counts_asked(Query(original="", text="more than 4 lpm")), "4 LPM or more") == (1.0, 0.0)
 
 
 @pytest.mark.parametrize("text, negates", [("nurse anesthetist working solo, no MD overseeing", True),
