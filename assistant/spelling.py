@@ -40,7 +40,7 @@ class Speller:
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """Repair misspelled words against the corpus vocabulary (rapidfuzz, conservative cut-off)."""
-        from rapidfuzz import fuzz, process
+        from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
         fixes: list[tuple[str, str]] = []
@@ -72,7 +72,7 @@ class Speller:
             if stem in self.df:
                 # ...unless the word is one slip from a corpus word of another stem: "modifer" shares its stem
                 # with "modification", yet it is "modifier" mistyped.
-                near = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=90)
+                near = self._nearest(low, 90)
                 if near is None or self.stem(near[0]) == stem:
                     return word
                 fixes.append((word, near[0]))
@@ -80,7 +80,7 @@ class Speller:
             if clipped := self._clipped(low):
                 fixes.append((word, clipped))
                 return clipped
-            best = process.extractOne(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=85)
+            best = self._nearest(low, 85)
             if best is None:
                 # One swapped pair of letters ("biospy") is one slip, though it costs two edits in a ratio; so is
                 # one wrong letter in a word of six or more ("byopsy"), when only one report word is that near.
@@ -95,6 +95,18 @@ class Speller:
 
         text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
         return self._fix_phrases(text, fixes), tuple(fixes)
+
+    def _nearest(self, low: str, cutoff: float) -> tuple[str, float] | None:
+        """The report word nearest ``low`` among those alike to ``cutoff`` (rapidfuzz's ratio): the fewest
+        slips apart, a wrong or swapped letter counting one (optimal string alignment), then the most alike.
+        A ratio counts a wrong letter as two edits, so "servise" would be "supervise" (two letters left out)
+        rather than "service"."""
+        from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
+
+        near = process.extract(low, self._vocab_list, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5)
+        return min(((w, score) for w, score, _ in near), key=lambda n: (OSA.distance(low, n[0]), -n[1]),
+                   default=None)
 
     def _clipped(self, low: str, family: bool = False) -> str | None:
         """The word ``low`` is the clipped start of ("mammo", "chemo", "pembro"): of the reports' longer words

@@ -165,6 +165,14 @@ def test_a_report_defined_abbreviation_names_its_report(catalog):
     assert parse("modifier 53", catalog).reports == ()
 
 
+def test_a_slip_is_mended_to_the_word_fewest_slips_away(catalog):
+    """"servise" is one wrong letter from "service" and two left-out letters from "supervise", which a
+    similarity ratio ranks closer (it counts a wrong letter as two edits)."""
+    report = read_text(MULTI_FILES[0]) + "\nSupervision\nThe physician must supervise the procedure.\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    assert parse("place of servise for 0600t", both).corrections == (("servise", "service"),)
+
+
 def test_misspelled_label_is_repaired_as_a_phrase(catalog):
     q = parse("sight of service for 0600t", catalog)
     assert "site of service" in q.text and ("sight of service", "site of service") in q.corrections
