@@ -19,10 +19,14 @@ from .query import Query
 from .signals import QUESTION_ABOUT_REPORT, negated_words
 from .vocab import QUERY_VOCAB, TYPE_WORDS, Catalog, stems, tokenize
 
+# Above this many codes, a note that a code is not listed says how many it looked through, not which.
+LISTED_MAX = 20
+
 
 def not_listed(refs: Iterable[CodeRef], scope: set[str], chunks: Sequence[Chunk], catalog: Catalog,
                n_docs: int) -> str:
-    """Say which codes the report(s) don't list, what they list instead, and who has them."""
+    """Say which codes the report(s) don't list, what they list instead (or how many, when too many to
+    read), which report has them, and the listed codes one slip away ("92057": 92507, digits swapped)."""
     lines = []
     for ref in refs:
         where = " and ".join(f"{s} report" for s in sorted(scope)) if scope else (
@@ -34,11 +38,17 @@ def not_listed(refs: Iterable[CodeRef], scope: set[str], chunks: Sequence[Chunk]
             continue
         listed = catalog.codes_of(ref.type, scope) if ref.type else []
         header = next((c.columns[0] for c in chunks if c.code_type == ref.type and c.columns), None)
-        if listed and header:
+        raw = ref.raw.upper().lstrip("-")
+        if listed and header and len(listed) <= LISTED_MAX:
             lines.append(f"The {where} list{'s' if where.endswith('report') else ''} {header.lower()}s "
-                         f"{', '.join(listed)}; {ref.raw.upper().lstrip('-')} is not among them.")
+                         f"{', '.join(listed)}; {raw} is not among them.")
+        elif listed and header:
+            lines.append(f"None of the {len(listed)} {header.lower()}s the {where} "
+                         f"list{'s' if where.endswith('report') else ''} is {raw}.")
         else:
-            lines.append(f"The {where} doesn't mention {ref.raw.upper()}.")
+            lines.append(f"The {where} doesn't mention {raw}.")
+        if near := catalog.near_codes(ref.key, scope):
+            lines[-1] += f" Did you mean {' or '.join(near)}?"
     return "\n\n".join(lines)
 
 

@@ -353,6 +353,27 @@ class Catalog:
                 seen.setdefault(c.code)
         return list(seen)
 
+    def near_codes(self, key: str, scope: set[str] | None = None) -> list[str]:
+        """The codes the corpus (or the reports in ``scope``) lists or reports on that are one slip from ``key``
+        (a code key no report has): one wrong character or two neighbours swapped, as a typed code goes
+        wrong ("92057" for 92507). Each as "<code> (<reports>)"; none for a key of fewer than 4 characters,
+        where one slip reaches too many."""
+        from rapidfuzz.distance import OSA
+
+        if len(key) < 4:
+            return []
+        found: dict[str, set[str]] = defaultdict(set)
+        for k, ids in self.by_key.items():
+            if len(k) == len(key) and OSA.distance(k, key) == 1:
+                for i in ids:
+                    if not scope or self.chunks[i].doc_code in scope:
+                        found[self.chunks[i].code or k].add(self.chunks[i].doc_code)
+        for k, report in self.reports.items():
+            if len(k) == len(key) and OSA.distance(k, key) == 1 and (not scope or report in scope):
+                found[report].add(report)
+        return [f"{code} ({', '.join(sorted(found[code]))} report{'s' * (len(found[code]) > 1)})"
+                for code in sorted(found)]
+
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The question with misspelled words and labels repaired, and the repairs (`spelling.Speller`)."""
         return self._speller.correct(text)
