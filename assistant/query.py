@@ -163,6 +163,7 @@ CODE_ASK_RE = re.compile(r"\b((?<!this )(?<!that )codes?|coding|coded|(bill|repo
                          r"append\w*|modifiers?|mods?)\b")
 WRITING_RE = re.compile(r"^(please |can you |could you )?(write|compose|draft|generate|create|rewrite|summari[sz]e "
                         r"(it )?(as|in) (a )?(poem|song|story))\b|\b(poem|song|haiku|limerick|joke|story|essay)\b")
+INSTEAD_RE = re.compile(r"\b(instead|rather)\b")
 PRONOUN_RE = re.compile(r"\b(it|that|this|those|them|these|they|the same|same one|which one|which of)\b")
 
 
@@ -245,12 +246,15 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     followup = False
     context = ""
     subject: tuple[CodeRef, ...] = ()
+    asks_code = bool(CODE_ASK_RE.search(low))
     if prev is not None and elliptical:
         followup = True
         # "is that billed per specimen?" asks a fact about the earlier subject, not for another code of its kind.
         asks_fact = FACT_QUESTION_RE.search(low) is not None and not CODE_ASK_RE.search(low) and not codes
         if not target and not asks_fact:
             target = hint
+            # "and for the pneumonia vaccine?" after "medicare flu shot admin code" asks for a code too.
+            asks_code = asks_code or prev.asks_code
         if not reports:
             reports = prev.reports
         if not codes and not unknown and not _has_content(low, catalog):
@@ -263,7 +267,10 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         elif not codes and not unknown and intent == "prose" and not target:
             intent = prev.intent if prev.intent not in ("lookup", "compare") else "prose"
         # "is that per level?" points back at the earlier answer's subject: it keeps the earlier question.
-        points_back = PRONOUN_RE.search(low) is not None and not codes and not unknown
+        # ...but not one that replaces the earlier situation ("and if they admit her inpatient instead?" after
+        # "pos for a tka done at an asc": the place asked is no longer the ASC).
+        points_back = (PRONOUN_RE.search(low) is not None and not codes and not unknown
+                       and not (INSTEAD_RE.search(low) and _has_content(low, catalog)))
         earlier = prev.text if not prev.followup else f"{prev.context} {prev.text}"
         swapped = None
         # "and if we never got one signed?" after "abn signed, which modifier": a turn that only denies what the
@@ -292,8 +299,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                               if ask.search(low) or ask.search(spelled) or ask.search(" ".join(expansions))),
                  payers=tuple(p for p in lex.payer_names if re.search(rf"\b{p}\b", low)),
                  places=tuple(p for p in lex.places if re.search(rf"\b{p}\b", low)),
-                 fact_question=bool(FACT_QUESTION_RE.search(low)) and not CODE_ASK_RE.search(low) and not target,
-                 asks_code=bool(target or CODE_ASK_RE.search(low)), ruled_out=ruled_out, subject=subject,
+                 fact_question=bool(FACT_QUESTION_RE.search(low)) and not asks_code and not target,
+                 asks_code=bool(target) or asks_code, ruled_out=ruled_out, subject=subject,
                  writing_request=bool(WRITING_RE.search(low)))
 
 

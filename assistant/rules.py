@@ -73,7 +73,8 @@ def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str], cov
     row "40 minutes or more", not "30-39 minutes"; "6 rooms at once": "more than four", not "two to four"),
     or states no bound and the other, in the same report, holds as many of the question's words
     ("debriding 3 nails": the row "1 to 5", not a foot-care code that also trims nails; a number alone
-    does not move the answer to another report)."""
+    does not move the answer to another report), or states the very bound the question does ("and 7 or
+    more?": "7 or more visits")."""
     counts = counts_asked(q)
     if not counts or not scored:
         return scored
@@ -81,9 +82,11 @@ def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str], cov
     if fits:
         return scored
     first = scored[0][1]
+    bounds = [(lo, hi) for lo, hi in counts if lo != hi]
     return to_front(scored, next((pair for pair in scored if number_fit(counts, texts[pair[1]])[0]
-                                  and (misses or (cover[pair[1]] >= cover[first]
-                                                  and reports[pair[1]] == reports[first]))), None))
+                                  and (misses or reports[pair[1]] == reports[first]
+                                       and (cover[pair[1]] >= cover[first] or number_fit(bounds, texts[pair[1]])[0]))),
+                                 None))
 
 
 def named_first(pool: RowPool, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:

@@ -453,6 +453,24 @@ def test_follow_up_naming_another_kind_of_code_keeps_the_subject(catalog):
     assert [c.key for c in parse("and 81?", catalog, ["mod 80"]).codes] == ["81"]
 
 
+def test_a_follow_up_saying_instead_replaces_the_earlier_situation(catalog):
+    """"and if they admit her inpatient instead?" after "pos for 0600t done at an asc": "they" does not point
+    back at the earlier question; the place asked is no longer the ASC. The report and the kind of code stay."""
+    q = parse("and if they admit the pt inpatient instead?", catalog, ["pos for 0600t done at an asc"])
+    assert q.followup and q.reports == ("0600T",) and "asc" not in q.retrieval_text, q.retrieval_text
+    assert "place of service" in q.context
+    # Without "instead", "they" points back at the earlier question.
+    assert "asc" in parse("and if they admit the pt?", catalog, ["pos for 0600t done at an asc"]).retrieval_text
+
+
+def test_a_follow_up_to_a_code_question_asks_for_a_code(catalog):
+    """"and for the liver one?" after "code for cryoablation of a kidney tumor" asks for a code too, though it
+    names no kind of code; one asking a fact ("is that billed per session?") does not."""
+    assert parse("and for the liver one?", catalog, ["code for ablation of a kidney tumor"]).asks_code
+    assert not parse("and for the liver one?", catalog, ["does medicare cover ablation of a kidney tumor"]).asks_code
+    assert not parse("is that billed per session?", catalog, ["code for ablation of a kidney tumor"]).asks_code
+
+
 def test_side_shorthand_is_a_side_unless_a_modifier_is_asked(catalog):
     """0441T lists modifiers RT and LT: "rt" in a diagnosis question is the right side."""
     q = parse("dx for plantar nerve lesion rt foot", catalog)
@@ -673,6 +691,18 @@ def test_a_bound_in_the_question_asks_for_the_passage_stating_that_bound():
     assert bound_first(q, scored, [group, more, less], [0.5, 0.5, 0.5], ["E1390"] * 3)[0] == (0.7, 2)
     # "more than 4 lpm" is the same bound as "4 or more".
     assert number_fit(counts_asked(Query(original="", text="more than 4 lpm")), "4 LPM or more") == (1.0, 0.0)
+
+
+def test_the_row_stating_the_bound_asked_comes_first():
+    # "and 7 or more?": the row saying "7 or more visits" answers, though a row stating no bound holds as many
+    # of the question's words (it says "visit" too).
+    q = Query(original="", text="and 7 or more?")
+    texts = ["Initial prenatal care visit.", "Antepartum care only; 4-6 visits.",
+             "Antepartum care only; 7 or more visits."]
+    assert bound_first(q, [(0.9, 0), (0.7, 1), (0.6, 2)], texts, [0.4, 0.39, 0.39], ["59400"] * 3)[0] == (0.6, 2)
+    # A count is still no reason to leave the closer row for one holding fewer of the question's words.
+    q = Query(original="", text="7 visits")
+    assert bound_first(q, [(0.9, 0), (0.6, 2)], texts, [0.4, 0.39, 0.39], ["59400"] * 3)[0] == (0.9, 0)
 
 
 @pytest.mark.parametrize("text, negates", [("nurse anesthetist working solo, no MD overseeing", True),
