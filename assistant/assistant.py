@@ -212,8 +212,9 @@ class Assistant:
         return ans
 
     def with_items(self, ans: Answer) -> Answer:
-        """An answer quoting a passage that introduces a list ("… should include:") quotes the list too."""
-        if not ans.answered or not ans.citations or not ans.citations[-1].quote.rstrip().endswith(":"):
+        """An answer quoting a passage that introduces a list ("… should include:") quotes the list too, whichever
+        of its sentences it quotes ("The run report must support the ALS1 level. Documentation should include:")."""
+        if not ans.answered or not ans.citations:
             return ans
         items = self.select.items_after(ans.citations[-1].chunk_id)
         return tpl.with_items(ans, items) if items else ans

@@ -773,6 +773,16 @@ def test_a_passage_introducing_a_list_brings_the_list(heldout_bot):
     assert_citations_resolve(heldout_bot, ans)
 
 
+def test_a_sentence_of_a_passage_introducing_a_list_brings_the_list(heldout_bot):
+    """"The patient care report (run report) must support both the emergency response and the ALS1 level.
+    Documentation should include:": the answer quotes the first sentence, and the list the passage introduces
+    follows it."""
+    ans = heldout_bot.ask("what has to be in the run report")
+    assert ans.answered and "must support both the emergency response" in ans.text, ans.text
+    assert all(item in ans.text for item in ("Dispatch information", "pickup ZIP code", "Loaded mileage")), ans.text
+    assert_citations_resolve(heldout_bot, ans)
+
+
 def test_facts_a_report_gives_only_by_stating_them(heldout_bot):
     """Timely filing limits and LCD numbers live outside a coding report unless it states them. (The words
     naming such a fact are read as typed: "filing limit" is no slip of 99454's "Billing limit" label.)"""
