@@ -17,8 +17,8 @@ from .query import Query
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .rules import RuleSelector, rule_scores
 from .select import row_types
-from .signals import contradicts
-from .vocab import Catalog
+from .signals import DEFINITION_WORDS, contradicts
+from .vocab import NAME_BREAK_RE, Catalog, stems, tokenize
 
 
 class Search:
@@ -32,6 +32,8 @@ class Search:
 
     def answer(self, q: Query, scope: set[str]) -> Answer:
         """Find the row or the sentences that answer the question, or abstain."""
+        if named := self._spelled_row(q, scope):
+            return tpl.row_answer(q, named)
         if self.settings.selector == "rules":
             return self._rules(q, scope)
         fixed, candidates = self.candidates(q, scope)
@@ -81,6 +83,23 @@ class Search:
             # "<procedure> cpt" is answered by the report's own descriptor only when it names the procedure.
             prose = [c for c in prose if self.select.names_all(q, c.hit.chunk, c.quote or "")]
         return None, out + prose
+
+    def _spelled_row(self, q: Query, scope: set[str]) -> list[Hit]:
+        """For "what is a bmp", letters no report spells out in its prose but a table row's name spells by its
+        initials ("Basic metabolic panel"): that row, which is what the format says the letters name (the
+        rows of every report in scope listing it)."""
+        if q.intent != "definition" or q.codes or q.unknown:
+            return []
+        asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS)
+        spelled = self.catalog.read_initials(q.text)
+        if len(asked) != 1 or len(spelled) != 1:
+            return []
+        (abbr, name), = spelled.items()
+        if set(tokenize(abbr)) != asked or self.catalog.defined_in.get(abbr):
+            return []
+        rows = [c for c in self.select.chunks(scope, kind="row")
+                if any(part.strip().lower() == name for part in NAME_BREAK_RE.split(c.description))]
+        return [Hit(chunk=c, score=1.0, exact=True) for c in rows] if len({c.code for c in rows}) == 1 else []
 
     @staticmethod
     def _wants_row(q: Query) -> bool:

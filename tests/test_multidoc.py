@@ -1117,3 +1117,13 @@ def test_a_code_no_report_has_names_the_listed_codes_one_slip_away(heldout_bot):
     # Asked of one report, only its codes are offered.
     scoped = heldout_bot.ask("is 92057 in the 92507 report")
     assert "92507 (92507 report)" in scoped.text and "92557" not in scoped.text, scoped.text
+
+
+def test_letters_only_a_row_name_spells_are_that_row(heldout_bot):
+    """"what is a bmp": no report spells BMP out in its prose, but the 80053 report's row 80048 is named
+    "Basic metabolic panel": the letters name that row. (Letters a report spells out in prose are answered by
+    the sentence spelling them out, as before.)"""
+    ans = heldout_bot.ask("what is a bmp")
+    assert ans.answered and [c.row.split()[-1] for c in ans.citations] == ["80048"], ans.text
+    ans = heldout_bot.ask("what does gad mean")
+    assert ans.answered and {c.row.split()[-1] for c in ans.citations} == {"F41.1"}, ans.text
