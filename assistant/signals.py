@@ -340,8 +340,9 @@ def counts_asked(q) -> list[tuple[float, float]]:
 
 
 def _same_bound(a: float, b: float) -> bool:
-    """Whether two ends of bounds are the same end ("more than 4" and "4 or more"; both open)."""
-    return a == b or abs(a - b) <= 1.0
+    """Whether two ends of bounds are the same end, open or closed ("more than 4" and "4 or more"; both
+    open), not the next number ("less than 2" is no "less than 1")."""
+    return a == b or abs(a - b) <= 1e-3
 
 
 def number_fit(asked: list[tuple[float, float]], text: str) -> tuple[float, float]:

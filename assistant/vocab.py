@@ -356,8 +356,9 @@ class Catalog:
     def near_codes(self, key: str, scope: set[str] | None = None) -> list[str]:
         """The codes the corpus (or the reports in ``scope``) lists or reports on that are one slip from ``key``
         (a code key no report has): one wrong character or two neighbours swapped, as a typed code goes
-        wrong ("92057" for 92507). Each as "<code> (<reports>)"; none for a key of fewer than 4 characters,
-        where one slip reaches too many."""
+        wrong ("92057" for 92507). Each as "<code> (<reports>)". None for a key of fewer than 4 characters,
+        or when more than three codes are that near: one slip then reaches codes that differ by design (an
+        ICD-10-CM code's siblings: F84.0 and F84.5 beside F84.3), which are no likely slip of it."""
         from rapidfuzz.distance import OSA
 
         if len(key) < 4:
@@ -371,6 +372,8 @@ class Catalog:
         for k, report in self.reports.items():
             if len(k) == len(key) and OSA.distance(k, key) == 1 and (not scope or report in scope):
                 found[report].add(report)
+        if len(found) > 3:
+            return []
         return [f"{code} ({', '.join(sorted(found[code]))} report{'s' * (len(found[code]) > 1)})"
                 for code in sorted(found)]
 

@@ -689,7 +689,8 @@ def test_a_bound_in_the_question_asks_for_the_passage_stating_that_bound():
     # The closest row states bounds none of which is the asked one: the row stating it answers.
     scored = [(0.9, 0), (0.8, 1), (0.7, 2)]
     assert bound_first(q, scored, [group, more, less], [0.5, 0.5, 0.5], ["E1390"] * 3)[0] == (0.7, 2)
-    # "more than 4 lpm" is the same bound as "4 or more".
+    # "less than 2" is another bound than "less than 1"; "more than 4 lpm" is the same bound as "4 or more".
+    assert number_fit(counts_asked(Query(original="", text="less than 2 lpm")), less) == (0.0, 1.0)
     assert number_fit(counts_asked(Query(original="", text="more than 4 lpm")), "4 LPM or more") == (1.0, 0.0)
 
 
