@@ -250,7 +250,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     if prev is not None and elliptical:
         followup = True
         # "is that billed per specimen?" asks a fact about the earlier subject, not for another code of its kind.
-        asks_fact = FACT_QUESTION_RE.search(low) is not None and not CODE_ASK_RE.search(low) and not codes
+        asks_fact = FACT_QUESTION_RE.search(low) is not None and not asks_code and not codes
         if not target and not asks_fact:
             target = hint
             # "and for the pneumonia vaccine?" after "medicare flu shot admin code" asks for a code too.

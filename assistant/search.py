@@ -18,7 +18,7 @@ from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .rules import RuleSelector, rule_scores
 from .select import row_types
 from .signals import DEFINITION_WORDS, contradicts
-from .vocab import NAME_BREAK_RE, Catalog, stems, tokenize
+from .vocab import Catalog, stems, tokenize
 
 
 class Search:
@@ -97,8 +97,7 @@ class Search:
         (abbr, name), = spelled.items()
         if set(tokenize(abbr)) != asked or self.catalog.defined_in.get(abbr):
             return []
-        rows = [c for c in self.select.chunks(scope, kind="row")
-                if any(part.strip().lower() == name for part in NAME_BREAK_RE.split(c.description))]
+        rows = [c for c in self.catalog.spelled_rows.get(name, []) if not scope or c.doc_code in scope]
         return [Hit(chunk=c, score=1.0, exact=True) for c in rows] if len({c.code for c in rows}) == 1 else []
 
     @staticmethod

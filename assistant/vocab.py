@@ -214,6 +214,7 @@ class Catalog:
         # The names tables spell out, by their initials: a question's "gad" or "bmp" is the row's
         # "Generalized anxiety disorder" or "Basic metabolic panel" when no report uses the letters as a word.
         self.initialisms: dict[str, set[str]] = defaultdict(set)
+        self.spelled_rows: dict[str, list[Chunk]] = defaultdict(list)  # the rows each such name is of
         for c in self.chunks:
             # The row's name (its description cell), not its notes: a clause ("and imaging of the biopsy
             # specimen") is no name.
@@ -221,6 +222,7 @@ class Catalog:
                 words = name.split()
                 if words and words[0].lower() not in NAME_JOINERS and (letters := initials(name)):
                     self.initialisms[letters].add(" ".join(words).lower())
+                    self.spelled_rows[" ".join(words).lower()].append(c)
         # Letters the reports write only in capitals ("OSA", never "osa"): an initialism, not a word.
         texts = " ".join(c.text for c in self.chunks)
         self.capitals = ({w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", texts)}
