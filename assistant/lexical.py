@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
@@ -46,6 +47,8 @@ class Lexical:
         self._position = {c.id: i for i, c in enumerate(index.chunks)}
         self._long_forms: dict[str, frozenset[str]] | None = None
         self._short_forms: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+        self._unseen_re: re.Pattern[str] | None = None
+        self._unseen_forms: dict[str, frozenset[str]] = {}
 
     def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
         def keep(c: Chunk) -> bool:
@@ -80,8 +83,20 @@ class Lexical:
         per chunk."""
         found = self._tokens.get(chunk.id)
         if found is None:
-            found = self._tokens[chunk.id] = self.spelled(tokenize(embed_text(chunk))) | self.retriever.names(chunk)
+            text = embed_text(chunk)
+            found = self._tokens[chunk.id] = (self.spelled(tokenize(text)) | self.retriever.names(chunk)
+                                              | self._unseen_shorthand(text))
         return found
+
+    def _unseen_shorthand(self, text: str) -> frozenset[str]:
+        """The words of the lexicon's shorthand whose letters no token keeps ("E/M", "F/U": single letters),
+        held by a passage as a question spelling them out, or typing them, is read (query.parse expands them)."""
+        if self._unseen_re is None:
+            forms = {a: f for a, f in lexicon().abbreviations.items() if not tokenize(a)}
+            self._unseen_forms = {a: frozenset(tokenize(f)) for a, f in forms.items()}
+            alternatives = "|".join(re.escape(a) for a in sorted(forms, key=len, reverse=True)) or "(?!)"
+            self._unseen_re = re.compile(rf"(?<![\w/-])({alternatives})(?![\w/-])", re.I)
+        return frozenset().union(*(self._unseen_forms[m.group(1).lower()] for m in self._unseen_re.finditer(text)))
 
     def spelled(self, toks: Iterable[str]) -> frozenset[str]:
         """Tokens with the words of the abbreviations among them that the corpus defines ("CRNA service" holds

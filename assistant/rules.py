@@ -23,6 +23,7 @@ from .select import RowPool, Selector, SentencePool, names_whole
 from .signals import (
     DEFINITION_WORDS,
     HOW_IT_WORKS,
+    answer_type,
     contradicts,
     counted,
     counts_asked,
@@ -171,7 +172,13 @@ class RuleSelector(Selector):
             return None
         first = next(c for c in self.index.chunks if c.kind == "prose" and c.doc_code == hit.chunk.doc_code
                      and c.section == hit.chunk.section)
-        return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), sentences(first.text)[:2]
+        opening = sentences(first.text)[:2]
+        # A question only a phrase of one kind answers ("how long was the counseling", "how old was the
+        # patient") is not answered by an opening that states none: the sentence stating one is looked for.
+        expects = answer_type(q.text)
+        if expects and lexicon().answer_required.search(q.text.lower()) and not any(map(expects.search, opening)):
+            return None
+        return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), opening
 
     def definition(self, q: Query, ranked: list[tuple[Hit, str]]) -> tuple[Hit, list[str]] | None:
         """For "what is 0600T", "how does IRE work" or "which report covers IRE" and nothing more: the

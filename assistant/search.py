@@ -17,7 +17,7 @@ from .query import Query
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .rules import RuleSelector, rule_scores
 from .select import row_types
-from .signals import DEFINITION_WORDS, contradicts
+from .signals import DEFINITION_WORDS, contradicts, counts_asked, number_fit
 from .vocab import Catalog, stems, tokenize
 
 
@@ -217,6 +217,13 @@ class Search:
         return tpl.prose_answer(q, prose[0], prose[1])
 
     def _closer(self, q: Query, scope: set[str], prose: tuple[Hit, list[str]], row: Hit, margin: float) -> bool:
-        """Whether the best sentence beats the best row (by ``margin``) on one scale."""
+        """Whether the best sentence beats the best row (by ``margin``) on one scale. A number the question
+        gives decides first: the one of the two stating a bound that holds it answers, not the one stating
+        bounds that miss it ("12 mins of counseling": "greater than 10 minutes", not "up to 10 minutes")."""
+        asked = counts_asked(q)
+        if asked:
+            said, listed = number_fit(asked, prose[1][0]), number_fit(asked, embed_text(row.chunk))
+            if said != listed and (said[0] or listed[0]) and (said[1] or listed[1]):
+                return bool(said[0])
         sentence, cells = self.select.strength(q, scope, (prose[0], prose[1][0]), (row, row.chunk.text))
         return sentence + margin > cells

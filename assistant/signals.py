@@ -292,9 +292,28 @@ def _bounds(text: str, patterns=RANGES) -> list[tuple[float, float, int, int]]:
     return out
 
 
+# What joins a lower and an upper bound into one interval: "more than 3 minutes and up to 10 minutes"
+# ("greater than 3 minutes up to 10 minutes"): at most three words between, a unit and "and" or "but".
+BOUND_JOIN = re.compile(r"^[\s,]*(?:(?!or\b)[a-z]+[\s,]+){0,3}$")
+
+
 def ranges(text: str) -> list[tuple[float, float]]:
-    """The numeric bounds ``text`` states (see RANGES); a code range ("00790-00797") is no bound."""
-    return [(lo, hi) for lo, hi, _, _ in _bounds(_numerals(text))]
+    """The numeric bounds ``text`` states (see RANGES); a code range ("00790-00797") is no bound. A lower
+    bound joined to an upper one ("more than 3 minutes and up to 10 minutes") is one interval (3 to 10)."""
+    text = _numerals(text)
+    found = sorted(_bounds(text), key=lambda b: b[2])
+    out: list[tuple[float, float]] = []
+    i = 0
+    while i < len(found):
+        lo, hi, _, end = found[i]
+        if (i + 1 < len(found) and hi == math.inf and found[i + 1][0] == -math.inf and lo <= found[i + 1][1]
+                and BOUND_JOIN.match(text[end:found[i + 1][2]].lower())):
+            out.append((lo, found[i + 1][1]))
+            i += 2
+            continue
+        out.append((lo, hi))
+        i += 1
+    return out
 
 
 HOW_MANY = re.compile(r"\bhow many ([a-z]+)")

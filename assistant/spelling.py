@@ -60,6 +60,11 @@ class Speller:
             if (len(low) < 4 or low in self.vocab or low in self.stopwords or low in self.words
                     or low in self.terms or stem in self.stopwords):
                 return word
+            if swapped := self._swapped(low):
+                # One swapped pair of letters is the likeliest slip of all: "gose" is "goes", not a clipped
+                # "goserelin"; "wiht" is "with".
+                fixes.append((word, swapped))
+                return swapped
             if len(low) == 4:
                 # Four letters are too few to tell a slip from another word, but not a clipped start: staff
                 # shorten words to four letters as to five ("anes", "eval"), read so when every report word they
@@ -95,6 +100,14 @@ class Speller:
 
         text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
         return self._fix_phrases(text, fixes), tuple(fixes)
+
+    def _swapped(self, low: str) -> str | None:
+        """The one word, of the reports or spelled right elsewhere, that ``low`` is with two neighbouring letters
+        swapped back, if exactly one is."""
+        found = {w for i in range(len(low) - 1) if low[i] != low[i + 1]
+                 if (w := low[:i] + low[i + 1] + low[i] + low[i + 2:]) in self.vocab or w in self.words
+                 or w in self.stopwords}
+        return found.pop() if len(found) == 1 else None
 
     def _nearest(self, low: str, cutoff: float) -> tuple[str, float] | None:
         """The report word nearest ``low`` among those alike to ``cutoff`` (rapidfuzz's ratio): the fewest

@@ -1129,3 +1129,27 @@ def test_letters_only_a_row_name_spells_are_that_row(heldout_bot):
     assert ans.answered and [c.row.split()[-1] for c in ans.citations] == ["80048"], ans.text
     ans = heldout_bot.ask("what does gad mean")
     assert ans.answered and {c.row.split()[-1] for c in ans.citations} == {"F41.1"}, ans.text
+
+
+def test_a_passage_writing_shorthand_in_single_letters_holds_what_it_spells(heldout_bot):
+    """"E/M" tokenizes to nothing (single letters); a row saying "E/M service" holds "evaluation and
+    management", as the question's "e/m" is read: modifier 25's row answers, not an abstention."""
+    ans = heldout_bot.ask("which modifier goes on the e/m billed with 99406")
+    assert ans.answered and [c.row.split()[-1] for c in ans.citations] == ["25"], ans.text
+
+
+def test_a_question_asking_for_a_length_of_time_is_not_answered_by_the_vignettes_opening(heldout_bot):
+    """"how long was the counseling in the example": the vignette's opening states no length of time; the
+    sentence giving the minutes answers."""
+    ans = heldout_bot.ask("in the 99406 example how long was the cessation counseling")
+    assert ans.answered and "8 minutes" in ans.text, ans.text
+    # With nothing asked but the example, its opening still answers.
+    ans = heldout_bot.ask("what is the clinical example for 99406")
+    assert ans.answered and "52-year-old" in ans.text, ans.text
+
+
+def test_the_code_whose_bound_holds_the_number_asked_answers(heldout_bot):
+    """"12 mins of counseling": the sentence on 99406 states "more than 3 minutes and up to 10 minutes",
+    which 12 misses; the row of 99407, "greater than 10 minutes", holds it."""
+    ans = heldout_bot.ask("pt got 12 mins of quit smoking counseling, which code do i use")
+    assert ans.answered and "99407" in ans.text.split("\n")[0], ans.text

@@ -173,6 +173,17 @@ def test_a_slip_is_mended_to_the_word_fewest_slips_away(catalog):
     assert parse("place of servise for 0600t", both).corrections == (("servise", "service"),)
 
 
+def test_a_swapped_pair_of_letters_is_that_word_not_a_clipped_one(catalog):
+    """"gose" begins the word "goserelin" of a report, but is "goes" with two letters swapped, the likelier
+    slip; "wiht" is "with"."""
+    report = read_text(MULTI_FILES[0]) + "\nDrugs\nGoserelin implant is given before the procedure.\n"
+    # "goes" is a word the model knows, though no report uses it.
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks], frozenset({"goes"}))
+    q = parse("wat modifer gose on the e/m wiht 0600t", both)
+    assert ("gose", "goes") in q.corrections and ("wiht", "with") in q.corrections, q.corrections
+    assert "goserelin" not in q.text
+
+
 def test_misspelled_label_is_repaired_as_a_phrase(catalog):
     q = parse("sight of service for 0600t", catalog)
     assert "site of service" in q.text and ("sight of service", "site of service") in q.corrections
@@ -658,6 +669,11 @@ def test_a_question_naming_a_tables_heading_asks_for_its_kind_of_code(radiology,
     ("Injection, aflibercept, 1 mg", []),
     ("Debridement of nail(s) by any method(s); 1 to 5.", [(1, 5)]),  # a full stop ends a number
     ("an infusion of 15 minutes or less is an IV push", [(float("-inf"), 15)]),
+    # A lower bound joined to an upper one is one interval, with or without "and" between.
+    ("intermediate, greater than 3 minutes up to 10 minutes", [(3.000001, 10)]),
+    ("at least 30 minutes but less than 60 minutes", [(30, 59.999999)]),
+    ("more than 3 or up to 10", [(3.000001, float("inf")), (float("-inf"), 10)]),  # either bound
+    ("at least 3 visits. Up to 10 units", [(3, float("inf")), (float("-inf"), 10)]),  # two sentences
 ])
 def test_bounds_a_passage_states(text, bounds):
     assert ranges(text) == bounds
