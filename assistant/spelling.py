@@ -88,10 +88,11 @@ class Speller:
             best = self._nearest(low, 85)
             if best is None:
                 # One swapped pair of letters ("biospy") is one slip, though it costs two edits in a ratio; so is
-                # one wrong letter in a word of six or more ("byopsy"), when only one report word is that near.
+                # one wrong letter in a word of five or more ("byopsy", "groop"), when only one report word is
+                # that near.
                 near = process.extract(low, self._vocab_list, scorer=OSA.distance, score_cutoff=1, limit=2)
                 best = next((n for n in near if sorted(n[0]) == sorted(low)), None)
-                if best is None and len(near) == 1 and len(low) >= 6 and len(near[0][0]) == len(low):
+                if best is None and len(near) == 1 and len(low) >= 5 and len(near[0][0]) == len(low):
                     best = near[0]
             if best is None:
                 return word

@@ -184,6 +184,12 @@ def test_a_swapped_pair_of_letters_is_that_word_not_a_clipped_one(catalog):
     assert "goserelin" not in q.text
 
 
+def test_one_wrong_letter_in_five_is_a_slip_when_one_report_word_is_that_near(catalog):
+    report = read_text(MULTI_FILES[0]) + "\nGroup sessions\nA group of patients is treated together.\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    assert ("groop", "group") in parse("cpt for groop sessions", both).corrections
+
+
 def test_misspelled_label_is_repaired_as_a_phrase(catalog):
     q = parse("sight of service for 0600t", catalog)
     assert "site of service" in q.text and ("sight of service", "site of service") in q.corrections
