@@ -7,6 +7,7 @@ The facade abstains with these sentences; they are composed from the corpus' own
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from . import answer as tpl
@@ -98,11 +99,17 @@ def says_left_out(sentence: str, section: Sequence[str]) -> bool:
     return bool(lex.left_out.search(sentence) or (section and lex.left_out_section.search(section[-1])))
 
 
+PARENTHESES = re.compile(r"\([^()]*\)")
+
+
 def left_out(ans: Answer) -> Answer:
     """An answer whose passage says the report leaves the fact out ("Medicare fee schedule amounts … are
     data not available in the input") is an abstention that quotes it, unless the question asks what the
     report holds ("is the payer policy text in the 64483 report"): then that passage is the answer."""
-    if (ans.answered and ans.citations and says_left_out(ans.citations[0].quote, ans.citations[0].section)
+    # An aside saying so ("Office-based endoscopy suites (payment amounts are not covered in this report)")
+    # leaves out what it names, not what the rest of the sentence states.
+    quote = PARENTHESES.sub("", ans.citations[0].quote) if ans.citations else ""
+    if (ans.answered and ans.citations and says_left_out(quote, ans.citations[0].section)
             and not QUESTION_ABOUT_REPORT.search(ans.question)):
         return tpl.abstain_quoting(ans, f"{tpl.NOT_COVERED} It says it leaves that out:", ans.citations[0])
     return ans

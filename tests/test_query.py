@@ -954,3 +954,20 @@ def test_a_token_shaped_like_an_icd_category_that_icd10cm_lacks_is_a_word(catalo
 def test_a_j_code_is_a_hcpcs_code(catalog, question):
     """Staff call HCPCS Level II drug codes by their letter, "J codes", written as one word or two."""
     assert parse(question, catalog).target == "hcpcs"
+
+
+def test_an_aside_leaving_something_out_does_not_make_its_sentence_an_abstention():
+    """"Office-based endoscopy suites (payment amounts are not covered in this report)" answers "office based
+    colonoscopy pos"; the sentence "payment amounts are not covered in this report" alone is the abstention."""
+    from assistant.gaps import left_out
+    from assistant.models import Answer, Citation
+
+    def answer(quote: str) -> Answer:
+        cite = Citation(n=1, chunk_id="c", document="45378", doc_title="t", source="45378.txt",
+                        section=("Site of Service Guidance",), quote=quote, score=1.0)
+        return Answer(question="office based colonoscopy pos", text=quote, answered=True, citations=[cite])
+
+    aside = "Office | Office-based endoscopy suites; the physician bills the non-facility rate (payment amounts are " \
+            "not covered in this report)."
+    assert left_out(answer(aside)).answered
+    assert not left_out(answer("Payment amounts are not covered in this report.")).answered
