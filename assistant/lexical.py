@@ -89,8 +89,8 @@ class Lexical:
         return found
 
     def _unseen_shorthand(self, text: str) -> frozenset[str]:
-        """The words of the lexicon's shorthand whose letters no token keeps ("E/M", "F/U": single letters),
-        held by a passage as a question spelling them out, or typing them, is read (query.parse expands them)."""
+        """The words a passage's shorthand stands for when no token keeps its letters ("E/M", "F/U": single
+        letters): the passage holds them, as a question's "e/m" is read as those words (query.parse)."""
         if self._unseen_re is None:
             forms = {a: f for a, f in lexicon().abbreviations.items() if not tokenize(a)}
             self._unseen_forms = {a: frozenset(tokenize(f)) for a, f in forms.items()}

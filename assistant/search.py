@@ -223,7 +223,7 @@ class Search:
         asked = counts_asked(q)
         if asked:
             said, listed = number_fit(asked, prose[1][0]), number_fit(asked, embed_text(row.chunk))
-            if said != listed and (said[0] or listed[0]) and (said[1] or listed[1]):
-                return bool(said[0])
+            if {said, listed} == {(1.0, 0.0), (0.0, 1.0)}:
+                return said == (1.0, 0.0)
         sentence, cells = self.select.strength(q, scope, (prose[0], prose[1][0]), (row, row.chunk.text))
         return sentence + margin > cells

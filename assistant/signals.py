@@ -293,7 +293,7 @@ def _bounds(text: str, patterns=RANGES) -> list[tuple[float, float, int, int]]:
 
 
 # What joins a lower and an upper bound into one interval: "more than 3 minutes and up to 10 minutes"
-# ("greater than 3 minutes up to 10 minutes"): at most three words between, a unit and "and" or "but".
+# ("greater than 3 minutes up to 10 minutes"): at most three words between (a unit, "and", "but"), no "or".
 BOUND_JOIN = re.compile(r"^[\s,]*(?:(?!or\b)[a-z]+[\s,]+){0,3}$")
 
 
