@@ -58,6 +58,12 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
         return any(s < b and a < e for a, b in spans)
 
     def add(key: str, raw: str, ctype: CodeType | None, span: tuple[int, int], explicit: bool) -> None:
+        # The letter O typed for a zero ("Z80.O"): the code with the zero, when the corpus lists it and not the
+        # typed one. (A first character O is ICD-10-CM's pregnancy chapter; no code set uses O after it.)
+        zero = key[:1] + key[1:].replace("O", "0")
+        if zero != key and key not in catalog.reports and key not in catalog.by_key and (
+                zero in catalog.reports or zero in catalog.by_key):
+            key = zero
         if key in catalog.reports:
             found.setdefault(key, CodeRef(key=key, type=None, raw=raw))
         elif key in catalog.by_key:

@@ -971,3 +971,14 @@ def test_an_aside_leaving_something_out_does_not_make_its_sentence_an_abstention
             "not covered in this report)."
     assert left_out(answer(aside)).answered
     assert not left_out(answer("Payment amounts are not covered in this report.")).answered
+
+
+def test_the_letter_o_typed_for_a_zero_in_a_code_is_the_listed_code(catalog):
+    """"whats C78.OO": the 0600T report lists C78.00 and no code set has a letter O after the first
+    character, so the code is C78.00. A first O is ICD-10-CM's pregnancy chapter and stays."""
+    from assistant.ingest import code_key
+
+    q = parse("whats C78.OO", catalog)
+    assert [c.key for c in q.codes] == [code_key("C78.00")] and not q.unknown
+    q = parse("whats O24.410", catalog)
+    assert [c.key for c in q.unknown] == [code_key("O24.410")]
