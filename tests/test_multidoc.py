@@ -1067,8 +1067,10 @@ def test_a_time_of_day_is_answered_by_the_sentence_stating_one(heldout_bot):
 def test_a_typed_question_about_the_example_reads_the_whole_vignette(heldout_bot):
     """The sentence stating the dose may be in a paragraph of the vignette that retrieval did not bring up
     ("administers 100 mL of iohexol"): a question only such a sentence answers reads the rest of the sections
-    it found, rather than settling for a number of billing units of the contrast."""
-    ans = heldout_bot.ask("how much contrast did they give in the case")
+    it found, rather than settling for a number of billing units of the contrast. Asked of the 74177 report
+    (the app's "Answer from"): among 63 reports "the case" is ambiguous, and the 70553 vignette's "Gadobutrol
+    7.5 mL" answers it as well."""
+    ans = heldout_bot.ask("how much contrast did they give in the case", document="74177")
     assert ans.answered and "100 mL" in ans.text, ans.text
 
 
