@@ -6,6 +6,7 @@ selector (`rank.py`) read the same word evidence.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -30,6 +31,21 @@ COMMON_SHARE = 0.9
 COMMON_MIN_REPORTS = 5
 
 
+@functools.cache
+def _unseen_forms() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """The lexicon's shorthand whose letters no token keeps, as one pattern, and the words each stands for."""
+    forms = {a: frozenset(tokenize(f)) for a, f in lexicon().abbreviations.items() if not tokenize(a)}
+    alternatives = "|".join(re.escape(a) for a in sorted(forms, key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(?<![\w/-])({alternatives})(?![\w/-])", re.I), forms
+
+
+def unseen_shorthand(text: str) -> frozenset[str]:
+    """The words a passage's shorthand stands for when no token keeps its letters ("E/M", "F/U": single
+    letters): the passage holds them, as a question's "e/m" is read as those words (query.parse)."""
+    pattern, forms = _unseen_forms()
+    return frozenset().union(*(forms[m.group(1).lower()] for m in pattern.finditer(text)))
+
+
 class Lexical:
     """A corpus's words as evidence selection reads them: each chunk's tokens (with the letters and
     names the corpus defines), each scope's vocabulary, the question words that tell candidates apart, and
@@ -47,8 +63,6 @@ class Lexical:
         self._position = {c.id: i for i, c in enumerate(index.chunks)}
         self._long_forms: dict[str, frozenset[str]] | None = None
         self._short_forms: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
-        self._unseen_re: re.Pattern[str] | None = None
-        self._unseen_forms: dict[str, frozenset[str]] = {}
 
     def keep(self, scope: set[str], **want) -> Callable[[Chunk], bool]:
         def keep(c: Chunk) -> bool:
@@ -85,18 +99,8 @@ class Lexical:
         if found is None:
             text = embed_text(chunk)
             found = self._tokens[chunk.id] = (self.spelled(tokenize(text)) | self.retriever.names(chunk)
-                                              | self._unseen_shorthand(text))
+                                              | unseen_shorthand(text))
         return found
-
-    def _unseen_shorthand(self, text: str) -> frozenset[str]:
-        """The words a passage's shorthand stands for when no token keeps its letters ("E/M", "F/U": single
-        letters): the passage holds them, as a question's "e/m" is read as those words (query.parse)."""
-        if self._unseen_re is None:
-            forms = {a: f for a, f in lexicon().abbreviations.items() if not tokenize(a)}
-            self._unseen_forms = {a: frozenset(tokenize(f)) for a, f in forms.items()}
-            alternatives = "|".join(re.escape(a) for a in sorted(forms, key=len, reverse=True)) or "(?!)"
-            self._unseen_re = re.compile(rf"(?<![\w/-])({alternatives})(?![\w/-])", re.I)
-        return frozenset().union(*(self._unseen_forms[m.group(1).lower()] for m in self._unseen_re.finditer(text)))
 
     def spelled(self, toks: Iterable[str]) -> frozenset[str]:
         """Tokens with the words of the abbreviations among them that the corpus defines ("CRNA service" holds

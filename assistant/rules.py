@@ -16,14 +16,12 @@ from .config import Settings
 from .embed import embed_text
 from .gaps import says_left_out
 from .ingest import code_key, sentences
-from .lexicon import lexicon
 from .models import Chunk, Hit
 from .query import ABBREVIATIONS, Query
 from .select import RowPool, Selector, SentencePool, names_whole
 from .signals import (
     DEFINITION_WORDS,
     HOW_IT_WORKS,
-    answer_type,
     contradicts,
     counted,
     counts_asked,
@@ -32,6 +30,7 @@ from .signals import (
     names_payer,
     number_fit,
     numbers,
+    required_answer_type,
     shared,
     states,
     states_count,
@@ -175,8 +174,7 @@ class RuleSelector(Selector):
         opening = sentences(first.text)[:2]
         # A question only a phrase of one kind answers ("how long was the counseling", "how old was the
         # patient") is not answered by an opening that states none: the sentence stating one is looked for.
-        expects = answer_type(q.text)
-        if expects and lexicon().answer_required.search(q.text.lower()) and not any(map(expects.search, opening)):
+        if (expects := required_answer_type(q.text)) and not any(map(expects.search, opening)):
             return None
         return Hit(chunk=first, score=hit.score, dense=hit.dense, exact=True), opening
 
@@ -322,7 +320,7 @@ class RuleSelector(Selector):
         if opening is not None:
             return opening
         held = best_i  # the sentence whose closeness the bar weighs
-        if pool.expects and lexicon().answer_required.search(q.text.lower()):
+        if required_answer_type(q.text):
             # "how many years…": only a sentence stating a quantity may answer. One in the passage the
             # question's words picked answers for it ("how big was the abscess in the thigh case": the vignette's
             # "3 cm" sentence, though only the sentence before names the thigh).

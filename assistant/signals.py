@@ -71,6 +71,12 @@ def answer_type(question: str) -> re.Pattern[str] | None:
     return next((answer for ask, answer in lexicon().answer_types if ask.search(low)), None)
 
 
+def required_answer_type(question: str) -> re.Pattern[str] | None:
+    """``answer_type`` when only a phrase of that kind answers ("how many years", "how old"), else None."""
+    expects = answer_type(question)
+    return expects if expects and lexicon().answer_required.search(question.lower()) else None
+
+
 # "with esophagitis" / "without esophagitis": codes that differ by what is present (ICD-10 names many).
 WITH = re.compile(r"(?<![\w/])(with|w/|w|without|w/out|w/o|wo|no)\s+(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I)
 # Both sides of one word, as a combination code names them: "w and wo contrast", "without and with contrast",

@@ -87,9 +87,9 @@ class Speller:
                 return clipped
             best = self._nearest(low, 85)
             if best is None:
-                # One swapped pair of letters ("biospy") is one slip, though it costs two edits in a ratio; so is
-                # one wrong letter in a word of five or more ("byopsy", "groop"), when only one report word is
-                # that near.
+                # One swapped pair of letters is one slip, though it costs two edits in a ratio (reached here only
+                # when several report words are one swap away: ``_swapped`` took a single one); so is one wrong
+                # letter in a word of five or more ("byopsy", "groop"), when only one report word is that near.
                 near = process.extract(low, self._vocab_list, scorer=OSA.distance, score_cutoff=1, limit=2)
                 best = next((n for n in near if sorted(n[0]) == sorted(low)), None)
                 if best is None and len(near) == 1 and len(low) >= 5 and len(near[0][0]) == len(low):
