@@ -182,13 +182,13 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     defined = [a for a in catalog.aliases if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low)]
     # Letters a report spells out mean what it says they mean ("durable medical equipment (DME)"), before
     # the lexicon's reading of them (an eye report's "diabetic macular edema").
-    expansions = tuple(catalog.aliases.get(abbr, full) for abbr, full in lex.abbreviations.items()
-                       if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low))
+    shorthand = [(abbr, full) for abbr, full in lex.abbreviations.items()
+                 if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low)]
     # The question with its shorthand spelled out in place: "payment amt" asks for a "payment amount".
     spelled = re.sub(r"(?<![\w/-])[\w/&-]+(?![\w/-])", lambda m: lex.abbreviations.get(m.group(0), m.group(0)), low)
-    expansions += tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
+    initials = tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
-    expansions += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
+    initials += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
     # "related codes?": naming a table's heading asks for that table's rows.
     heading = None if _target(low) else catalog.heading_type(low)
     target = _target(low) or heading
@@ -199,6 +199,11 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                                  or (PRONOUN_RE.search(low) is not None and len(low.split()) <= 10)
                                  or (len(low.split()) <= 6 and not target and not any(own)))
     hint = target or (prev.target or _code_type(prev) if elliptical and prev else None)
+    # ...unless the question's other words, and the kind of code it asks for, fit the shorthand's own reading
+    # better ("taxonomy for a PA": a physician assistant, though a chest x-ray report defines posteroanterior).
+    words = tokenize(low)
+    expansions = tuple(catalog.reading(abbr, (catalog.aliases[abbr], full), words, hint) if abbr in catalog.aliases
+                       else full for abbr, full in shorthand) + initials
     codes, unknown = find_codes(text, catalog, hint, counting=elliptical and prev is not None and counts(prev.text))
     # "b12 deficiency": three characters shaped like an ICD-10-CM category that ICD-10-CM has no item for, and
     # no report lists, are a word (vitamin B12), not a code to look up.

@@ -9,6 +9,7 @@ fitted over the eval question sets (``routefit.py``). Its coefficients and thres
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -40,6 +41,25 @@ HISTORY_TURNS = 4  # as many earlier turns as query.parse reads
 # 2 % wrong narrowing): best 2 38.0 %; best 3 39.0 %, 5 39.2 %, all 59 reports 37.8 % (whose thresholds
 # would not carry across corpus sizes); per-report odds alone 31.0 %.
 CONTENDERS = 2
+
+
+def spelled_out(tokens: list[str]) -> list[str]:
+    """Tokens with staff shorthand replaced by the words it stands for, in a question and in a report alike:
+    a report writing "dx" twice where others write "diagnosis" uses no rarer word than they do, so a
+    question's "dx" does not single it out."""
+    forms = _shorthand_stems()
+    return [w for t in tokens for w in forms.get(t, (t,))]
+
+
+@functools.cache
+def _shorthand_stems() -> dict[str, tuple[str, ...]]:
+    """Each one-token shorthand of the lexicon (as ``tokenize`` sees it), with its expansion's tokens."""
+    out = {}
+    for abbr, full in lexicon().abbreviations.items():
+        short, long = tokenize(abbr), tokenize(full)
+        if len(short) == 1 and long and short != long:
+            out[short[0]] = tuple(long)
+    return out
 
 
 class Frozen(BaseModel):
@@ -174,8 +194,9 @@ class Router:
         if self._bm25 is None:
             logging.getLogger("bm25s").setLevel(logging.WARNING)
             # One document per report: its distinctive words weigh by how few reports use them.
-            docs = [tokenize(" ".join(f"{' '.join(self.index.chunks[i].section)} {self.index.chunks[i].text}"
-                                      for i in self._positions[r])) or ["<empty>"] for r in self.reports]
+            texts = [" ".join(f"{' '.join(self.index.chunks[i].section)} {self.index.chunks[i].text}"
+                              for i in self._positions[r]) for r in self.reports]
+            docs = [spelled_out(tokenize(text)) or ["<empty>"] for text in texts]
             bm25 = bm25s.BM25()
             bm25.index(docs, show_progress=False)
             self._bm25 = bm25
@@ -262,7 +283,7 @@ class Router:
         words = set(tokenize(" ".join((query.text, *query.expansions))))
         content = {t for t in words if self.catalog.is_content(t)}
         unique = {self.catalog.title_words[t] for t in words if t in self.catalog.title_words}
-        asked = tokenize(query.asked_text)
+        asked = spelled_out(tokenize(query.asked_text))
         known = [t for t in asked if t in self._bm25.vocab_dict]  # type: ignore[union-attr]
         bm25 = np.asarray(self._bm25.get_scores(known)) if known else np.zeros(n)  # type: ignore[union-attr]
         vec = self.retriever.embedder.encode_query(query.retrieval_text)

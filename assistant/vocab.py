@@ -236,10 +236,12 @@ class Catalog:
         self.df: dict[str, int] = defaultdict(int)
         self.field_words: set[str] = set()
         used_by: dict[str, set[str]] = defaultdict(set)
-        for c in self.chunks:
+        self._postings: dict[str, set[int]] = defaultdict(set)  # the passages using each word
+        for i, c in enumerate(self.chunks):
             for t in set(tokenize(" ".join((c.text, *c.section)))):
                 self.df[t] += 1
                 used_by[t].add(c.doc_code)
+                self._postings[t].add(i)
         # Words of one report's title, or names the sentence that opens it by describing its code capitalises
         # ("HCPCS code J9271 identifies the drug supply of pembrolizumab (brand name Keytruda)…"), that no
         # other report uses (a procedure's own names): a question using one is about that report.
@@ -301,6 +303,23 @@ class Catalog:
         if (full := _spelled_word().get(token)) is not None and full not in _spelled_word():
             return self.is_content(full)
         return self.df.get(token, 0) < max(2, 0.3 * len(self.chunks))
+
+    def reading(self, letters: str, readings: Iterable[str], words: Iterable[str], kind: CodeType | None) -> str:
+        """Which of the readings of ``letters`` (a report's definition, staff shorthand) a question means: the
+        one the passages holding it share the question's other words with, and are rows of the kind of code
+        asked for ("taxonomy for a PA": the physician assistant of the taxonomy rows, not a chest film's
+        posteroanterior view; "the pa and lateral": the view). The first reading when none fits better."""
+        options = list(dict.fromkeys(readings))
+        context = {t for t in words if t != letters and self.is_content(t)}
+
+        def fit(reading: str) -> int:
+            toks = set(tokenize(reading))
+            held = set.intersection(*(self._postings.get(t, set()) for t in toks)) if toks else set()
+            shared = {t for t in context if held & self._postings.get(t, set())}
+            of_kind = kind is not None and any(self.chunks[i].code_type == kind for i in held)
+            return len(shared) + of_kind
+
+        return max(options, key=fit) if options else letters
 
     def read_initials(self, text: str) -> dict[str, str]:
         """The question's initialisms no report uses as a word (in capitals they are letters: "OSA"), each

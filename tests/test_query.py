@@ -791,6 +791,27 @@ def test_letters_a_report_defines_mean_what_it_says_before_the_lexicon():
     assert "diabetic macular edema" in parse("dme injection", plain).expansions
 
 
+
+def test_letters_with_two_readings_mean_the_one_the_question_s_other_words_fit():
+    """A chest film report defines "posteroanterior (PA)"; staff also write "PA" for a physician assistant. A
+    question asking for a taxonomy, whose rows name the physician assistant, means that one; a question whose
+    other words are the film's ("pa and lateral view") means the view; with nothing to tell them apart the
+    report's definition stands."""
+    report = RADIOLOGY.replace(
+        "CPT code 74177 reports a computed tomography (CT) examination of the abdomen and pelvis with contrast.",
+        "CPT code 74177 reports a computed tomography (CT) examination of the abdomen and pelvis with contrast. "
+        "A scout image may be a posteroanterior (PA) view with a lateral view.").replace(
+        "| 2085R0202X | Diagnostic Radiology | Reads the scan. |",
+        "| 2085R0202X | Diagnostic Radiology | Reads the scan. |\n"
+        "| 363A00000X | Physician Assistant | Orders the scan. |")
+    both = Catalog(parse_report(report, "74177.txt").chunks)
+    assert "physician assistant" in parse("taxonomy for a PA", both).expansions
+    assert "posteroanterior" not in parse("taxonomy for a PA", both).expansions
+    # A follow-up asks for the kind of code the earlier turn asked for.
+    assert "physician assistant" in parse("and for a PA?", both, ["taxonomy for a radiologist"]).expansions
+    assert "posteroanterior" in parse("was the pa and lateral view done", both).expansions
+    assert "posteroanterior" in parse("what is a pa", both).expansions
+
 SUPPLY = """Summary & Overview
 HCPCS E0601: Continuous positive airway pressure (CPAP) device
 HCPCS code E0601 reports a CPAP device for home use.

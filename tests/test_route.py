@@ -236,3 +236,19 @@ def test_a_payers_rule_for_a_code_may_be_in_the_section_headed_with_its_name(hel
     answer = heldout_bot.ask("medicaid rule for 99292")
     assert answer.answered and answer.citations[0].section[-1] == "Medicaid", answer.text
     assert "99292" in answer.citations[0].quote
+
+
+@pytest.mark.slow
+def test_a_report_writing_staff_shorthand_does_not_stand_out_for_it(embedder, tmp_path):
+    """The 99395 report writes "dx" in two rows where the others write "diagnosis". Shorthand is the words it
+    stands for, in the reports as in a question, so "dx" in a question is no word of 99395's alone: a
+    diagnosis none of the reports lists ("dysthymia") is routed to none of them, and a list of "dx codes"
+    in "the report" is not taken to the one report that happens to write "dx"."""
+    from conftest import CORPUS, ROOT, copy_corpus, make_bot
+
+    files = [CORPUS / "0600T.txt", ROOT / "eval" / "heldout15" / "reports" / "93306.md",
+             ROOT / "eval" / "heldout62" / "reports" / "99395.docx"]
+    bot = make_bot(copy_corpus(files, tmp_path / "corpus"), tmp_path / "index", embedder)
+    for question in ("dysthymia dx code", "give me every dx code in the report"):
+        route = _route(bot, question)
+        assert route.best != "99395", (question, route.reason)
