@@ -280,9 +280,10 @@ class Assistant:
         spelled = self._spelled_out(q, scope) if q.intent == "definition" and not q.codes and not q.unknown else None
         if spelled:
             return tpl.prose_answer(q, spelled[0], [spelled[1]])
-        if rows and q.payers and q.intent == "lookup" and not any(names_payer(r.text, q.payers) for _, r in rows):
-            # "medicaid rules for modifier JZ": a payer's rule for a code is a sentence naming both; the code's
-            # rows, naming no payer, are no such rule.
+        if (rows and q.payers and q.intent in ("lookup", "list", "compare")
+                and not any(names_payer(r.text, q.payers) for _, r in rows)):
+            # "medicaid rules for modifier JZ", "uhc 26/tc rules": a payer's rule for codes is a sentence naming
+            # them and the payer; the codes' rows, naming no payer, are no such rule.
             told = self.select.naming(q, where, {c.key.lower() for c, _ in rows})
             if told and speaks_for(told[0].chunk, told[1][0], q.payers):
                 return tpl.prose_answer(q, told[0], told[1])

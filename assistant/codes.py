@@ -121,8 +121,13 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
         key = tok.upper()
         if is_word or (tok.isalpha() and not tok.isupper() and not mod_context and key not in catalog.by_key):
             continue
-        if tok.isalpha() and key in catalog.code_words and not mod_context:
-            continue  # "ct abd pelvis": the report's abbreviation for computed tomography, not modifier CT
+        if (tok.isalpha() and key in catalog.code_words and not mod_context
+                and (type_hint not in (None, "modifier")
+                     or not catalog.code_means(key, catalog.code_words[key], exactly=True))):
+            # "ct abd pelvis": the report's abbreviation for computed tomography, not modifier CT. Letters spelled
+            # out as the code's own name ("technical component (TC)", modifier TC "Technical component") are the
+            # code, unless another kind of code is asked for ("which taxonomy for the lab billing the TC").
+            continue
         # "pt needed general anesthesia": staff shorthand typed in lower case is the shorthand ("patient"),
         # not modifier PT, unless the code's own name says the same ("rt": RT "Right side").
         shorthand = lexicon().abbreviations.get(tok.lower())

@@ -188,7 +188,7 @@ class Catalog:
         # that name a report's own procedure (their long form is mostly in its title).
         self.aliases: dict[str, str] = {}
         self.defined_in: dict[str, list[Chunk]] = defaultdict(list)  # the passages spelling each one out
-        self.code_words: set[str] = set()
+        self.code_words: dict[str, str] = {}  # letters that are also a code, with the words a report spells them as
         self.names: dict[str, set[str]] = defaultdict(set)
         # Each report's title words (its procedure, as the report names it).
         self.titles = titles = {code: set(tokenize(title))
@@ -199,7 +199,7 @@ class Catalog:
                 if long and code_key(m.group(1)) in self.by_key:
                     # "computed tomography (CT)": letters that are also a code (modifier CT) are, unmarked,
                     # the word the report spells out.
-                    self.code_words.add(code_key(m.group(1)))
+                    self.code_words.setdefault(code_key(m.group(1)), long)
                 elif long and not m.group(1).isdigit():
                     self.aliases.setdefault(m.group(1).lower(), long)
                     self.defined_in[m.group(1).lower()].append(c)
@@ -359,11 +359,14 @@ class Catalog:
         held = [{self.chunks[i].doc_code for i in self.by_key.get(k, [])} for k in keys]
         return set.intersection(*held) if held else set()
 
-    def code_means(self, key: str, words: str | None) -> bool:
+    def code_means(self, key: str, words: str | None, exactly: bool = False) -> bool:
         """Whether a listed code's own name (a row's description) says ``words`` (True when none are given):
-        typed in lower case, "rt" is modifier RT "Right side" either way; "pt" (patient) is not modifier PT."""
+        typed in lower case, "rt" is modifier RT "Right side" either way; "pt" (patient) is not modifier PT.
+        ``exactly``: the name is those words and no more ("Technical component", not "Computed tomography
+        services furnished using equipment that does not meet…")."""
         wanted = set(tokenize(words or ""))
-        return not wanted or any(wanted <= set(tokenize(self.chunks[i].description)) for i in self.by_key.get(key, []))
+        return not wanted or any(wanted == names if exactly else wanted <= names for i in self.by_key.get(key, [])
+                                 if (names := set(tokenize(self.chunks[i].description))))
 
     def codes_of(self, code_type: CodeType, docs: Iterable[str] | None = None) -> list[str]:
         """The codes of one type the corpus (or the given reports) lists, in document order."""

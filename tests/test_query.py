@@ -628,6 +628,22 @@ def test_letters_a_report_spells_out_are_a_word_unless_marked_as_a_modifier(radi
     assert [c.key for c in parse("26 or CT for the reading", radiology).codes] == ["26"]
 
 
+
+def test_letters_a_report_spells_out_as_the_code_s_own_name_are_the_code():
+    """"technical component (TC)" spells out modifier TC's own name ("Technical component"): the letters are
+    the modifier whether or not the question marks them so. CT's name is more than "computed tomography", so
+    "ct" stays the scan."""
+    report = RADIOLOGY.replace(
+        "with contrast.\nCoding", "with contrast. The hospital may bill the technical component (TC).\nCoding").replace(
+        "26 | Professional component |", "TC | Technical component | Use when the facility bills the scan only. |\n"
+        "26 | Professional component |")
+    catalog = Catalog(parse_report(report, "74177.txt").chunks)
+    assert catalog.code_words["TC"] == "technical component"
+    assert [c.key for c in parse("tc vs 26 whats the difference", catalog).codes] == ["TC", "26"]
+    assert [c.key for c in parse("what does the TC part cover", catalog).codes] == ["TC"]
+    assert parse("which taxonomy for the lab billing the TC", catalog).codes == ()
+    assert parse("pos for ct a/p done in the ER", catalog).codes == ()
+
 COLONOSCOPY = """Summary & Overview
 CPT 45378: Colonoscopy, flexible; diagnostic
 CPT code 45378 reports a diagnostic colonoscopy.

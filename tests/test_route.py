@@ -209,6 +209,10 @@ def test_a_payers_rule_for_a_code_is_a_sentence_naming_both(heldout_bot):
     answer = heldout_bot.ask("medicare rule for JW")
     quote = " ".join(c.quote for c in answer.citations)
     assert answer.answered and "Medicare" in quote and "JW" in quote and not answer.citations[0].row, answer.text
+    # So is a payer's rule for two codes ("50 or rt/lt"), which a question naming both asks as a list would.
+    answer = heldout_bot.ask("bcbs - do they want 50 or rt/lt on 69210")
+    quote = " ".join(c.quote for c in answer.citations)
+    assert answer.answered and "Blue Cross" in quote and "RT/LT" in quote and not answer.citations[0].row, answer.text
 
 
 @pytest.mark.slow
