@@ -450,6 +450,13 @@ def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
     assert "bilateral" in parse("did both sides in one session, which mod", catalog).expansions
 
 
+def test_a_unit_s_abbreviation_is_its_unit(catalog):
+    """"30 min" holds the word a report's "First 30 Minutes" writes: the question names the title whole."""
+    assert "minutes" in parse("cpt for advance care planning first 30 min", catalog).expansions
+    assert "hours" in parse("medicare pt in obs over 24 hrs, what notice", catalog).expansions
+    assert set(tokenize("30 minutes")) <= set(tokenize(parse("first 30 min", catalog).asked_text))
+
+
 def test_enumerating_sentence_answers_presence_not_content():
     listing = "Key payers covered in this analysis include Aetna, Blue Cross Blue Shield, Cigna Health, and Medicare."
     assert enumerates_payers(listing)
