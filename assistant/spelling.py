@@ -55,10 +55,11 @@ class Speller:
                 fixes.append((word, self.joined[single] + low[len(single):]))
                 return fixes[-1][1]
             # Another form of a word the corpus or the question glue uses ("cover" beside "covered",
-            # "getting" beside "get"), or a known word ("house", not the reports' "hose"), is not a misspelling.
+            # "getting" beside "get"), a known word ("house", not the reports' "hose"), or staff shorthand the
+            # lexicon spells out ("outpt" is outpatient, not "output") is not a misspelling.
             stem = self.stem(low)
             if (len(low) < 4 or low in self.vocab or low in self.stopwords or low in self.words
-                    or low in self.terms or stem in self.stopwords):
+                    or low in self.terms or stem in self.stopwords or low in self.shorthand):
                 return word
             if swapped := self._swapped(low):
                 # One swapped pair of letters is the likeliest slip of all: "gose" is "goes", not a clipped

@@ -450,6 +450,15 @@ def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
     assert "bilateral" in parse("did both sides in one session, which mod", catalog).expansions
 
 
+def test_staff_shorthand_is_no_misspelling():
+    """"outpt" is the lexicon's outpatient, not one letter short of a report's "output"."""
+    report = RADIOLOGY.replace("Reads the scan.", "Reads the scanner output.")
+    catalog = Catalog(parse_report(report, "74177.txt").chunks)
+    assert "output" in catalog.vocab
+    query = parse("pos for hospital outpt on campus", catalog)
+    assert query.corrections == () and "outpatient" in query.expansions
+
+
 def test_a_unit_s_abbreviation_is_its_unit(catalog):
     """"30 min" holds the word a report's "First 30 Minutes" writes: the question names the title whole."""
     assert "minutes" in parse("cpt for advance care planning first 30 min", catalog).expansions
