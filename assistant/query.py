@@ -15,7 +15,7 @@ from .codes import CodeRef, counts, find_codes
 from .icd import is_icd_item
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
-from .signals import axis_words, negated_words
+from .signals import axis_words, negated, negated_words, without_negations_of
 from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
@@ -282,11 +282,14 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         # earlier one said varies its situation, and needs its words ("signed" alone finds nothing).
         said = {t for t in tokenize(low) if catalog.is_content(t)} - set(tokenize(" ".join(lex.negation)))
         denies = bool(said) and said <= negated_words(low) & (set(tokenize(earlier)) - negated_words(earlier))
+        # "what if they found something abnormal" after "dx for a physical, no abnormal findings": the same
+        # question, now with them (and without the earlier turn's "without").
+        affirmed = None if codes or unknown or denies else _affirmed(low, earlier)
         if (not _has_content(low, catalog) or points_back or denies) and not codes:
-            context = earlier
+            context = affirmed or earlier
             if points_back and len(prev.codes) == 1 and not prev.followup:
                 subject = tuple(prev.codes)
-        elif not codes and not unknown and (swapped := _swap_value(low, earlier)):
+        elif not codes and not unknown and (swapped := _swap_value(low, earlier) or affirmed):
             context = swapped  # "and left?" after "icd for right knee oa": the same question, other side
         else:
             # New content leads; the earlier turn only lends its report and its kind of code, a place of
@@ -295,8 +298,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             if not target and prev.asks_place_of_service:
                 lent, intent = ["place of service"], "site_of_service" if intent == "prose" else intent
             context = " ".join([*reports, *lent])
-        if context in (earlier, swapped):  # the earlier words, their shorthand spelled out ("oa") as it was
-            expansions += tuple(e for e in prev.expansions if e not in expansions)
+        if context in (earlier, swapped, affirmed):  # the earlier words, their shorthand spelled out ("oa") as it was
+            expansions += tuple(e for e in prev.expansions if e not in expansions
+                                and not (context == affirmed and negated(e)))
     return Query(original=question, text=text, codes=tuple(codes), unknown=tuple(unknown), reports=reports,
                  intent=intent, target=target, terms=tuple(tokenize(text)), followup=followup,
                  context=context, corrections=corrections, expansions=expansions,
@@ -329,6 +333,16 @@ def _swap_value(low: str, earlier: str) -> str | None:
             values = "|".join(b.replace(" ", r"[\s-]+") for b in sorted(before))
             return re.sub(rf"\b({values})\b", new, earlier, flags=re.I)
     return None
+
+
+def _affirmed(low: str, earlier: str) -> str | None:
+    """``earlier`` without its negation of the words ``low`` states plainly, when it negates any and ``low``
+    negates nothing; None otherwise."""
+    if negated(low):
+        return None
+    stated = set(tokenize(low))
+    revised = without_negations_of(earlier, stated & negated_words(earlier))
+    return revised if revised != earlier.strip() else None
 
 
 def _has_content(low: str, catalog: Catalog) -> bool:

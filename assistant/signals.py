@@ -255,6 +255,24 @@ def _negations(text: str, reach: int = 2) -> list[tuple[str, str]]:
     return out
 
 
+def without_negations_of(text: str, tokens: set[str], reach: int = 2) -> str:
+    """``text`` with the negations dropped that govern any of ``tokens`` ("dx for a physical, no abnormal
+    findings" without the "no" of "abnormal"): what it says once a later turn states those words plainly."""
+    words = lexicon().negation
+    drop: list[tuple[int, int]] = []
+    for clause in re.finditer(r"[^.,;:!?()]+", text):
+        found = list(re.finditer(r"w/out|w/o|[A-Za-z0-9'/-]+", clause.group(0)))
+        for i, m in enumerate(found):
+            raw = m.group(0).lower()
+            if raw in words or raw.endswith("n't"):
+                governed = {t for n in found[i + 1:i + 1 + reach] for t in tokenize(n.group(0))}
+                if governed & tokens:
+                    drop.append((clause.start() + m.start(), clause.start() + m.end()))
+    for start, end in reversed(drop):
+        text = text[:start] + text[end:].lstrip()
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def _numerals(text: str) -> str:
     """``text`` with number words as digits ("two, three, or four" → "2, 3, or 4")."""
     words = lexicon().number_words

@@ -450,6 +450,20 @@ def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
     assert "bilateral" in parse("did both sides in one session, which mod", catalog).expansions
 
 
+def test_a_follow_up_stating_what_the_earlier_turn_negated_drops_that_negation(catalog):
+    """"what if they found something abnormal" after "…no abnormal findings" asks the same question with
+    abnormal findings; "and with dysplasia?" after "…w/o dysplasia" drops the "w/o" and its "without"."""
+    earlier = ["what dx for annual physical no abnormal findings"]
+    found = parse("what if they found something abnormal", catalog, earlier)
+    assert found.followup and "no abnormal" not in found.asked_text and "abnormal findings" in found.asked_text
+    dysplasia = parse("and with dysplasia?", catalog, ["icd for barretts w/o dysplasia"])
+    assert "w/o" not in dysplasia.context and "without" not in dysplasia.expansions
+    assert "barretts" in dysplasia.context
+    # A follow-up that negates in turn keeps the earlier words as they were.
+    denied = parse("and if we never got one signed?", catalog, ["medicare pt, abn signed, which modifier"])
+    assert denied.context == "medicare pt, abn signed, which modifier"
+
+
 def test_staff_shorthand_is_no_misspelling():
     """"outpt" is the lexicon's outpatient, not one letter short of a report's "output"."""
     report = RADIOLOGY.replace("Reads the scan.", "Reads the scanner output.")
