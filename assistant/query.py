@@ -246,6 +246,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     titled = {catalog.title_words[t] for t in tokenize(low) if t in catalog.title_words}
     if intent == "clinical_context" and not reports and len(titled) == 1:
         reports = tuple(titled)  # "…in the <title word> vignette": the example of the report on that procedure
+    told = {catalog.example_words[t] for t in tokenize(low) if t in catalog.example_words}
+    if intent == "clinical_context" and not reports and len(told) == 1:
+        reports = tuple(told)  # "what did glare testing show in the example": the one example that has glare
     if intent == "clinical_context" and INTENT_PATTERNS_BY_NAME["site_of_service"].search(low):
         expansions += (lex.intent_hints["site_of_service"],)  # "where was the example pt treated": its setting
     followup = False

@@ -254,6 +254,17 @@ class Catalog:
                 named[c.doc_code] |= {t for word in proper if len(toks := tokenize(word)) == 1 for t in toks}
         self.title_words = {t: code for code, words in named.items() for t in words
                             if used_by.get(t, {code}) <= {code}}
+        # Words of one report's clinical example that no other report uses anywhere ("glare", "crew", "mcv"): a
+        # question about "the example" using one is about that report's example. (Not a bare number: an age or a
+        # dose is what such a question asks, not which example.)
+        # Nor staff shorthand or a unit ("min"): what one example happens to abbreviate, others spell out; nor
+        # the example's own names ("scenario"), which say where to look, not which report.
+        names = set(tokenize(" ".join(lexicon().example_names)))
+        shorthand = set(tokenize(" ".join((*lexicon().abbreviations, *lexicon().quantity_units))))
+        self.example_words = {t: c.doc_code for c in self.chunks if c.kind == "prose"
+                              and any(set(tokenize(h)) and set(tokenize(h)) <= names for h in c.section)
+                              for t in tokenize(c.text) if not t.isdigit() and t not in shorthand | names
+                              and used_by.get(t, set()) == {c.doc_code}}
         # The heading of each table's section, as words, with the kind of code its rows hold ("Related CPT
         # Codes" → cpt): a question naming a heading ("related codes") asks for that table.
         self.table_headings: dict[frozenset[str], set[CodeType]] = defaultdict(set)

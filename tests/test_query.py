@@ -858,6 +858,20 @@ def test_letters_with_two_readings_mean_the_one_the_question_s_other_words_fit()
     assert "posteroanterior" in parse("was the pa and lateral view done", both).expansions
     assert "posteroanterior" in parse("what is a pa", both).expansions
 
+
+def test_a_word_only_one_report_s_example_uses_names_that_example():
+    """"what did the glare testing show in the example" is about the one example that has glare (no other
+    report uses the word); a word both examples use, a bare number and staff shorthand name none."""
+    eye = ("Summary & Overview\nCPT 66984: Cataract removal\nCPT code 66984 reports cataract surgery.\n"
+           "Clinical Context\nA 71-year-old patient reports glare when driving at night; glare testing shows a drop "
+           "to 20/80. The surgery took 20 min.\n")
+    scan = RADIOLOGY + "Clinical Context\nA 71-year-old patient with pain has a CT scan read the same day.\n"
+    catalog = Catalog([*parse_report(eye, "66984.txt").chunks, *parse_report(scan, "74177.txt").chunks])
+    assert parse("what did the glare testing show in the example", catalog).reports == ("66984",)
+    assert parse("how old was the patient in the example", catalog).reports == ()
+    assert parse("in the example was it 80 or 20", catalog).reports == ()
+    assert parse("how many min in the example", catalog).reports == ()
+
 SUPPLY = """Summary & Overview
 HCPCS E0601: Continuous positive airway pressure (CPAP) device
 HCPCS code E0601 reports a CPAP device for home use.
