@@ -82,7 +82,7 @@ def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str], cov
     if fits:
         return scored
     first = scored[0][1]
-    bounds = [(lo, hi) for lo, hi in counts if lo != hi]
+    bounds = [c for c in counts if c[0] != c[1]]
     return to_front(scored, next((pair for pair in scored if number_fit(counts, texts[pair[1]])[0]
                                   and (misses or reports[pair[1]] == reports[first]
                                        and (cover[pair[1]] >= cover[first] or number_fit(bounds, texts[pair[1]])[0]))),

@@ -321,21 +321,52 @@ def _bounds(text: str, patterns=RANGES) -> list[tuple[float, float, int, int]]:
 BOUND_JOIN = re.compile(r"^[\s,]*(?:(?!or\b)[a-z]+[\s,]+){0,3}$")
 
 
-def ranges(text: str) -> list[tuple[float, float]]:
+class Count(tuple):
+    """A number or bound, (low, high), with the unit it is counted in (a stem: "minut", "year"; None when no
+    unit word follows it): "16 yo" is no count of "16 to 37 minutes"."""
+
+    unit: str | None
+
+    def __new__(cls, low: float, high: float, unit: str | None = None) -> Count:
+        count = super().__new__(cls, (low, high))
+        count.unit = unit
+        return count
+
+
+def _unit(text: str, start: int, end: int) -> str | None:
+    """The unit the last number of ``text[start:end]`` counts: the word after it, when it is a unit of
+    quantity (its shorthand spelled out: "min" is minutes, "yo" years old), as a stem."""
+    numbers_in = list(re.finditer(r"\d+(?:\.\d+)?", text[start:end]))
+    word = re.match(r"[\s-]*([a-z]+)", text[start + numbers_in[-1].end():]) if numbers_in else None
+    lex = lexicon()
+    if word is None or word.group(1) not in lex.quantity_units:
+        return None
+    toks = tokenize(lex.abbreviations.get(word.group(1), word.group(1)).split()[0])
+    return toks[0] if toks else None
+
+
+def _same_unit(a: str | None, b: str | None) -> bool:
+    """Whether two units may count the same thing: either unknown, or one stem the start of the other
+    ("mo" and "month")."""
+    return a is None or b is None or a.startswith(b) or b.startswith(a)
+
+
+def ranges(text: str) -> list[Count]:
     """The numeric bounds ``text`` states (see RANGES); a code range ("00790-00797") is no bound. A lower
     bound joined to an upper one ("more than 3 minutes and up to 10 minutes") is one interval (3 to 10)."""
     text = _numerals(text)
     found = sorted(_bounds(text), key=lambda b: b[2])
-    out: list[tuple[float, float]] = []
+    out: list[Count] = []
     i = 0
     while i < len(found):
-        lo, hi, _, end = found[i]
+        lo, hi, start, end = found[i]
         if (i + 1 < len(found) and hi == math.inf and found[i + 1][0] == -math.inf and lo <= found[i + 1][1]
                 and BOUND_JOIN.match(text[end:found[i + 1][2]].lower())):
-            out.append((lo, found[i + 1][1]))
+            _, high, start, end = found[i + 1]
+            out.append(Count(lo, high, _unit(text, start, end)))
             i += 2
             continue
-        out.append((lo, hi))
+        out.append(Count(lo, hi, _unit(text, start, end)))
         i += 1
     return out
 
@@ -369,17 +400,19 @@ def numbers(text: str, codes: set[str]) -> list[float]:
     return [float(n) for n in re.findall(rf"(?<![\w.]){NUMBER}(?!\w|\.\d)", _numerals(text)) if n not in codes]
 
 
-def counts_asked(q) -> list[tuple[float, float]]:
+def counts_asked(q) -> list[Count]:
     """What a question's numbers ask about, each as an interval, the codes it names left out: a number alone
     is itself ("42 min": 42 to 42, which "40 minutes or more" holds); a number the question bounds is that
     bound ("less than 1 lpm" is the row stating "less than 1 liter per minute", not one whose "below 55"
-    happens to hold 1)."""
+    happens to hold 1). Each with its unit ("16 yo": years)."""
     text = _numerals(q.text)
     bounds = _bounds(text, ONE_SIDED)
     spans = [(start, end) for _, _, start, end in bounds]
     free = "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(text))
-    points = numbers(free, {c.raw.lower() for c in q.codes} | {c.key.lower() for c in q.codes})
-    return [(n, n) for n in points] + [(lo, hi) for lo, hi, _, _ in bounds]
+    codes = {c.raw.lower() for c in q.codes} | {c.key.lower() for c in q.codes}
+    points = [Count(float(m.group(1)), float(m.group(1)), _unit(free, m.start(), m.end()))
+              for m in re.finditer(rf"(?<![\w.]){NUMBER}(?!\w|\.\d)", free) if m.group(1) not in codes]
+    return points + [Count(lo, hi, _unit(text, start, end)) for lo, hi, start, end in bounds]
 
 
 def _same_bound(a: float, b: float) -> bool:
@@ -394,11 +427,12 @@ def number_fit(asked: list[tuple[float, float]], text: str) -> tuple[float, floa
     min"; not "30-39" for it)."""
     if not asked:
         return 0.0, 0.0
-    bounds = ranges(text)
-    if not bounds:
+    # Only bounds counted in the asked number's unit (or in none said) answer it, or miss it.
+    pairs = [(a, b) for a in asked for b in ranges(text) if _same_unit(getattr(a, "unit", None), b.unit)]
+    if not pairs:
         return 0.0, 0.0
     fits = any((lo <= a <= hi) if a == b else (_same_bound(a, lo) and _same_bound(b, hi))
-               for a, b in asked for lo, hi in bounds)
+               for (a, b), (lo, hi) in pairs)
     return float(fits), float(not fits)
 
 

@@ -742,6 +742,20 @@ def test_a_count_in_the_question_fits_the_bound_that_holds_it():
     assert numbers("mod 95 on 90837", {"95", "90837"}) == []
 
 
+def test_a_count_fits_only_a_bound_counted_in_its_unit():
+    """"16 yo" is an age: "16 to 37 minutes" neither holds nor misses it; "12 through 17 years" holds it. A
+    number with no unit, or a bound with none, is compared as before."""
+    asked = counts_asked(Query(original="", text="16 yo established pt well visit which code"))
+    assert asked == [(16.0, 16.0)] and asked[0].unit == "year"
+    assert number_fit(asked, "a session of 16 to 37 minutes is reported with 90832") == (0.0, 0.0)
+    assert number_fit(asked, "Preventive visit, adolescent (age 12 through 17 years)") == (1.0, 0.0)
+    assert number_fit(asked, "Preventive visit, 18-39 years") == (0.0, 1.0)
+    minutes = counts_asked(Query(original="", text="12 mins of quit smoking counseling"))
+    assert number_fit(minutes, "greater than 3 minutes up to 10 minutes") == (0.0, 1.0)
+    assert number_fit(minutes, "intensive, greater than 10 minutes") == (1.0, 0.0)
+    assert number_fit(counts_asked(Query(original="", text="6 rooms at once")), "more than four") == (1.0, 0.0)
+
+
 def test_a_bound_in_the_question_asks_for_the_passage_stating_that_bound():
     # "less then 1 lpm" (as staff type "than") asks for the row saying "less than 1", not for one whose
     # "below 55" merely holds the number 1.
