@@ -186,9 +186,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low)]
     # The question with its shorthand spelled out in place: "payment amt" asks for a "payment amount".
     spelled = re.sub(r"(?<![\w/-])[\w/&-]+(?![\w/-])", lambda m: lex.abbreviations.get(m.group(0), m.group(0)), low)
-    initials = tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
+    spelled_names = tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
-    initials += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
+    spelled_names += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
     # "related codes?": naming a table's heading asks for that table's rows.
     heading = None if _target(low) else catalog.heading_type(low)
     target = _target(low) or heading
@@ -203,7 +203,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     # better ("taxonomy for a PA": a physician assistant, though a chest x-ray report defines posteroanterior).
     words = tokenize(low)
     expansions = tuple(catalog.reading(abbr, (catalog.aliases[abbr], full), words, hint) if abbr in catalog.aliases
-                       else full for abbr, full in shorthand) + initials
+                       else full for abbr, full in shorthand) + spelled_names
     codes, unknown = find_codes(text, catalog, hint, counting=elliptical and prev is not None and counts(prev.text))
     # "b12 deficiency": three characters shaped like an ICD-10-CM category that ICD-10-CM has no item for, and
     # no report lists, are a word (vitamin B12), not a code to look up.

@@ -227,7 +227,7 @@ class Router:
                 or any(self._evidence(t) for t in history[-HISTORY_TURNS:])):
             return True
         asked = stems(frozenset(lexicon().query_words))
-        return any(self._spread.get(t, 0) >= 1 for t in tokenize(query.text)
+        return any(self._spread.get(t, 0) >= 1 for t in spelled_out(tokenize(query.text))
                    if t not in asked and self.catalog.is_content(t))
 
     def _codes_only(self, query: Query) -> bool:
