@@ -357,12 +357,13 @@ class Assistant:
     def _list(self, q: Query, scope: set[str]) -> Answer:
         kind = row_types(q.target)
         candidates = self.select.chunks(scope, kind="row", code_type=kind)
-        if q.target is None and q.asks_place_of_service:
+        if q.target in (None, "pos") and q.asks_place_of_service:
             pos = [c for c in candidates if c.code_type == "pos"]
             if not pos:
                 # "which pos codes can be used for 90935": a report without a place-of-service table names them
-                # in its prose; its other tables (modifiers, taxonomies) are no answer.
-                return self.search.answer(q.model_copy(update={"intent": "site_of_service"}), scope)
+                # in its prose; its other tables (modifiers, taxonomies) are no answer. So whether "pos codes"
+                # was read as another report's table heading ("POS Codes") or not.
+                return self.search.answer(q.model_copy(update={"intent": "site_of_service", "target": None}), scope)
             kind, candidates = "pos", pos  # "which pos codes are listed": the place-of-service rows
         keep = self.select.keep(scope, kind="row", code_type=kind)
         if not candidates:
