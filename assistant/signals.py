@@ -242,15 +242,24 @@ def negated_words(text: str, reach: int = 2) -> set[str]:
 
 def _negations(text: str, reach: int = 2) -> list[tuple[str, str]]:
     """(token, the negation and the word as typed) for each token a negation in ``text`` governs."""
+    return [(tok, phrase) for tok, phrase, _ in _governed(text, reach)]
+
+
+def _governed(text: str, reach: int) -> list[tuple[str, str, tuple[int, int]]]:
+    """(token, the negation and the word as typed, where the negation is in ``text``) for each token a negation
+    governs: the first ``reach`` words after it that have tokens, within its clause."""
     words = lexicon().negation
-    out: list[tuple[str, str]] = []
-    for clause in re.split(r"[.,;:!?()]|\b(?:but|then)\b", text.lower()):
-        left, negation = 0, ""
-        for raw in re.findall(r"w/out|w/o|[a-z0-9'/-]+", clause):
+    low = text.lower()
+    out: list[tuple[str, str, tuple[int, int]]] = []
+    bounds = [0, *(i for m in re.finditer(r"[.,;:!?()]|\b(?:but|then)\b", low) for i in m.span()), len(low)]
+    for begin, stop in zip(bounds[::2], bounds[1::2], strict=True):
+        left, negation, span = 0, "", (0, 0)
+        for m in re.finditer(r"w/out|w/o|[a-z0-9'/-]+", low[begin:stop]):
+            raw = m.group(0)
             if raw in words or raw.endswith("n't"):
-                left, negation = reach, raw
+                left, negation, span = reach, raw, (begin + m.start(), begin + m.end())
             elif left and (toks := tokenize(raw)):
-                out.extend((tok, f"{negation} {raw}") for tok in toks)
+                out.extend((tok, f"{negation} {raw}", span) for tok in toks)
                 left -= 1
     return out
 
@@ -258,17 +267,7 @@ def _negations(text: str, reach: int = 2) -> list[tuple[str, str]]:
 def without_negations_of(text: str, tokens: set[str], reach: int = 2) -> str:
     """``text`` with the negations dropped that govern any of ``tokens`` ("dx for a physical, no abnormal
     findings" without the "no" of "abnormal"): what it says once a later turn states those words plainly."""
-    words = lexicon().negation
-    drop: list[tuple[int, int]] = []
-    for clause in re.finditer(r"[^.,;:!?()]+", text):
-        found = list(re.finditer(r"w/out|w/o|[A-Za-z0-9'/-]+", clause.group(0)))
-        for i, m in enumerate(found):
-            raw = m.group(0).lower()
-            if raw in words or raw.endswith("n't"):
-                governed = {t for n in found[i + 1:i + 1 + reach] for t in tokenize(n.group(0))}
-                if governed & tokens:
-                    drop.append((clause.start() + m.start(), clause.start() + m.end()))
-    for start, end in reversed(drop):
+    for start, end in sorted({span for tok, _, span in _governed(text, reach) if tok in tokens}, reverse=True):
         text = text[:start] + text[end:].lstrip()
     return re.sub(r"\s+", " ", text).strip()
 
