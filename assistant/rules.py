@@ -26,7 +26,6 @@ from .signals import (
     counted,
     counts_asked,
     excluded,
-    label_match,
     names_payer,
     number_fit,
     numbers,
@@ -35,7 +34,7 @@ from .signals import (
     states,
     states_count,
 )
-from .vocab import field_label, stems, tokenize
+from .vocab import example_heading, field_label, stems, tokenize
 
 
 def bar(pool: SentencePool, i: int, st: Settings) -> float:
@@ -155,7 +154,7 @@ class RuleSelector(Selector):
         a vignette read from its start, not the one sentence that happens to score best."""
         from .query import INTENT_HINTS
 
-        if q.intent != "clinical_context" or not label_match(hit.chunk, "", asked):
+        if q.intent != "clinical_context" or not any(map(example_heading, hit.chunk.section)):
             return None
         generic = set(tokenize(INTENT_HINTS[q.intent])) | stems(frozenset({"example", "scenario", "vignette", "case",
                                                                            "sample"}))

@@ -42,7 +42,7 @@ from .signals import (
     shared,
     states,
 )
-from .vocab import field_label, tokenize
+from .vocab import example_heading, field_label, tokenize
 
 # Intents whose answer has a section of its own in the format, found by the intent's own words in its heading.
 SECTION_INTENTS = ("site_of_service", "payer")
@@ -280,14 +280,14 @@ class Selector(Lexical):
         hits = []
         # "…in the 64483 vignette": the user named where to look; other sections don't answer.
         if q.intent == "clinical_context" and NAMES_EXAMPLE.search(q.text):
-            # The example is the section a heading made of the example's names heads ("Clinical Example",
-            # "Clinical Context", "Case Study"), whichever of them the user said ("in the scenario"). A report
-            # with a "Clinical Example" beside its "Clinical Context" keeps its vignette under the heading the
-            # user named ("in the example"); a report with one such section keeps it there.
+            # The example is the section under a heading ending in one of the example's names ("Clinical
+            # Example", "Clinical Context", "Worked Clinical Scenario"), whichever of them the user said ("in the
+            # scenario"). A report with a "Clinical Example" beside its "Clinical Context" keeps its vignette
+            # under the heading the user named ("in the example"); a report with one such section keeps it there.
             names = set(tokenize(" ".join(EXAMPLE_NAMES)))
             said = set(tokenize(q.asked_text)) & names
             sections = {c: bool(said & set(tokenize(c.section[-1]))) for c in self.chunks(scope, kind="prose")
-                        if any(set(tokenize(h)) and set(tokenize(h)) <= names for h in c.section)}
+                        if any(map(example_heading, c.section))}
             named = {c.doc_code for c, as_said in sections.items() if as_said}
             ids = {c.id for c, as_said in sections.items() if as_said or c.doc_code not in named}
             hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages)
@@ -388,7 +388,7 @@ class Selector(Lexical):
             # so is one about where a service is billed or what payers say, in a section headed as that
             # ("what pos for 90935" in "Site of Service", whose sentences need not name the code).
             overlap=[bool(shared(free | choices, t)) or (q.intent == "clinical_context"
-                                                          and label_match(h.chunk, "", asked))
+                                                          and any(map(example_heading, h.chunk.section)))
                      or (heading is not None and heading.search(h.chunk.section[-1].lower()) is not None)
                      for (h, _), t in zip(pairs, toks, strict=True)],
             every_word=[enough and known <= shared(known, t) for t in toks],

@@ -148,6 +148,19 @@ def initials(name: str) -> str:
     return letters if len(words) >= 2 and 3 <= len(letters) <= 6 else ""
 
 
+def example_heading(heading: str) -> bool:
+    """Whether a section heading names the clinical example: it ends in one of the example's names ("Clinical
+    Context", "Case Study", "Worked Clinical Scenario", "Case Example"). A heading's last words say what the
+    section is; any before them qualify it ("Worked"), and a colon's title after them ("Example: …") is its own."""
+    words = tokenize(heading.split(":", 1)[0])
+    return any(len(words) >= len(name) and tuple(words[-len(name):]) == name for name in _example_names())
+
+
+@lru_cache(maxsize=1)
+def _example_names() -> tuple[tuple[str, ...], ...]:
+    return tuple(t for name in lexicon().example_names if (t := tuple(tokenize(name))))
+
+
 @lru_cache(maxsize=64)
 def stems(words: frozenset[str]) -> frozenset[str]:
     """A fixed word list as ``tokenize`` sees it, to compare with the tokens of a text."""
@@ -262,7 +275,7 @@ class Catalog:
         names = set(tokenize(" ".join(lexicon().example_names)))
         shorthand = set(tokenize(" ".join((*lexicon().abbreviations, *lexicon().quantity_units))))
         self.example_words = {t: c.doc_code for c in self.chunks if c.kind == "prose"
-                              and any(set(tokenize(h)) and set(tokenize(h)) <= names for h in c.section)
+                              and any(map(example_heading, c.section))
                               for t in tokenize(c.text) if not t.isdigit() and t not in shorthand | names
                               and used_by.get(t, set()) == {c.doc_code}}
         # The heading of each table's section, as words, with the kind of code its rows hold ("Related CPT

@@ -554,6 +554,17 @@ def test_example_question_naming_a_procedure_only_one_report_has_is_about_that_r
     assert ans.answered and _docs(ans) == {code} and expected in ans.citations[0].quote
 
 
+@pytest.mark.parametrize(("question", "code", "expected"), [
+    ("what was the rdw in the case", "85025", "RDW 18.4%"),
+    ("in the worked example how many units of J0696", "96372", "J0696 x 2 units"),
+])
+def test_a_section_headed_as_a_kind_of_example_is_the_example(heldout_bot, question, code, expected):
+    """85025's vignette is under "Worked Clinical Scenario", 96372's under "Worked Example": a heading ending in
+    one of the example's names heads the example, whatever qualifies it."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and _docs(ans) == {code} and expected in ans.citations[0].quote
+
+
 def test_a_payment_amount_is_stated_by_a_number(heldout_bot):
     """77067's PN row says the service "is paid at the PFS-equivalent rate": a payment rule, no amount. The
     report gives no payment amount, so asking for one is an abstention."""

@@ -1077,3 +1077,15 @@ def test_the_letter_o_typed_for_a_zero_in_a_code_is_the_listed_code(catalog):
     assert [c.key for c in q.codes] == [code_key("C78.00")] and not q.unknown
     q = parse("whats O24.410", catalog)
     assert [c.key for c in q.unknown] == [code_key("O24.410")]
+
+
+def test_a_heading_ending_in_one_of_the_examples_names_heads_the_example():
+    """A heading's last words say what its section is ("Worked Clinical Scenario", "Case Example"); words
+    before them qualify it, and a heading that only starts with such a word ("Examples of Denials") is not one."""
+    from assistant.vocab import example_heading
+
+    for heading in ("Clinical Context", "Clinical Example", "Worked Clinical Scenario", "Worked Example",
+                    "Case Example", "Case Study: Office Visit"):
+        assert example_heading(heading), heading
+    for heading in ("Clinical & Coding Specifications", "Examples of Denials", "Payer Context", "Related CPT Codes"):
+        assert not example_heading(heading), heading
