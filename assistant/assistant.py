@@ -23,7 +23,7 @@ from .route import HISTORY_TURNS, Route, Router, load_params
 from .rules import RuleSelector
 from .search import Search
 from .select import query_views, row_types, speaks_for
-from .signals import names_payer, refuses_use, row_refuses, shared
+from .signals import PRESENCE, names_payer, refuses_use, row_refuses, shared
 from .vocab import Catalog, tokenize
 
 __all__ = ["Assistant", "Settings"]
@@ -302,6 +302,11 @@ class Assistant:
             # A report with no place-of-service table names its sites in words ("Typical site of service:
             # Hospital outpatient department…"): its prose answers "place of service for …".
             q = q.model_copy(update={"target": None, "asks_code": False})
+        if (scope and q.payers and q.intent in ("payer", "prose", "definition") and not q.target and not q.asks_code
+                and not PRESENCE.search(q.text) and (said := self._payer_rows(q, scope))):
+            # A payer table's row is what the report says of that payer, as a payer's section is in prose
+            # ("does medicare require prior auth for 31231": the Medicare row, whichever of its cells says it).
+            return tpl.row_answer(q, said)
         if (scope and not q.target and q.intent == "site_of_service"
                 and q.asks_place_of_service
                 and self.select.chunks(scope, kind="row", code_type="pos")):
@@ -311,6 +316,12 @@ class Assistant:
             if ans.answered:
                 return ans
         return self.search.answer(q, scope)
+
+    def _payer_rows(self, q: Query, scope: set[str]) -> list[Hit]:
+        """The rows of the tables in ``scope`` that are about a payer the question names: rows of no kind of
+        code whose first cell names it (a payer table's "Medicare | Covered when … | …")."""
+        return [Hit(chunk=c, score=1.0, exact=True) for c in self.select.chunks(scope, kind="row")
+                if c.code_type is None and c.cells and names_payer(c.cells[0], q.payers)]
 
     def _spelled_out(self, q: Query, scope: set[str]) -> tuple[Hit, str] | None:
         """For "what is the MCP", "MCP stands for?": the sentence where a report spells out the letters asked about

@@ -309,7 +309,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  context=context, corrections=corrections, expansions=expansions,
                  topics=tuple(name for name, (ask, _) in lex.topics.items()
                               if ask.search(low) or ask.search(spelled) or ask.search(" ".join(expansions))),
-                 payers=tuple(p for p in lex.payer_names if re.search(rf"\b{p}\b", low)),
+                 payers=tuple(p for p in lex.payer_names if re.search(rf"\b{p}(?:'?s)?\b", low)),
                  places=tuple(p for p in lex.places if re.search(rf"\b{p}\b", low)),
                  fact_question=bool(FACT_QUESTION_RE.search(low)) and not asks_code and not target,
                  asks_code=bool(target) or asks_code, ruled_out=ruled_out, subject=subject,

@@ -565,6 +565,20 @@ def test_a_section_headed_as_a_kind_of_example_is_the_example(heldout_bot, quest
     assert ans.answered and _docs(ans) == {code} and expected in ans.citations[0].quote
 
 
+@pytest.mark.parametrize(("question", "stated"), [
+    ("is 31231 covered by bcbs", "Varies by local plan"),
+    ("does medicare want prior auth on 31231", "prior authorization not required"),
+    ("whats aetnas policy on 31231", "was not available in the input data"),
+])
+def test_a_payer_tables_row_is_what_the_report_says_of_that_payer(heldout_bot, question, stated):
+    """31231's payers are a table (Payer | Coverage Position | Notes): a question about one payer's rules is
+    answered by its row, and a row saying the policy was not available is an abstention that quotes it."""
+    ans = heldout_bot.ask(question)
+    assert _docs(ans) == {"31231"} and ans.citations[0].section == ("Payer Coverage",), ans.text
+    assert stated in ans.citations[0].quote
+    assert ans.answered == ("not available" not in stated)
+
+
 def test_a_payment_amount_is_stated_by_a_number(heldout_bot):
     """77067's PN row says the service "is paid at the PFS-equivalent rate": a payment rule, no amount. The
     report gives no payment amount, so asking for one is an abstention."""
