@@ -1091,6 +1091,7 @@ def test_a_heading_ending_in_one_of_the_examples_names_heads_the_example():
         assert not example_heading(heading), heading
 
 
-@pytest.mark.parametrize("question", ["whats aetnas policy on 0600T", "aetna's rules for 0600T", "does aetna cover 0600t"])
+@pytest.mark.parametrize("question", ["whats aetnas policy on 0600T", "aetna's rules for 0600T",
+                                      "does aetna cover 0600t"])
 def test_a_payer_is_named_with_or_without_its_possessive(catalog, question):
     assert parse(question, catalog).payers == ("aetna",)
