@@ -292,7 +292,15 @@ class Selector(Lexical):
             ids = {c.id for c, as_said in sections.items() if as_said or c.doc_code not in named}
             hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages)
         named_section = bool(hits)
-        hits = hits or self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
+        if not hits:
+            hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)
+            # Within the reports the question names, their codes tell no passage apart, yet as rare words they
+            # rank the passages repeating them first ("where is 94060 usually done"): the passages closest to
+            # the rest of the question join them (the "Typical site of service" bullet, which never names it).
+            if scope and scope <= set(q.reports) and (rest := query_views(q)[-1]) != q.retrieval_text:
+                seen = {h.chunk.id for h in hits}
+                hits += [h for h in self.retriever.search(rest, keep, k=self.settings.prose_passages)
+                         if h.chunk.id not in seen]
         # "what does aetna say about 92928": what the report says of that payer is where it names the payer
         # (a payer note, or a section headed with its name), however few words it shares with the question.
         about_payer = bool(q.payers) and not PRESENCE.search(q.text)

@@ -579,6 +579,14 @@ def test_a_payer_tables_row_is_what_the_report_says_of_that_payer(heldout_bot, q
     assert ans.answered == ("not available" not in stated)
 
 
+def test_a_passage_that_never_names_the_reports_code_answers_a_question_about_that_report(heldout_bot):
+    """Within the 94060 report its code tells no passage apart, yet as a rare word it ranks first every passage
+    repeating it: the "Typical site of service" bullet, which never names 94060, is found all the same."""
+    ans = heldout_bot.ask("which setting is 94060 done in typically")
+    assert ans.answered and _docs(ans) == {"94060"}
+    assert ans.citations[0].quote.startswith("Typical site of service: Physician office or pulmonary function")
+
+
 def test_a_payment_amount_is_stated_by_a_number(heldout_bot):
     """77067's PN row says the service "is paid at the PFS-equivalent rate": a payment rule, no amount. The
     report gives no payment amount, so asking for one is an abstention."""
