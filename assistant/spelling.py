@@ -29,6 +29,8 @@ class Speller:
         ``texts``: the passages (for the words they hyphenate)."""
         self.vocab, self.words, self.df, self.stopwords, self.stem = vocab, known, df, stopwords, stem
         self.shorthand, self.terms = shorthand, terms
+        # The glue words as the stemmer spells them: "befor" is how it writes "before", no clipped "beforehand".
+        self.stopword_stems = {stem(w): w for w in sorted(stopwords, key=len, reverse=True)}
         self._vocab_list = sorted(self.vocab)
         # Words the reports hyphenate, as staff type them run together ("xrays", "followup").
         self.joined = {w.replace("-", ""): w for t in texts for w in re.findall(r"[a-z]+(?:-[a-z]+)+", t.lower())}
@@ -61,6 +63,9 @@ class Speller:
             if (len(low) < 4 or low in self.vocab or low in self.stopwords or low in self.words
                     or low in self.terms or stem in self.stopwords or low in self.shorthand):
                 return word
+            if stem in self.stopword_stems:
+                fixes.append((word, self.stopword_stems[stem]))
+                return fixes[-1][1]
             if swapped := self._swapped(low):
                 # One swapped pair of letters is the likeliest slip of all: "gose" is "goes", not a clipped
                 # "goserelin"; "wiht" is "with".

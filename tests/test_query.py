@@ -109,6 +109,14 @@ def test_a_word_the_model_knows_whole_is_not_a_typo(catalog):
     assert parse("pt treated at their house after 0600t", Catalog(chunks, words)).corrections == ()
 
 
+def test_a_glue_word_missing_its_last_letter_is_that_word(catalog):
+    """"befor" is how the stemmer spells "before": a glue word typed short, not the clipped start of a report's
+    "beforehand"."""
+    report = read_text(MULTI_FILES[0]) + "\nSite of Service\nThe device is primed beforehand.\n"
+    chunks = [*catalog.chunks, *parse_report(report, "0600T.txt").chunks]
+    assert parse("modifier befor 0600t", Catalog(chunks)).corrections == (("befor", "before"),)
+
+
 def test_a_word_of_the_diagnosis_code_set_is_not_a_typo(catalog):
     """"cauda" is one letter from a report's "caudal", but ICD-10-CM spells it ("Cauda equina syndrome"):
     it is spelled right, and the question keeps the condition no report lists. A slip ICD-10-CM does not
