@@ -149,7 +149,7 @@ class RuleSelector(Selector):
                  for t in tokenize(abbr)}
         return pairs, abbrs
 
-    def section_opening(self, q: Query, hit: Hit, asked: set[str]) -> tuple[Hit, list[str]] | None:
+    def section_opening(self, q: Query, hit: Hit) -> tuple[Hit, list[str]] | None:
         """For "give me the clinical example" with nothing more specific, the section's first sentences:
         a vignette read from its start, not the one sentence that happens to score best."""
         from .query import INTENT_HINTS
@@ -368,4 +368,4 @@ class RuleSelector(Selector):
     def structural(self, q: Query, pool: SentencePool, order: list[int]) -> tuple[Hit, list[str]] | None:
         """Answers the format itself gives: a vignette read from its start, or a report's descriptor."""
         hit = pool.pairs[order[0]][0]
-        return self.section_opening(q, hit, pool.asked) or self.definition(q, [pool.pairs[i] for i in order])
+        return self.section_opening(q, hit) or self.definition(q, [pool.pairs[i] for i in order])

@@ -81,7 +81,6 @@ class SentencePool(NamedTuple):
     typed_answer: list[bool]
     unknown: float
     named_section: bool
-    asked: set[str]
 
 
 def query_views(q: Query) -> list[str]:
@@ -405,4 +404,4 @@ class Selector(Lexical):
             # report never does ("why not chemo").
             typed_answer=[named_section and k and known == typed_terms for k in typed_kind],
             unknown=len(typed_terms - known) / len(typed_terms) if typed_terms else 0.0,
-            named_section=named_section, asked=asked)
+            named_section=named_section)

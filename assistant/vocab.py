@@ -151,7 +151,8 @@ def initials(name: str) -> str:
 def example_heading(heading: str) -> bool:
     """Whether a section heading names the clinical example: it ends in one of the example's names ("Clinical
     Context", "Case Study", "Worked Clinical Scenario", "Case Example"). A heading's last words say what the
-    section is; any before them qualify it ("Worked"), and a colon's title after them ("Example: …") is its own."""
+    section is; any before them qualify it ("Worked"), and words after a colon title that one example ("Case
+    Study: Office Visit")."""
     words = tokenize(heading.split(":", 1)[0])
     return any(len(words) >= len(name) and tuple(words[-len(name):]) == name for name in _example_names())
 
