@@ -24,7 +24,7 @@ from .rules import RuleSelector
 from .search import Search
 from .select import query_views, row_types, speaks_for
 from .signals import PRESENCE, names_payer, refuses_use, row_refuses, shared
-from .vocab import Catalog, tokenize
+from .vocab import Catalog, stems, tokenize
 
 __all__ = ["Assistant", "Settings"]
 
@@ -429,7 +429,7 @@ class Assistant:
     def _situation(self, q: Query) -> set[str]:
         """The question's content words beyond its report's code, its kind of code and the use it asks about."""
         lex = lexicon()
-        asking = set(tokenize(" ".join((*lex.query_words, *lex.negation))))
+        asking = stems(frozenset((*lex.query_words, *lex.negation)))
         said = {t for t in tokenize(q.text) if self.catalog.is_content(t)} - asking
         return said - {code_key(r).lower() for r in q.reports} - {t for t in said if refuses_use(f"not {t}")}
 

@@ -16,7 +16,7 @@ from .icd import is_icd_item
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
 from .signals import axis_words, negated, negated_words, without_negations_of
-from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, tokenize
+from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, stems, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
                  "clinical_context", "payer", "prose"]
@@ -283,7 +283,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         swapped = None
         # "and if we never got one signed?" after "abn signed, which modifier": a turn that only denies what the
         # earlier one said varies its situation, and needs its words ("signed" alone finds nothing).
-        said = {t for t in tokenize(low) if catalog.is_content(t)} - set(tokenize(" ".join(lex.negation)))
+        said = {t for t in tokenize(low) if catalog.is_content(t)} - stems(lex.negation)
         denies = bool(said) and said <= negated_words(low) & (set(tokenize(earlier)) - negated_words(earlier))
         # "what if they found something abnormal" after "dx for a physical, no abnormal findings": the same
         # question, now with them (and without the earlier turn's "without").

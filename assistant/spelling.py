@@ -66,11 +66,18 @@ class Speller:
             if stem in self.stopword_stems:
                 fixes.append((word, self.stopword_stems[stem]))
                 return fixes[-1][1]
-            if swapped := self._swapped(low):
+            if (swapped := self._swapped(low)) and (swapped in self.vocab or swapped in self.stopwords
+                                                    or len(self._begun(low)) < 2
+                                                    or not (clipped := self._clipped(low, family=True))):
                 # One swapped pair of letters is the likeliest slip of all: "gose" is "goes", not a clipped
-                # "goserelin"; "wiht" is "with".
+                # "goserelin"; "wiht" is "with". Unless the swap makes a word no report uses and the letters begin
+                # several report words of one family, as staff clip a word with many forms: "pulm" is the start
+                # of pulmonary, pulmonology and pulmonologist, not "plum".
                 fixes.append((word, swapped))
                 return swapped
+            if swapped:
+                fixes.append((word, clipped))
+                return clipped
             if len(low) == 4:
                 # Four letters are too few to tell a slip from another word, but not a clipped start: staff
                 # shorten words to four letters as to five ("anes", "eval"), read so when every report word they
@@ -128,12 +135,16 @@ class Speller:
         return min(((w, score) for w, score, _ in near), key=lambda n: (OSA.distance(low, n[0]), -n[1]),
                    default=None)
 
+    def _begun(self, low: str) -> list[str]:
+        """The reports' longer words beginning with ``low``."""
+        i = bisect.bisect_right(self._vocab_list, low)
+        return list(itertools.takewhile(lambda v: v.startswith(low), self._vocab_list[i:]))
+
     def _clipped(self, low: str, family: bool = False) -> str | None:
         """The word ``low`` is the clipped start of ("mammo", "chemo", "pembro"): of the reports' longer words
         beginning with it, the one most passages use. Staff shorten words this way; it is no slip. With
         ``family``, only when those words share a start of six letters or more (one word's forms)."""
-        i = bisect.bisect_right(self._vocab_list, low)  # (``low`` itself is no word of the reports)
-        begun = list(itertools.takewhile(lambda v: v.startswith(low), self._vocab_list[i:]))
+        begun = self._begun(low)  # (``low`` itself is no word of the reports)
         if family and begun and len(os.path.commonprefix(begun)) < 6:
             return None
         return max(begun, key=lambda v: (self.df.get(self.stem(v), 0), -len(v), v)) if begun else None

@@ -164,8 +164,9 @@ def _example_names() -> tuple[tuple[str, ...], ...]:
 
 @lru_cache(maxsize=64)
 def stems(words: frozenset[str]) -> frozenset[str]:
-    """A fixed word list as ``tokenize`` sees it, to compare with the tokens of a text."""
-    return frozenset(tokenize(" ".join(words)))
+    """A fixed word list as ``tokenize`` sees it, to compare with the tokens of a text. Each word on its own:
+    joined, "non" would join the word after it ("non never" is one word) in whatever order the set iterates."""
+    return frozenset(t for w in words for t in tokenize(w))
 
 
 class Catalog:

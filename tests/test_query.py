@@ -192,6 +192,16 @@ def test_a_swapped_pair_of_letters_is_that_word_not_a_clipped_one(catalog):
     assert "goserelin" not in q.text
 
 
+def test_letters_beginning_several_report_words_are_clipped_not_swapped_into_another_word(catalog):
+    """"pulm" is "plum" with two letters swapped, a word the model knows but no report uses; the letters begin
+    pulmonary, pulmonology and pulmonologist, as staff clip a word with many forms. ("gose", beginning one
+    report word only, stays "goes".)"""
+    report = read_text(MULTI_FILES[0]) + ("\nSite of Service\nPulmonary function testing is done in pulmonology "
+                                          "practices; a pulmonologist reads the pulmonary study.\n")
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks], frozenset({"plum"}))
+    assert parse("pos for the pulm office 0600t", both).corrections == (("pulm", "pulmonary"),)
+
+
 def test_one_wrong_letter_in_five_is_a_slip_when_one_report_word_is_that_near(catalog):
     report = read_text(MULTI_FILES[0]) + "\nGroup sessions\nA group of patients is treated together.\n"
     both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
@@ -1103,3 +1113,16 @@ def test_a_heading_ending_in_one_of_the_examples_names_heads_the_example():
                                       "does aetna cover 0600t"])
 def test_a_payer_is_named_with_or_without_its_possessive(catalog, question):
     assert parse(question, catalog).payers == ("aetna",)
+
+
+def test_a_word_list_reads_the_same_in_any_order():
+    """A set of words iterates in an order that changes with each process's hash seed: read joined, "non" would
+    join the word after it ("non never"), so "never" was a negation in some runs and not in others."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from assistant.vocab import stems; print(sorted(stems(frozenset({'non', 'never', 'nothing', 'none'}))))"
+    outs = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                           capture_output=True, text=True, check=True).stdout for seed in range(8)}
+    assert outs == {"['never', 'non', 'none', 'noth']\n"}
