@@ -42,7 +42,7 @@ from .signals import (
     shared,
     states,
 )
-from .vocab import example_heading, field_label, tokenize
+from .vocab import example_heading, field_label, stems, tokenize
 
 # Intents whose answer has a section of its own in the format, found by the intent's own words in its heading.
 SECTION_INTENTS = ("site_of_service", "payer")
@@ -283,7 +283,7 @@ class Selector(Lexical):
             # Example", "Clinical Context", "Worked Clinical Scenario"), whichever of them the user said ("in the
             # scenario"). A report with a "Clinical Example" beside its "Clinical Context" keeps its vignette
             # under the heading the user named ("in the example"); a report with one such section keeps it there.
-            names = set(tokenize(" ".join(EXAMPLE_NAMES)))
+            names = stems(frozenset(EXAMPLE_NAMES))
             said = set(tokenize(q.asked_text)) & names
             sections = {c: bool(said & set(tokenize(c.section[-1]))) for c in self.chunks(scope, kind="prose")
                         if any(map(example_heading, c.section))}
@@ -332,7 +332,7 @@ class Selector(Lexical):
         typed = set(tokenize(q.asked_text))
         # Cue words find the section; when the question named the section (searched alone) they, and the
         # words that named it ("…in the vignette"), are spent.
-        spent = set(tokenize(" ".join(EXAMPLE_NAMES))) if named_section else set()
+        spent = set(stems(frozenset(EXAMPLE_NAMES))) if named_section else set()
         weights = {t: 1.0 if t in typed else 0.5 for t in ranking_terms - spent if t in typed or not named_section}
         # "percutaneous or open": the alternatives are what is asked, however common the words are.
         choices = {t for m in re.finditer(r"(\w+)\s+or\s+(\w+)", q.text.lower()) for t in tokenize(m.group(0))}

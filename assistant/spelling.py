@@ -66,18 +66,15 @@ class Speller:
             if stem in self.stopword_stems:
                 fixes.append((word, self.stopword_stems[stem]))
                 return fixes[-1][1]
-            if (swapped := self._swapped(low)) and (swapped in self.vocab or swapped in self.stopwords
-                                                    or len(self._begun(low)) < 2
-                                                    or not (clipped := self._clipped(low, family=True))):
+            if swapped := self._swapped(low):
                 # One swapped pair of letters is the likeliest slip of all: "gose" is "goes", not a clipped
                 # "goserelin"; "wiht" is "with". Unless the swap makes a word no report uses and the letters begin
                 # several report words of one family, as staff clip a word with many forms: "pulm" is the start
                 # of pulmonary, pulmonology and pulmonologist, not "plum".
-                fixes.append((word, swapped))
-                return swapped
-            if swapped:
-                fixes.append((word, clipped))
-                return clipped
+                foreign = swapped not in self.vocab and swapped not in self.stopwords
+                fixed = (foreign and len(self._begun(low)) >= 2 and self._clipped(low, family=True)) or swapped
+                fixes.append((word, fixed))
+                return fixed
             if len(low) == 4:
                 # Four letters are too few to tell a slip from another word, but not a clipped start: staff
                 # shorten words to four letters as to five ("anes", "eval"), read so when every report word they

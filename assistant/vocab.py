@@ -274,8 +274,8 @@ class Catalog:
         # dose is what such a question asks, not which example.)
         # Nor staff shorthand or a unit ("min"): what one example happens to abbreviate, others spell out; nor
         # the example's own names ("scenario"), which say where to look, not which report.
-        names = set(tokenize(" ".join(lexicon().example_names)))
-        shorthand = set(tokenize(" ".join((*lexicon().abbreviations, *lexicon().quantity_units))))
+        names = stems(frozenset(lexicon().example_names))
+        shorthand = stems(frozenset((*lexicon().abbreviations, *lexicon().quantity_units)))
         self.example_words = {t: c.doc_code for c in self.chunks if c.kind == "prose"
                               and any(map(example_heading, c.section))
                               for t in tokenize(c.text) if not t.isdigit() and t not in shorthand | names
