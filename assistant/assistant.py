@@ -16,7 +16,7 @@ from .gaps import left_out, not_listed, payer_left_out, uncovered_topic
 from .icd import QUALIFIER_SHARE, icd_words
 from .ingest import code_key, load_corpus, sentences
 from .lexicon import lexicon
-from .models import Answer, Document, Hit, IngestIssue
+from .models import PROCEDURE_KINDS, Answer, Document, Hit, IngestIssue
 from .query import Query, parse, with_earlier
 from .retrieve import Retriever
 from .route import HISTORY_TURNS, Route, Router, load_params
@@ -413,13 +413,30 @@ class Assistant:
         said = set(tokenize(q.asked_text))
         # What the question gives as an instance ("admin like lupron", "such as …") illustrates; it is not asked.
         text = re.sub(r"\b(like|such as|e\.?g\.?|for example|for instance)\s+\S+(\s+\S+)?", " ", q.text.lower())
+        # A procedure's, a drug's or a condition's code asked for by a name no report uses ("cpt for laparoscopic
+        # appendectomy", "hcpcs for zymfentra") is a term of the trade too, ICD-10-CM's or not: one the model's
+        # vocabulary does not hold whole, and no slip of a report's word ("hypertenshun").
+        naming_code = q.target in (*PROCEDURE_KINDS, "icd10")
         for word in re.findall(r"[a-z][a-z'-]{4,}", text):
             toks = tokenize(word)
-            if (len(toks) == 1 and (t := toks[0]) in said and word in index.spellings and word not in self.catalog.words
-                    and 0 < len(index.words.get(t, ())) <= few and self.catalog.df.get(t, 0) == 0
-                    and t not in self._listed_names() and t not in q.spelled_out):
+            if not (len(toks) == 1 and (t := toks[0]) in said and word not in self.catalog.words
+                    and self.catalog.df.get(t, 0) == 0 and t not in self._listed_names() and t not in q.spelled_out):
+                continue
+            if word in index.spellings and 0 < len(index.words.get(t, ())) <= few:
+                return word
+            # Another name joined to one the reports use ("entyvio / vedolizumab") names the same thing.
+            if (naming_code and len(word) >= 6 and not self.catalog.resembles(word)
+                    and not self._named_otherwise(text, word)):
                 return word
         return None
+
+    def _named_otherwise(self, text: str, word: str) -> bool:
+        """Whether ``word`` is given with another name for it, one the reports use ("entyvio / vedolizumab",
+        "benadryl (diphenhydramine)")."""
+        w = re.escape(word)
+        beside = re.findall(rf"([a-z][\w-]+)\s*(?:/|\bor\b|\(|,)\s*{w}\b|\b{w}\s*(?:/|\bor\b|\(|,)\s*([a-z][\w-]+)",
+                            text)
+        return any(self.catalog.df.get(t, 0) for pair in beside for name in pair if name for t in tokenize(name))
 
     @functools.cache  # noqa: B019 (one per loaded index; the cache lives as long as it)
     def _listed_names(self) -> frozenset[str]:

@@ -96,8 +96,12 @@ class Retriever:
         idx = subset if subset is not None else np.flatnonzero(scores)
         return {int(i): float(scores[i]) for i in idx if scores[i] > 0}
 
-    def search(self, text: str, keep: Filter | None = None, k: int = 10, mode: Mode | None = None) -> list[Hit]:
-        """Top-k hits for ``text`` among chunks passing ``keep``, by the retriever's mode."""
+    def search(self, text: str, keep: Filter | None = None, k: int = 10, mode: Mode | None = None,
+               each: int = 0) -> list[Hit]:
+        """Top-k hits for ``text`` among chunks passing ``keep``, by the retriever's mode, then the first
+        ``each`` of each retriever's own ranking that fusion left out: a passage holding every rare word
+        asked ("authorized 25 hours per week") can rank low on meaning alone, and fused ranks would drop it
+        before the sentence scores that follow could weigh it."""
         mode = mode or self.mode
         subset = self.positions(keep) if keep is not None else None
         if subset is not None and not len(subset):
@@ -109,6 +113,8 @@ class Retriever:
             for rank, i in enumerate(sorted(scores, key=scores.__getitem__, reverse=True)):
                 fused[i] = fused.get(i, 0.0) + weight / (RRF_K + rank + 1)
         order = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        for scores in (dense, lexical) if each else ():
+            order += [i for i in sorted(scores, key=scores.__getitem__, reverse=True)[:each] if i not in order]
         missing = [i for i in order if i not in dense]
         if missing and mode != "bm25":
             vec = self.embedder.encode_query(text)

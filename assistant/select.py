@@ -289,7 +289,8 @@ class Selector(Lexical):
                         if any(map(example_heading, c.section))}
             named = {c.doc_code for c, as_said in sections.items() if as_said}
             ids = {c.id for c, as_said in sections.items() if as_said or c.doc_code not in named}
-            hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages)
+            hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages,
+                                         each=2)
         named_section = bool(hits)
         if not hits:
             hits = self.retriever.search(q.retrieval_text, keep, k=self.settings.prose_passages)

@@ -35,10 +35,12 @@ class Speller:
         # Words the reports hyphenate, as staff type them run together ("xrays", "followup").
         self.joined = {w.replace("-", ""): w for t in texts for w in re.findall(r"[a-z]+(?:-[a-z]+)+", t.lower())}
         # Labels of the format ("typical site of service") and their runs of words, for misspelled phrases.
-        self.phrases: set[str] = set()
+        phrases: set[str] = set()
         for label in labels:
             words = re.findall(r"[a-z]+", label.lower())
-            self.phrases.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1))
+            phrases.update(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1))
+        # In a fixed order: the nearest of them must not depend on how this process hashes strings.
+        self.phrases, self._phrase_set = sorted(phrases), frozenset(phrases)
 
     def correct(self, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         """Repair misspelled words against the corpus vocabulary (rapidfuzz, conservative cut-off)."""
@@ -69,10 +71,11 @@ class Speller:
             if swapped := self._swapped(low):
                 # One swapped pair of letters is the likeliest slip of all: "gose" is "goes", not a clipped
                 # "goserelin"; "wiht" is "with". Unless the swap makes a word no report uses and the letters begin
-                # several report words of one family, as staff clip a word with many forms: "pulm" is the start
-                # of pulmonary, pulmonology and pulmonologist, not "plum".
+                # several report words, as staff clip a word with many forms or a start many words share: "pulm"
+                # is the start of pulmonary, pulmonology and pulmonologist, not "plum"; "lap chole" is a
+                # cholecystectomy (beside cholecystitis, cholelithiasis), not "chloe".
                 foreign = swapped not in self.vocab and swapped not in self.stopwords
-                fixed = (foreign and len(self._begun(low)) >= 2 and self._clipped(low, family=True)) or swapped
+                fixed = (foreign and len(self._begun(low)) >= 2 and self._clipped(low)) or swapped
                 fixes.append((word, fixed))
                 return fixed
             if len(low) == 4:
@@ -87,7 +90,7 @@ class Speller:
             if stem in self.df:
                 # ...unless the word is one slip from a corpus word of another stem: "modifer" shares its stem
                 # with "modification", yet it is "modifier" mistyped.
-                near = self._nearest(low, 90)
+                near = self.nearest(low, 90)
                 if near is None or self.stem(near[0]) == stem:
                     return word
                 fixes.append((word, near[0]))
@@ -95,7 +98,7 @@ class Speller:
             if clipped := self._clipped(low):
                 fixes.append((word, clipped))
                 return clipped
-            best = self._nearest(low, 85)
+            best = self.nearest(low, 85)
             if best is None:
                 # One swapped pair of letters is one slip, though it costs two edits in a ratio (reached here only
                 # when several report words are one swap away: ``_swapped`` took a single one); so is one wrong
@@ -120,7 +123,7 @@ class Speller:
                  or w in self.stopwords}
         return found.pop() if len(found) == 1 else None
 
-    def _nearest(self, low: str, cutoff: float) -> tuple[str, float] | None:
+    def nearest(self, low: str, cutoff: float) -> tuple[str, float] | None:
         """The report word nearest ``low`` among those alike to ``cutoff`` (rapidfuzz's ratio): the fewest
         slips apart, a wrong or swapped letter counting one (optimal string alignment), then the most alike.
         A ratio counts a wrong letter as two edits, so "servise" would be "supervise" (two letters left out)
@@ -156,11 +159,13 @@ class Speller:
             for i in range(len(words) - n + 1):
                 window = [w.strip(",.?!;:").lower() for w in words[i:i + n]]
                 joined = " ".join(window)
-                if all(w in self.vocab or w in self.stopwords for w in window) or joined in self.phrases:
+                if all(w in self.vocab or w in self.stopwords for w in window) or joined in self._phrase_set:
                     continue
-                best = process.extractOne(joined, self.phrases, scorer=fuzz.ratio, score_cutoff=88)
-                if best is None or len(best[0].split()) != n:
+                near = process.extract(joined, self.phrases, scorer=fuzz.ratio, score_cutoff=88, limit=2)
+                # Two labels as near are two readings ("pro claim": "per claim" or "pos claim"?): none is sure.
+                if not near or (len(near) > 1 and near[1][1] == near[0][1]) or len(near[0][0].split()) != n:
                     continue
+                best = near[0]
                 # A word of one or two letters is shorthand ("the pt"), never a slip of a longer label word.
                 pairs = list(zip(window, best[0].split(), strict=True))
                 if all(fuzz.ratio(a, b) >= 60 and (a == b or len(a) > 2) for a, b in pairs):

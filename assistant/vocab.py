@@ -304,6 +304,10 @@ class Catalog:
         self._speller = Speller(self.vocab, self.words, self.df, labels, (c.text for c in self.chunks), STOPWORDS,
                                 _stemmer().stemWord, frozenset(lexicon().abbreviations), self.terms)
 
+    def resembles(self, word: str) -> bool:
+        """Whether ``word`` is alike to a word of the reports (a slip the repair left, "hypertenshun")."""
+        return self._speller.nearest(word.lower(), 75) is not None
+
     def heading_type(self, text: str) -> CodeType | None:
         """The kind of code of the one table whose section heading the question names in two or more
         words ("related codes" → "Related CPT Codes"), when no other heading is named as fully. Function words

@@ -1097,6 +1097,14 @@ def test_a_time_of_day_is_answered_by_the_sentence_stating_one(heldout_bot):
         assert ans.answered and "10:42" in ans.text, (question, ans.text)
 
 
+def test_the_passage_holding_every_rare_word_asked_is_a_candidate_however_far_meaning_ranks_it(heldout_bot):
+    """Among some sixty vignettes, "the plan authorized 25 hours per week" holds every rare word asked yet ranks
+    low on meaning alone: fused ranks dropped it before its sentences were scored, and another vignette's
+    "The patient signs the ambulance claim authorization" was quoted. Each retriever's first passages join."""
+    ans = heldout_bot.ask("example patient: weekly hours authorized?")
+    assert ans.answered and "25 hours per week" in ans.text, ans.text
+
+
 def test_a_typed_question_about_the_example_reads_the_whole_vignette(heldout_bot):
     """The sentence stating the dose may be in a paragraph of the vignette that retrieval did not bring up
     ("administers 100 mL of iohexol"): a question only such a sentence answers reads the rest of the sections
@@ -1116,6 +1124,21 @@ def test_a_term_of_the_trade_no_report_uses_gets_no_code(heldout_bot, question):
     retinopathy, cryoablation) would be a wrong code."""
     ans = heldout_bot.ask(question)
     assert not ans.answered and "No report mentions" in ans.text, ans.text
+
+
+@pytest.mark.parametrize("question", ["hcpcs code for a stelara infusion", "cpt for lithotripsy of a kidney stone"])
+def test_a_procedure_or_drug_no_report_names_gets_no_code(heldout_bot, question):
+    """A code asked for by a procedure's or a drug's name no report uses, one the model's vocabulary does not
+    hold whole and no slip of a report word, is out of the reports' scope: ICD-10-CM does not spell it, yet the
+    closest row (another biologic, another stone treatment) would be a wrong code."""
+    ans = heldout_bot.ask(question)
+    assert not ans.answered and "No report mentions" in ans.text, ans.text
+
+
+def test_a_name_given_with_one_the_reports_use_is_that_thing(heldout_bot):
+    """"vedolizumab / entyvio": the brand no report names is given with the drug's name, which one does."""
+    ans = heldout_bot.ask("vedolizumab / entyvio j code")
+    assert ans.answered and "J3380" in ans.text, ans.text
 
 
 @pytest.mark.parametrize(("question", "code"), [("code for sc/im hormonal antineoplastic admin like lupron", "96402"),
