@@ -162,6 +162,12 @@ class Selector(Lexical):
         typed = (self.discriminative(q, candidates) | named) & asked
         return self.coverage({t: 1.0 for t in typed}, f"{chunk.doc_title} {sentence}") >= 1.0 if typed else False
 
+    def _unscoped(self, q: Query, scope: set[str]) -> str:
+        """The question's retrieval text without the codes of the reports it names and the words that make
+        the reports of ``scope`` what they are (``subject``)."""
+        subject = frozenset().union(*(self.subject(r) for r in scope))
+        return " ".join(w for w in query_views(q)[-1].split() if not set(tokenize(w)) & subject)
+
     def said(self, q: Query) -> frozenset[str]:
         """The words of this turn, with the letters it uses that the corpus defines spelled out ("slp")."""
         return self._said(q.text, q.expansions)
@@ -297,7 +303,9 @@ class Selector(Lexical):
             # Within the reports the question names, their codes tell no passage apart, yet as rare words they
             # rank the passages repeating them first ("where is 94060 usually done"): the passages closest to
             # the rest of the question join them (the "Typical site of service" bullet, which never names it).
-            if scope and scope <= set(q.reports) and (rest := query_views(q)[-1]) != q.retrieval_text:
+            # So do the words that make a report the one routed to ("where is prolia usually given").
+            if (scope and (scope <= set(q.reports) or (len(scope) == 1 and q.routing))
+                    and (rest := self._unscoped(q, scope)) != q.retrieval_text):
                 seen = {h.chunk.id for h in hits}
                 hits += [h for h in self.retriever.search(rest, keep, k=self.settings.prose_passages)
                          if h.chunk.id not in seen]

@@ -1105,6 +1105,16 @@ def test_the_passage_holding_every_rare_word_asked_is_a_candidate_however_far_me
     assert ans.answered and "25 hours per week" in ans.text, ans.text
 
 
+@pytest.mark.parametrize("question", ["general supervision for ccm staff - what does it mean",
+                                      "ccm clinical staff, what counts as general supervision"])
+def test_the_words_that_routed_a_question_do_not_pick_its_passages(heldout_bot, question):
+    """"ccm" routes these to the chronic care management report, where it runs through most passages: as its
+    code does within a report named by code, it ranks first the passages repeating it. Passages close to the
+    rest of the question join them, and the sentence saying what general supervision allows answers."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and "general supervision, so the billing" in ans.text, ans.text
+
+
 def test_a_typed_question_about_the_example_reads_the_whole_vignette(heldout_bot):
     """The sentence stating the dose may be in a paragraph of the vignette that retrieval did not bring up
     ("administers 100 mL of iohexol"): a question only such a sentence answers reads the rest of the sections
