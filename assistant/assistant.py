@@ -114,7 +114,8 @@ class Assistant:
         # A follow-up the router can't place on its own is about the report the earlier turn was about.
         earlier = parse(history[-1], self.catalog, history[:-1]) if query.followup and history else None
         self.embedder.expect_queries(query_views(query) + (query_views(wider) if wider else [])
-                                     + (query_views(earlier) if earlier else []))
+                                     + (query_views(earlier) if earlier else [])
+                                     + ([self.select.unscoped(query, set(query.reports))] if query.reports else []))
         scope = set(query.reports)
         if document and document.strip():
             scope = {document.strip().upper()}

@@ -162,7 +162,7 @@ class Selector(Lexical):
         typed = (self.discriminative(q, candidates) | named) & asked
         return self.coverage({t: 1.0 for t in typed}, f"{chunk.doc_title} {sentence}") >= 1.0 if typed else False
 
-    def _unscoped(self, q: Query, scope: set[str]) -> str:
+    def unscoped(self, q: Query, scope: set[str]) -> str:
         """The question's retrieval text without the codes of the reports it names and the words that make
         the reports of ``scope`` what they are (``subject``)."""
         subject = frozenset().union(*(self.subject(r) for r in scope))
@@ -305,9 +305,12 @@ class Selector(Lexical):
             # the rest of the question join them (the "Typical site of service" bullet, which never names it).
             # So do the words that make a report the one routed to ("where is prolia usually given").
             if (scope and (scope <= set(q.reports) or (len(scope) == 1 and q.routing))
-                    and (rest := self._unscoped(q, scope)) != q.retrieval_text):
+                    and (rest := self.unscoped(q, scope)) != q.retrieval_text):
                 seen = {h.chunk.id for h in hits}
-                hits += [h for h in self.retriever.search(rest, keep, k=self.settings.prose_passages)
+                # By meaning too for the reports the question names (`Assistant.ask` embeds that text in the
+                # question's one model call); by words alone for the routed one, known only after that call.
+                mode = None if scope <= set(q.reports) else "bm25"
+                hits += [h for h in self.retriever.search(rest, keep, k=self.settings.prose_passages, mode=mode)
                          if h.chunk.id not in seen]
         # "what does aetna say about 92928": what the report says of that payer is where it names the payer
         # (a payer note, or a section headed with its name), however few words it shares with the question.
