@@ -435,8 +435,7 @@ class Assistant:
         """Whether ``word`` is given with another name for it, one the reports use ("entyvio / vedolizumab",
         "benadryl (diphenhydramine)")."""
         w = re.escape(word)
-        beside = re.findall(rf"([a-z][\w-]+)\s*(?:/|\bor\b|\(|,)\s*{w}\b|\b{w}\s*(?:/|\bor\b|\(|,)\s*([a-z][\w-]+)",
-                            text)
+        beside = re.findall(rf"([a-z][\w-]+)\s*(?:/|\bor\b|\()\s*{w}\b|\b{w}\s*(?:/|\bor\b|\()\s*([a-z][\w-]+)", text)
         return any(self.catalog.df.get(t, 0) for pair in beside for name in pair if name for t in tokenize(name))
 
     @functools.cache  # noqa: B019 (one per loaded index; the cache lives as long as it)

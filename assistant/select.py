@@ -303,7 +303,8 @@ class Selector(Lexical):
             # Within the reports the question names, their codes tell no passage apart, yet as rare words they
             # rank the passages repeating them first ("where is 94060 usually done"): the passages closest to
             # the rest of the question join them (the "Typical site of service" bullet, which never names it).
-            # So do the words that make a report the one routed to ("where is prolia usually given").
+            # So do the words that make a report the one routed to ("ccm" in "what does general supervision
+            # mean for ccm staff", which runs through the chronic care management report).
             if (scope and (scope <= set(q.reports) or (len(scope) == 1 and q.routing))
                     and (rest := self.unscoped(q, scope)) != q.retrieval_text):
                 seen = {h.chunk.id for h in hits}
