@@ -238,10 +238,17 @@ class Catalog:
                 if words and words[0].lower() not in NAME_JOINERS and (letters := initials(name)):
                     self.initialisms[letters].add(" ".join(words).lower())
                     self.spelled_rows[" ".join(words).lower()].append(c)
-        # Letters the reports write only in capitals ("OSA", never "osa"): an initialism, not a word.
-        texts = " ".join(c.text for c in self.chunks)
-        self.capitals = ({w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", texts)}
-                         - set(re.findall(r"\b[a-z]{2,6}\b", texts)))
+        # Letters the reports write only in capitals ("OSA", never "osa"): an initialism, not a word; with the
+        # reports writing them.
+        lower = set(re.findall(r"\b[a-z]{2,6}\b", " ".join(c.text for c in self.chunks)))
+        self.capitals: dict[str, set[str]] = defaultdict(set)
+        for c in self.chunks:
+            for w in re.findall(r"\b[A-Z]{2,6}\b", c.text):
+                if w.lower() not in lower:
+                    self.capitals[w.lower()].add(c.doc_code)
+        self.doc_text: dict[str, str] = defaultdict(str)  # each report's passages, lower-cased
+        for c in self.chunks:
+            self.doc_text[c.doc_code] += c.text.lower() + "\n"
         # Fields of the format's prose: a short label with its value after the colon ("Typical site of
         # service: …"); a sentence ending in a colon ("For CMT, CPT recognizes five spinal regions:")
         # introduces a list, no field.
@@ -367,7 +374,10 @@ class Catalog:
                     or code_key(low) in self.by_key or low in self.aliases):
                 continue
             names = self.initialisms.get(low, set())
-            if len(names) == 1:
+            # Letters a report writes ("BCC" in the Mohs report) mean what that report means by them, not a
+            # name only other reports spell with those initials ("Birthing Clinic/Center").
+            if len(names) == 1 and (low not in self.capitals or any(
+                    name in self.doc_text[d] for name in names for d in self.capitals[low])):
                 out[tok.lower()] = next(iter(names))
         return out
 

@@ -162,6 +162,19 @@ def test_initials_two_names_share_are_not_read_as_either(catalog):
     assert "rsi" not in shared.read_initials("is rsi billed with 0600t")
 
 
+def test_letters_a_report_writes_mean_what_it_means_not_another_reports_name(catalog):
+    """0581T's related rows spell "Radiological supervision and interpretation" (rsi). A report writing "RSI" for
+    something else means that: its letters are not read as the other report's name. A report that writes the
+    letters and spells the name reads them so."""
+    assert catalog.read_initials("is rsi billed with 0600t") == {"rsi": "radiological supervision and interpretation"}
+    own = read_text(MULTI_FILES[1]) + "\nBilling Tips\nScore the RSI (repetitive strain index) before billing.\n"
+    other = Catalog([*catalog.chunks, *parse_report(own, "0441T.txt").chunks])
+    assert other.read_initials("is rsi billed with 0600t") == {}
+    spelled = own + "It is not the radiological supervision and interpretation of 0581T.\n"
+    both = Catalog([*catalog.chunks, *parse_report(spelled, "0441T.txt").chunks])
+    assert "rsi" in both.read_initials("is rsi billed with 0600t")
+
+
 def test_names_the_opening_descriptor_capitalises_name_its_report(catalog):
     """0600T opens "CPT code 0600T denotes percutaneous irreversible electroporation (IRE) ablation…": IRE
     names the report; the sentence's other words ("denotes", "organs") do not."""
