@@ -392,7 +392,10 @@ class Assistant:
             hits = [Hit(chunk=c, score=1.0, exact=True) for c in candidates]
             return tpl.list_answer(q, hits, detail=False)
         hits = self.retriever.search(q.retrieval_text, keep, k=len(candidates))
-        if not hits or not self.select.supported(q, hits[0], candidates):
+        # The list stands on the row holding most of the asked words ("list the t3/t4 codes": a T3 row), the
+        # first in rank among those, not on whichever row is first in rank.
+        lead = max(hits, key=lambda h: len(shared(terms, self.select.tokens(h.chunk))), default=None)
+        if lead is None or not self.select.supported(q, lead, candidates):
             return tpl.abstain(q, tpl.NOT_COVERED)
         top = max(h.dense for h in hits)
         vocab = {t for c in candidates for t in self.select.tokens(c)}

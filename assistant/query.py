@@ -188,7 +188,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     spelled = re.sub(r"(?<![\w/-])[\w/&-]+(?![\w/-])", lambda m: lex.abbreviations.get(m.group(0), m.group(0)), low)
     spelled_names = tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
-    spelled_names += tuple(dict.fromkeys(lex.spine_regions[m.group(1)] for m in lex.spine_level_re.finditer(low)))
+    spelled_names += tuple(dict.fromkeys(region for m in lex.spine_level_re.finditer(low)
+                                         if catalog.may_mean(m.group(0), region := lex.spine_regions[m.group(1)])))
     # "related codes?": naming a table's heading asks for that table's rows.
     heading = None if _target(low) else catalog.heading_type(low)
     target = _target(low) or heading

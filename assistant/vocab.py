@@ -238,17 +238,13 @@ class Catalog:
                 if words and words[0].lower() not in NAME_JOINERS and (letters := initials(name)):
                     self.initialisms[letters].add(" ".join(words).lower())
                     self.spelled_rows[" ".join(words).lower()].append(c)
-        # Letters the reports write only in capitals ("OSA", never "osa"): an initialism, not a word; with the
-        # reports writing them.
-        lower = set(re.findall(r"\b[a-z]{2,6}\b", " ".join(c.text for c in self.chunks)))
-        self.capitals: dict[str, set[str]] = defaultdict(set)
+        # Letters the reports write only in capitals ("OSA", never "osa"): an initialism, not a word.
+        texts = " ".join(c.text for c in self.chunks)
+        self.capitals = ({w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", texts)}
+                         - set(re.findall(r"\b[a-z]{2,6}\b", texts)))
+        self._doc_text: dict[str, str] = defaultdict(str)  # each report's passages, lower-cased
         for c in self.chunks:
-            for w in re.findall(r"\b[A-Z]{2,6}\b", c.text):
-                if w.lower() not in lower:
-                    self.capitals[w.lower()].add(c.doc_code)
-        self.doc_text: dict[str, str] = defaultdict(str)  # each report's passages, lower-cased
-        for c in self.chunks:
-            self.doc_text[c.doc_code] += c.text.lower() + "\n"
+            self._doc_text[c.doc_code] += c.text.lower() + "\n"
         # Fields of the format's prose: a short label with its value after the colon ("Typical site of
         # service: …"); a sentence ending in a colon ("For CMT, CPT recognizes five spinal regions:")
         # introduces a list, no field.
@@ -374,12 +370,16 @@ class Catalog:
                     or code_key(low) in self.by_key or low in self.aliases):
                 continue
             names = self.initialisms.get(low, set())
-            # Letters a report writes ("BCC" in the Mohs report) mean what that report means by them, not a
-            # name only other reports spell with those initials ("Birthing Clinic/Center").
-            if len(names) == 1 and (low not in self.capitals or any(
-                    name in self.doc_text[d] for name in names for d in self.capitals[low])):
+            if len(names) == 1 and self.may_mean(low, next(iter(names))):
                 out[tok.lower()] = next(iter(names))
         return out
+
+    def may_mean(self, letters: str, name: str) -> bool:
+        """Whether a question's ``letters`` may be read as ``name``: no report writes them, or one that does
+        also spells the name. Letters a report writes mean what it means by them ("BCC" in the Mohs report, "free
+        T4" in the thyroid one), not a name only other reports give ("Birthing Clinic/Center", "thoracic")."""
+        writers = {self.chunks[i].doc_code for i in self._postings.get(_stemmer().stemWord(letters.lower()), ())}
+        return not writers or any(name.lower() in self._doc_text[d] for d in writers)
 
     def rows(self, key: str, kind: CodeType | None, scope: set[str]) -> list[Chunk]:
         """The rows listing a code (in the reports of ``scope``, when given); of its kind only, when the same

@@ -175,6 +175,16 @@ def test_letters_a_report_writes_mean_what_it_means_not_another_reports_name(cat
     assert "rsi" in both.read_initials("is rsi billed with 0600t")
 
 
+def test_a_spinal_level_names_its_region_unless_a_report_writes_it_for_something_else(catalog):
+    """"t4" is the fourth thoracic vertebra, unless a report writes "T4" and never "thoracic" (a thyroid
+    report's "free T4"): then it is that report's word."""
+    assert "thoracic" in parse("facet injection at t4", catalog).expansions
+    thyroid = read_text(MULTI_FILES[1]) + "\nBilling Tips\nBill the reflex free T4 only when the TSH triggered it.\n"
+    assert "thoracic" not in thyroid.lower()
+    both = Catalog([*catalog.chunks, *parse_report(thyroid, "0441T.txt").chunks])
+    assert "thoracic" not in parse("cpt for free t4", both).expansions
+
+
 def test_names_the_opening_descriptor_capitalises_name_its_report(catalog):
     """0600T opens "CPT code 0600T denotes percutaneous irreversible electroporation (IRE) ablation…": IRE
     names the report; the sentence's other words ("denotes", "organs") do not."""
