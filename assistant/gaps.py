@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from . import answer as tpl
 from .codes import CodeRef
+from .embed import embed_text
 from .icd import as_written, icd_unlisted
 from .ingest import sentences
 from .lexicon import lexicon
@@ -71,8 +72,10 @@ def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
         # Sentences are split only in the passages that hold the evidence at all (a topic question at
         # 1,000 reports would otherwise split every passage of the corpus).
         # A sentence that says the report leaves the fact out ("… not available in the input") does not state it.
+        # A table row is read with its column names: "Coverage Status: Covered" states coverage.
+        texts = (embed_text(c) if c.kind == "row" else c.text for c in chunks)
         if not any(evidence.search(s) and not lex.not_stated.search(s) and not lex.left_out.search(s)
-                   for c in chunks if evidence.search(c.text) for s in sentences(c.text)):
+                   for text in texts if evidence.search(text) for s in sentences(text)):
             return f"{tpl.NOT_COVERED} It does not give {name}."
     absent = [p for p in q.payers if not any(p in c.text.lower() for c in chunks)]
     if absent:

@@ -12,6 +12,7 @@ import sys
 import pytest
 from conftest import MULTI_FILES
 
+from assistant.gaps import uncovered_topic
 from assistant.ingest import parse as parse_report
 from assistant.ingest import read_text
 from assistant.query import Query, parse
@@ -183,6 +184,18 @@ def test_a_spinal_level_names_its_region_unless_a_report_writes_it_for_something
     assert "thoracic" not in thyroid.lower()
     both = Catalog([*catalog.chunks, *parse_report(thyroid, "0441T.txt").chunks])
     assert "thoracic" not in parse("cpt for free t4", both).expansions
+
+
+def test_a_payer_tables_coverage_column_states_coverage():
+    """A row is read with its column names: "Medicare | Covered" under "Coverage Status" is a coverage decision
+    the report gives, so "does medicare cover 12001" is not refused as a fact the report leaves out."""
+    text = ("Summary & Overview\nCPT 12001: Simple repair of superficial wounds\nCPT code 12001 reports a simple "
+            "repair.\nPayer Coverage\n| Payer | Coverage Status | Notes |\n|---|---|---|\n"
+            "| Medicare | Covered | Paid under the physician fee schedule. |\n")
+    chunks = parse_report(text, "12001.txt").chunks
+    assert uncovered_topic(parse("does medicare cover 12001", Catalog(chunks)), chunks) is None
+    unknown = parse_report(text.replace("| Covered |", "| Not available |"), "12001.txt").chunks
+    assert "payer coverage decisions" in uncovered_topic(parse("does medicare cover 12001", Catalog(unknown)), unknown)
 
 
 def test_names_the_opening_descriptor_capitalises_name_its_report(catalog):
