@@ -117,6 +117,9 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
         if tok.isdigit() and (counting or after and after.group(1) in units or re.match(r"/\d", text[m.end():])
                               or re.search(r"\d/$", text[:m.start()])):
             continue
+        # "CO-16", "PR-204": letters joined to a number are one code (a claim adjustment's group and reason).
+        if tok.isalpha() and re.match(r"-\d", text[m.end():]):
+            continue
         is_word = tok.isalpha() and tok.lower() in ENGLISH_TWO_LETTER and not tok.isupper()
         key = tok.upper()
         if is_word or (tok.isalpha() and not tok.isupper() and not mod_context and key not in catalog.by_key):

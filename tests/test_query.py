@@ -47,6 +47,15 @@ def test_four_digits_a_table_lists_are_a_code_and_a_ratio_is_not(catalog):
     assert parse("pain went from 8/10 to 2/10 after 0600t", both).codes == ()
 
 
+def test_letters_joined_to_a_number_are_an_adjustment_code_not_a_modifier(catalog):
+    """"CO-16" is a claim adjustment (group CO, reason 16), not modifier CO, though a report lists CO."""
+    report = read_text(MULTI_FILES[0]) + "\nModifiers\n| Modifier | Description | When to Use |\n|---|---|---|\n" \
+        "| CO | Occupational therapy assistant | Services furnished in whole or part by an OTA. |\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    assert [c.key for c in parse("when is CO used with 0600t", both).codes] == ["CO"]
+    assert "CO" not in [c.key for c in parse("0600t denied CO-16 with MA120, what is missing", both).codes]
+
+
 def test_a_bare_number_after_a_counted_quantity_is_a_quantity(catalog):
     """A follow-up to a question counting minutes asks about another count, not for modifier 51."""
     history = ["the case took 45 min, what code"]
