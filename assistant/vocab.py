@@ -233,7 +233,10 @@ class Catalog:
         for c in self.chunks:
             # The row's name (its description cell), not its notes: a clause ("and imaging of the biopsy
             # specimen") is no name.
-            for name in NAME_BREAK_RE.split(c.description) if c.kind == "row" else ():
+            # A name qualified by what follows "of" ("Basal cell carcinoma of skin of nose") is also its head's
+            # (BCC).
+            names = NAME_BREAK_RE.split(c.description) if c.kind == "row" else []
+            for name in [*names, *(n.split(" of ")[0] for n in names if " of " in n)]:
                 words = name.split()
                 if words and words[0].lower() not in NAME_JOINERS and (letters := initials(name)):
                     self.initialisms[letters].add(" ".join(words).lower())
@@ -369,8 +372,8 @@ class Catalog:
                     or low.endswith("s") and low[:-1] in shorthand
                     or code_key(low) in self.by_key or low in self.aliases):
                 continue
-            names = self.initialisms.get(low, set())
-            if len(names) == 1 and self.may_mean(low, next(iter(names))):
+            names = {name for name in self.initialisms.get(low, ()) if self.may_mean(low, name)}
+            if len(names) == 1:
                 out[tok.lower()] = next(iter(names))
         return out
 

@@ -185,6 +185,18 @@ def test_letters_a_report_writes_mean_what_it_means_not_another_reports_name(cat
     assert "rsi" in both.read_initials("is rsi billed with 0600t")
 
 
+def test_letters_a_report_writes_read_as_the_head_of_its_rows_name(catalog):
+    """The Mohs report writes "BCC" and lists "Basal cell carcinoma of skin of nose": the letters are that
+    name's head, not another report's "Birthing Clinic/Center", which spells them too."""
+    birth = read_text(MULTI_FILES[1]) + "\nProvider Taxonomy\n| Taxonomy Code | Description |\n|---|---|\n" \
+        "| 261QB0400X | Birthing Clinic/Center |\n"
+    skin = read_text(MULTI_FILES[2]) + "\nRelated Diagnoses\n| ICD-10 Code | Description | Notes |\n|---|---|---|\n" \
+        "| C44.311 | Basal cell carcinoma of skin of nose | Nasal BCC is high risk. |\n"
+    both = Catalog([*catalog.chunks, *parse_report(birth, "0441T.txt").chunks, *parse_report(skin, "0581T.txt").chunks])
+    assert both.initialisms["bcc"] == {"birthing clinic/center", "basal cell carcinoma"}
+    assert both.read_initials("dx for bcc on the nose") == {"bcc": "basal cell carcinoma"}
+
+
 def test_a_spinal_level_names_its_region_unless_a_report_writes_it_for_something_else(catalog):
     """"t4" is the fourth thoracic vertebra, unless a report writes "T4" and never "thoracic" (a thyroid
     report's "free T4"): then it is that report's word."""
