@@ -359,8 +359,8 @@ class Catalog:
 
     def read_initials(self, text: str) -> dict[str, str]:
         """The question's initialisms no report uses as a word (in capitals they are letters: "OSA"), each
-        with the one name a table spells it as ("icd for gad" → {"gad": "generalized anxiety disorder"}). A
-        plural ("OTs") is its singular."""
+        with the one name a table spells it as ("icd for gad" → {"gad": "generalized anxiety disorder"}), of
+        those it ``may_mean``. A plural ("OTs") is its singular."""
         out = {}
         shorthand = lexicon().abbreviations
         for tok in re.findall(r"(?<![\w/-])[A-Za-z]{3,6}(?![\w/-])", text):
