@@ -245,9 +245,6 @@ class Catalog:
         texts = " ".join(c.text for c in self.chunks)
         self.capitals = ({w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", texts)}
                          - set(re.findall(r"\b[a-z]{2,6}\b", texts)))
-        self._doc_text: dict[str, str] = defaultdict(str)  # each report's passages, lower-cased
-        for c in self.chunks:
-            self._doc_text[c.doc_code] += c.text.lower() + "\n"
         # Fields of the format's prose: a short label with its value after the colon ("Typical site of
         # service: …"); a sentence ending in a colon ("For CMT, CPT recognizes five spinal regions:")
         # introduces a list, no field.
@@ -382,7 +379,12 @@ class Catalog:
         also spells the name. Letters a report writes mean what it means by them ("BCC" in the Mohs report, "free
         T4" in the thyroid one), not a name only other reports give ("Birthing Clinic/Center", "thoracic")."""
         writers = {self.chunks[i].doc_code for i in self._postings.get(_stemmer().stemWord(letters.lower()), ())}
-        return not writers or any(name.lower() in self._doc_text[d] for d in writers)
+        return not writers or any(name.lower() in self._text_of(d) for d in writers)
+
+    @lru_cache(maxsize=256)  # noqa: B019 (one Catalog per loaded index; read only for letters a question uses)
+    def _text_of(self, doc_code: str) -> str:
+        """A report's passages, lower-cased."""
+        return "\n".join(c.text.lower() for c in self.chunks if c.doc_code == doc_code)
 
     def rows(self, key: str, kind: CodeType | None, scope: set[str]) -> list[Chunk]:
         """The rows listing a code (in the reports of ``scope``, when given); of its kind only, when the same
