@@ -264,6 +264,11 @@ class Assistant:
                 codes = ", ".join(dict.fromkeys(c.raw.upper().lstrip("-") for c, _ in rows))
                 topic += f" (Looked in the {listing} report{'s' if len(where) > 1 else ''}, which list {codes}.)"
             return tpl.abstain(q, topic)
+        if not rows and in_prose and not q.unknown and not missing:
+            # "can i bill 93880 with modifier 50": what the prose says of a code only the prose names.
+            told = self.select.naming(q, where, {c.key.lower() for c in in_prose})
+            if told and any(named_in(told[1][0], c) for c in in_prose):
+                return tpl.prose_answer(q, told[0], told[1])
         if q.intent == "clinical_context" and (rows or q.target):
             # What the example says of the codes asked about (named, or of the asked kind), when one of its
             # sentences names them; else the codes' rows.

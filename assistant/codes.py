@@ -8,6 +8,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from .icd import is_icd_item
 from .ingest import code_key
 from .lexicon import lexicon
 from .models import CodeType
@@ -85,7 +86,10 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
             continue
         key = code_key(m.group(1) + (m.group(2) or m.group(3) or ""))
         # HCPCS Level II (C7800) and ICD-10 (C78.00) share a shape: the corpus decides which it is.
-        explicit = bool(m.group(2) or m.group(3)) or type_hint == "icd10" or m.group(1)[0].isupper()
+        # Typed in lower case it is a code when asked for as one ("the i65 codes") and ICD-10-CM has it.
+        explicit = (bool(m.group(2) or m.group(3)) or type_hint == "icd10" or m.group(1)[0].isupper()
+                    or (re.match(r"\s*(codes?|categor(y|ies))\b", text[m.end():], re.I) is not None
+                        and is_icd_item(key)))
         add(key, m.group(0), "icd10", m.span(), explicit)
     # Four digits the corpus lists as a row's code (revenue code 0762): a code wherever typed.
     for m in LISTED_NUMBER_RE.finditer(text):
@@ -101,9 +105,11 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
                 s = m.start(1) + tok.start()
                 if tok.group(0).lower() in ("or", "vs") or taken_span(spans, s, s + 2):
                     continue
-                # "what mod on the visit": a lowercase English word is a code only if the corpus has it.
+                # "what mod on the visit": a lowercase English word is a code only if the corpus has it, and
+                # not after the plural ("what modifiers go on the drug line": the verb, not modifier GO).
                 if (tok.group(0).lower() in ENGLISH_TWO_LETTER and not tok.group(0).isupper()
-                        and "modifier" not in catalog.types.get(tok.group(0).upper(), set())):
+                        and ("modifier" not in catalog.types.get(tok.group(0).upper(), set())
+                             or re.match(r"(?:modifiers|mods)\b", m.group(0), re.I))):
                     continue
                 add(tok.group(0).upper(), tok.group(0), "modifier", (s, s + 2), True)
     units = lexicon().quantity_units

@@ -307,12 +307,12 @@ class RuleSelector(Selector):
         st, pairs = self.settings, pool.pairs
         scored = bound_first(q, rule_scores(pool, st), [s for _, s in pairs], pool.cover,
                              [h.chunk.doc_code for h, _ in pairs])
-        if q.target or q.asks_code or q.asks_place_of_service:
-            # Asked for the code of one value ("pos … on campus"), a sentence stating another ("POS 19 (Off
-            # Campus…)") gives way to one stating the asked value, if any does.
-            fit = [(sc, i) for sc, i in scored if not contradicts(q.asked_text, pairs[i][1])]
-            if any(states(q.asked_text, pairs[i][1]) for _, i in fit):
-                scored = fit
+        # Asked about one value ("pos … on campus", "the right ica psv in the example"), a sentence stating
+        # another ("POS 19 (Off Campus…)", "On the left, the ICA PSV is…") gives way to one stating the
+        # asked value, if any does.
+        fit = [(sc, i) for sc, i in scored if not contradicts(q.asked_text, pairs[i][1])]
+        if any(states(q.asked_text, pairs[i][1]) for _, i in fit):
+            scored = fit
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
         opening = self.structural(q, pool, [i for _, i in scored])

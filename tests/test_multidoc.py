@@ -1229,3 +1229,39 @@ def test_the_code_whose_bound_holds_the_number_asked_answers(heldout_bot):
     which 12 misses; the row of 99407, "greater than 10 minutes", holds it."""
     ans = heldout_bot.ask("pt got 12 mins of quit smoking counseling, which code do i use")
     assert ans.answered and "99407" in ans.text.split("\n")[0], ans.text
+
+
+@pytest.fixture(scope="module")
+def sided_bot(embedder, tmp_path_factory):
+    """The 0441T fixture with an example stating a finding for each side, and a modifier its table leaves out
+    that its prose rules out."""
+    from conftest import REPORTS
+
+    text = (REPORTS / "0441T.txt").read_text(encoding="utf-8")
+    text = text.replace(
+        "Follow-up at six weeks documents pain scores and function to assess the durability of the cryoablation.",
+        "Follow-up at six weeks documents pain scores and function to assess the durability of the cryoablation.\n"
+        "On the right, ultrasound shows a hypoechoic plantar nerve lesion measuring 6 mm across.\n"
+        "On the left, the lesion size is 2 mm.")
+    text = text.replace("Payers frequently require evidence of a positive diagnostic nerve block before approving the "
+                        "service.", "Payers frequently require evidence of a positive diagnostic nerve block before "
+                        "approving the service. Never append modifier 50 to 0441T; report RT or LT for each side.")
+    corpus = tmp_path_factory.mktemp("sided") / "corpus"
+    corpus.mkdir()
+    (corpus / "0441T.txt").write_text(text, encoding="utf-8")
+    return make_bot(corpus, corpus.parent / "index", embedder)
+
+
+def test_a_sentence_stating_the_other_side_gives_way_to_one_stating_the_asked_side(sided_bot):
+    """Asked about one side, the sentence stating the other ("On the left, the lesion size is 2 mm") is not
+    the answer while one states the asked side, whatever kind of question it is."""
+    ans = sided_bot.ask("in the example what was the lesion size on the right")
+    assert ans.answered and "6 mm" in ans.citations[0].quote
+    assert "2 mm" in sided_bot.ask("in the example what was the lesion size on the left").citations[0].quote
+
+
+def test_a_modifier_only_the_prose_names_is_answered_by_the_sentence_naming_it(sided_bot):
+    """Modifier 50 is in no table of the report, but its prose rules it out: that sentence is the answer."""
+    ans = sided_bot.ask("can 0441T be billed with modifier 50")
+    assert ans.answered and "modifier 50" in ans.citations[0].quote
+    assert not sided_bot.ask("can 0441T be billed with modifier 78").answered

@@ -1213,3 +1213,21 @@ def test_a_word_list_reads_the_same_in_any_order():
     outs = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
                            capture_output=True, text=True, check=True).stdout for seed in range(8)}
     assert outs == {"['never', 'non', 'none', 'noth']\n"}
+
+
+def test_an_english_word_after_the_plural_modifiers_is_no_modifier(catalog):
+    """"what modifiers go on the drug line": "go" is the verb, though a report lists modifier GO; typed after
+    the singular ("mod go on the ot line") it is the code."""
+    therapy = read_text(MULTI_FILES[1]) + "\nModifiers\n| Modifier | Description | When to Use |\n|---|---|---|\n" \
+        "| GO | Services delivered under an outpatient occupational therapy plan of care | OT visits. |\n"
+    both = Catalog([*catalog.chunks, *parse_report(therapy, "0441T.txt").chunks])
+    assert not parse("what modifiers go on the drug line", both).codes
+    assert [c.key for c in parse("mod go on the ot line", both).codes] == ["GO"]
+
+
+def test_an_icd10_category_typed_in_lower_case_is_a_code_when_asked_for_as_one(catalog):
+    """"list the g57 codes": a category ICD-10-CM has, asked for as codes, whatever its case; "b12 codes" is
+    no category ICD-10-CM has, and "g57" alone, not asked for as a code, stays a word."""
+    assert [c.key for c in parse("list the g57 codes for plantar nerve", catalog).unknown] == ["G57"]
+    assert not parse("list the b12 codes", catalog).unknown
+    assert not parse("is g57 covered", catalog).unknown and not parse("is g57 covered", catalog).codes
