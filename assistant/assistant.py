@@ -123,6 +123,12 @@ class Assistant:
         ans = None
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
             route = self.router.route(query, history)
+            if earlier is not None and route.scope and not (query.codes or query.unknown or self.router.named(query)):
+                # "and central?" after "dx for obstructive sleep apnea": a follow-up naming no report stays with
+                # the report the earlier turn was confidently routed to, whichever report its one word fits.
+                before = self.router.route(earlier, history[:-1])
+                if before.scope:
+                    route = before
             if earlier is not None and not route.scope:
                 before = self.router.route(earlier, history[:-1])
                 asks_code = query.target or query.asks_place_of_service

@@ -1265,3 +1265,11 @@ def test_a_modifier_only_the_prose_names_is_answered_by_the_sentence_naming_it(s
     ans = sided_bot.ask("can 0441T be billed with modifier 50")
     assert ans.answered and "modifier 50" in ans.citations[0].quote
     assert not sided_bot.ask("can 0441T be billed with modifier 78").answered
+
+
+def test_a_follow_up_naming_no_report_stays_with_the_report_the_earlier_turn_was_routed_to(heldout_bot):
+    """"and if the pt says no herself?" names no report; its words alone lean elsewhere (an injection report's
+    Rho(D) row), but the chat is on the vaccine-administration report the earlier turn was routed to."""
+    ans = heldout_bot.ask("and if the pt says no herself?", history=["dx code when a parent refuses the vaccine"])
+    assert ans.answered and {c.document for c in ans.citations} == {"90471"}
+    assert ans.citations[0].row and "Z28.21" in ans.citations[0].row
