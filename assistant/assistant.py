@@ -124,8 +124,9 @@ class Assistant:
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
             route = self.router.route(query, history)
             if earlier is not None and route.scope and not (query.codes or query.unknown or self.router.named(query)):
-                # "and central?" after "dx for obstructive sleep apnea": a follow-up naming no report stays with
-                # the report the earlier turn was confidently routed to, whichever report its one word fits.
+                # "and if the pt says no herself?" after "dx code when a parent refuses the vaccine": a follow-up
+                # naming no report stays with the report the earlier turn was confidently routed to, whichever
+                # report its own words lean to.
                 before = self.router.route(earlier, history[:-1])
                 if before.scope:
                     route = before
@@ -271,7 +272,7 @@ class Assistant:
                 topic += f" (Looked in the {listing} report{'s' if len(where) > 1 else ''}, which list {codes}.)"
             return tpl.abstain(q, topic)
         if not rows and in_prose and not q.unknown and not missing:
-            # "can i bill 93880 with modifier 50": what the prose says of a code only the prose names.
+            # "can 0441T be billed with modifier 50": what the prose says of a code only the prose names.
             told = self.select.naming(q, where, {c.key.lower() for c in in_prose})
             if told and any(named_in(told[1][0], c) for c in in_prose):
                 return tpl.prose_answer(q, told[0], told[1])

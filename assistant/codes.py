@@ -86,7 +86,7 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
             continue
         key = code_key(m.group(1) + (m.group(2) or m.group(3) or ""))
         # HCPCS Level II (C7800) and ICD-10 (C78.00) share a shape: the corpus decides which it is.
-        # Typed in lower case it is a code when asked for as one ("the i65 codes") and ICD-10-CM has it.
+        # Typed in lower case it is a code when asked for as one ("list the g57 codes") and ICD-10-CM has it.
         explicit = (bool(m.group(2) or m.group(3)) or type_hint == "icd10" or m.group(1)[0].isupper()
                     or (re.match(r"\s*(codes?|categor(y|ies))\b", text[m.end():], re.I) is not None
                         and is_icd_item(key)))

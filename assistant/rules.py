@@ -307,9 +307,9 @@ class RuleSelector(Selector):
         st, pairs = self.settings, pool.pairs
         scored = bound_first(q, rule_scores(pool, st), [s for _, s in pairs], pool.cover,
                              [h.chunk.doc_code for h, _ in pairs])
-        # Asked about one value ("pos … on campus", "the right ica psv in the example"), a sentence stating
-        # another ("POS 19 (Off Campus…)", "On the left, the ICA PSV is…") gives way to one stating the
-        # asked value, if any does.
+        # Asked about one value ("pos … on campus", "the lesion size on the right in the example"), a sentence
+        # stating another ("POS 19 (Off Campus…)", "On the left, the lesion size is…") gives way to one stating
+        # the asked value, if any does.
         fit = [(sc, i) for sc, i in scored if not contradicts(q.asked_text, pairs[i][1])]
         if any(states(q.asked_text, pairs[i][1]) for _, i in fit):
             scored = fit
