@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import HELDOUT_DIRS, assert_citations_resolve, copy_corpus, make_bot
+from conftest import HELDOUT_DIRS, REPORTS, assert_citations_resolve, copy_corpus, make_bot
 
 pytestmark = pytest.mark.slow
 
@@ -1237,8 +1237,6 @@ def test_the_code_whose_bound_holds_the_number_asked_answers(heldout_bot):
 def sided_bot(embedder, tmp_path_factory):
     """The 0441T fixture with an example stating a finding for each side, and a modifier its table leaves out
     that its prose rules out."""
-    from conftest import REPORTS
-
     text = (REPORTS / "0441T.txt").read_text(encoding="utf-8")
     text = text.replace(
         "Follow-up at six weeks documents pain scores and function to assess the durability of the cryoablation.",
