@@ -470,6 +470,14 @@ def test_follow_up_naming_the_other_side_asks_the_same_question(heldout_bot):
     assert right.citations[0].row and "M17.11" in right.citations[0].row
 
 
+def test_both_of_a_pair_asks_for_the_bilateral_row_not_one_side(heldout_bot):
+    """The 29881 report's LT and RT rows name the knee scope's procedure; the question's "both knees" is what
+    the modifier 50 row calls bilateral, so a side's row is no answer."""
+    ans = heldout_bot.ask("knee scope with meniscectomy on both knees in one trip to the OR, modifier?")
+    assert ans.answered and ans.citations[0].document == "29881" and ans.citations[0].row
+    assert ans.text.startswith("**Modifier 50 —")
+
+
 def test_the_other_sides_notes_do_not_hide_the_row_stating_the_asked_side(heldout_bot):
     """L3000 lists Q66.51 "Congenital pes planus, right foot" and Q66.52 "…, left foot", whose notes say
     "Left-side congenital flatfoot": the notes' "side" is how that row states its value, not a word the

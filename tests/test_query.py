@@ -536,6 +536,9 @@ def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
     assert "thoracic" in parse("t12-l1 level", catalog).expansions
     assert "lumbar" not in parse("pd-l1 result in the vignette?", catalog).expansions  # a name's end, no level
     assert "bilateral" in parse("did both sides in one session, which mod", catalog).expansions
+    # Both of a pair of organs or limbs is what descriptors call bilateral; both of two codes is not.
+    assert "bilateral" in parse("did both hips the same day, modifier?", catalog).expansions
+    assert "bilateral" not in parse("can both codes go on the claim", catalog).expansions
 
 
 def test_a_follow_up_stating_what_the_earlier_turn_negated_drops_that_negation(catalog):
