@@ -103,6 +103,8 @@ def says_left_out(sentence: str, section: Sequence[str]) -> bool:
 
 
 PARENTHESES = re.compile(r"\([^()]*\)")
+# A table cell that holds no value: the report has nothing to put there.
+NO_VALUE = re.compile(r"(?i)not available|n/?a|unknown|[-\u2013\u2014]?")
 
 
 def left_out(ans: Answer) -> Answer:
@@ -112,8 +114,13 @@ def left_out(ans: Answer) -> Answer:
     # An aside saying so ("Office-based endoscopy suites (payment amounts are not covered in this report)")
     # leaves out what it names, not what the rest of the sentence states.
     quote = PARENTHESES.sub("", ans.citations[0].quote) if ans.citations else ""
-    if (ans.answered and ans.citations and says_left_out(quote, ans.citations[0].section)
-            and not QUESTION_ABOUT_REPORT.search(ans.question)):
+    # A row states what each of its cells says: a payer's "Varies by local plan | …; plan-specific policy not
+    # available" gives the plan's rule; its "Not available | …was not available in the input" gives none.
+    cells = quote.split(" | ") if ans.citations and ans.citations[0].row else [quote]
+    gap = ans.citations and (says_left_out("", ans.citations[0].section) or (
+        any(says_left_out(c, ()) for c in cells)
+        and all(says_left_out(c, ()) or NO_VALUE.fullmatch(c.strip(" .")) for c in cells)))
+    if ans.answered and gap and not QUESTION_ABOUT_REPORT.search(ans.question):
         return tpl.abstain_quoting(ans, f"{tpl.NOT_COVERED} It says it leaves that out:", ans.citations[0])
     return ans
 

@@ -1176,6 +1176,25 @@ def test_an_aside_leaving_something_out_does_not_make_its_sentence_an_abstention
     assert not left_out(answer("Payment amounts are not covered in this report.")).answered
 
 
+def test_a_payer_policy_the_report_says_is_not_available_is_an_abstention_unless_a_cell_states_one():
+    """"Aetna: Payer-specific policy not available." says the report has no Aetna policy to give; a payer row
+    whose coverage cell says "Varies by local plan" states a rule, whatever its notes add."""
+    from assistant.gaps import left_out
+    from assistant.models import Answer, Citation
+
+    def answer(quote: str, row: str | None = None) -> Answer:
+        cite = Citation(n=1, chunk_id="c", document="19083", doc_title="t", source="19083.md", row=row,
+                        section=("Payer Coverage",), quote=quote, score=1.0)
+        return Answer(question="payer policy for 19083?", text=quote, answered=True, citations=[cite])
+
+    assert not left_out(answer("Aetna: Payer-specific policy not available.")).answered
+    assert not left_out(answer("Cigna: Specific coverage policy for 19083 is not available.")).answered
+    assert left_out(answer("Telehealth is not available for this service.")).answered
+    row = "payer table, row Blue Cross Blue Shield"
+    assert left_out(answer("Varies by local plan | Plan-specific policy not available.", row)).answered
+    assert not left_out(answer("Not available | A payer-specific policy was not available in the input.", row)).answered
+
+
 def test_the_letter_o_typed_for_a_zero_in_a_code_is_the_listed_code(catalog):
     """"whats C78.OO": the 0600T report lists C78.00 and no code set has a letter O after the first
     character, so the code is C78.00. A first O is ICD-10-CM's pregnancy chapter and stays."""
