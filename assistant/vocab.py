@@ -26,7 +26,7 @@ such also just only into per via vs versus much many more most very ok okay hi h
 report reports pls plz u ur instead like usually typically typical one after before up say says said
 mention mentions mentioned talk talks discuss discusses ever something else anything anyone someone
 somebody they them their theirs she her he his actually exactly really basically literally honestly kinda
-sorta""".split())
+sorta go goes going went""".split())
 
 # The names of kinds of code, the format's question words and the axes of contrasting values are the
 # domain's words: they live in data/lexicon.toml, and these names stay importable, read on first use.

@@ -645,6 +645,15 @@ def test_a_state_the_report_never_names_is_not_answered_with_its_general_rule(he
     assert not ans.answered and "Novitas" in ans.text
 
 
+def test_a_chat_verb_like_go_does_not_narrow_a_list(heldout_bot):
+    """The 19083 report's prose says extra lesions "must go on 19084", so "go" is one of its words; in "what
+    taxonomies go along with 19083" it says what the rows are for, and no row holding it is no gap."""
+    ans = heldout_bot.ask("what provider taxonomies go along with 19083?")
+    rows = heldout_bot.select.chunks({"19083"}, kind="row", code_type="taxonomy")
+    assert ans.answered and len(rows) >= 4
+    assert {c.chunk_id for c in ans.citations} == {r.id for r in rows}
+
+
 def test_words_asking_what_a_code_covers_do_not_narrow_a_list(heldout_bot):
     """"all pos codes for this procedure" asks for the whole table: "procedure", "cover" or "apply" say what
     the rows are for, not which of them. A word the rows use still narrows ("pos for home visits")."""
