@@ -306,6 +306,17 @@ def test_a_negated_word_asks_for_the_row_without_it():
     assert not contradicts(asked, "Encounter for general adult medical examination without abnormal findings")
 
 
+def test_a_device_put_in_is_not_one_taken_out_nor_a_ct_an_mri():
+    """CPT descriptors tell an insertion from a removal, and a CT from an MRI: a row stating the other is
+    another code."""
+    from assistant.signals import contradicts
+
+    removal = "Cystourethroscopy, with removal of foreign body, calculus, or ureteral stent from urethra or bladder"
+    assert contradicts("cysto with ureteral stent insertion cpt", removal) == ("insertion", "removal")
+    assert contradicts("cysto with stent removal code", removal) is None
+    assert contradicts("ct of the head code", "MRI brain without contrast") == ("ct", "mri")
+
+
 def test_letters_most_of_their_defining_reports_do_not_name_are_no_report_name():
     """"(E/M)" spelled out in three reports, one of whose titles holds "evaluation and management", is the field's
     common term; "(I&D)", spelled out only by the incision and drainage report, names it."""
