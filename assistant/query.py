@@ -300,7 +300,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
             # service among them ("and a school clinic?" after "pos for a pharmacy").
             lent = [target] if target and not _target(low) else []
             if not target and prev.asks_place_of_service:
-                lent, intent = ["place of service"], "site_of_service" if intent == "prose" else intent
+                # In both forms: the format writes "POS 24: …" as often as "place of service".
+                lent, intent = ["pos place of service"], "site_of_service" if intent == "prose" else intent
             context = " ".join([*reports, *lent])
         if context in (earlier, swapped, affirmed):  # the earlier words, their shorthand spelled out ("oa") as it was
             expansions += tuple(e for e in prev.expansions if e not in expansions

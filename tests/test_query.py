@@ -608,6 +608,7 @@ def test_a_follow_up_saying_instead_replaces_the_earlier_situation(catalog):
     q = parse("and if they admit the pt inpatient instead?", catalog, ["pos for 0600t done at an asc"])
     assert q.followup and q.reports == ("0600T",) and "asc" not in q.retrieval_text, q.retrieval_text
     assert "place of service" in q.context
+    assert "pos" in q.context.split()  # the format writes "POS 22: …" as often as "place of service"
     # Without "instead", "they" points back at the earlier question.
     assert "asc" in parse("and if they admit the pt?", catalog, ["pos for 0600t done at an asc"]).retrieval_text
 
