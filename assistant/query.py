@@ -41,6 +41,12 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 
 
 INTENT_PATTERNS_BY_NAME = dict(INTENT_PATTERNS)
+# A setting named as such, and "where" asked of a service given ("where was he seen", "…done"), not of a
+# finding ("where was the tumor").
+SETTING_ASKED_RE = re.compile(r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\binpatient\b|\boutpatient\b|"
+                              r"\binpt\b|\boutpt\b|\basc\b|\bfacility\b|\bhospital\b")
+SERVICE_WHERE_RE = re.compile(r"\bwhere\b(?: \S+){0,6} (?:treated|done|seen|performed|given|admitted|picked up|"
+                              r"taken to|billed|furnished)\b")
 
 # The domain's words (abbreviations, payers, topics a report never states, the format's section cue
 # words, spinal-level notation) live in data/lexicon.toml; these names stay importable, read on first use.
@@ -250,8 +256,9 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     told = {catalog.example_words[t] for t in tokenize(low) if t in catalog.example_words}
     if intent == "clinical_context" and not reports and len(told) == 1:
         reports = tuple(told)  # "what did glare testing show in the example": the one example that has glare
-    if intent == "clinical_context" and INTENT_PATTERNS_BY_NAME["site_of_service"].search(low):
-        expansions += (lex.intent_hints["site_of_service"],)  # "where was the example pt treated": its setting
+    if intent == "clinical_context" and (SETTING_ASKED_RE.search(low) or SERVICE_WHERE_RE.search(low)):
+        # "where was the example pt treated": its setting; "where was the mass" asks where in the body.
+        expansions += (lex.intent_hints["site_of_service"],)
     followup = False
     context = ""
     subject: tuple[CodeRef, ...] = ()

@@ -444,6 +444,11 @@ def test_setting_and_example_intents(catalog):
     assert parse("pt comes to the office for planning, which e/m", catalog).intent != "site_of_service"
     assert parse("where in the kidney was the tumor in the example", catalog).intent == "clinical_context"
     assert parse("what did the block show in the 0441t case", catalog).intent == "clinical_context"
+    # "where" asked of a service given is its setting; asked of a finding, a place in the body.
+    hint = "typical site of service"
+    assert hint in parse("where was the example pt seen", catalog).expansions
+    assert hint in parse("in the example, was it done inpatient", catalog).expansions
+    assert hint not in parse("in the vignette, where was the lesion and how large", catalog).expansions
 
 
 @pytest.mark.parametrize("question", ["write me a poem about billing", "compose a haiku on modifiers"])
