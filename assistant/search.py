@@ -17,7 +17,7 @@ from .query import Query
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .rules import RuleSelector, rule_scores
 from .select import row_types
-from .signals import DEFINITION_WORDS, contradicts, counts_asked, number_fit
+from .signals import DEFINITION_WORDS, affirms, contradicts, counts_asked, denies, negated_words, number_fit
 from .vocab import Catalog, stems, tokenize
 
 
@@ -181,6 +181,11 @@ class Search:
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
         # A row must be clearly closer to answer a question that doesn't ask for a code.
         margin = 0.0 if q.asks_code else self.settings.row_margin
+        denied = negated_words(q.asked_text)
+        if prose and row is not None and affirms(denied, prose[1][0]) and denies(denied, embed_text(row.chunk)):
+            # "clip placement, no biopsy": the row saying "without biopsy" is that code; a sentence saying
+            # "biopsy" unnegated is another service's.
+            prose = None
         if prose and (row is None or prose[0].exact or self._closer(q, scope, prose, row, margin)):
             chunk = prose[0].chunk
             conflict = contradicts(q.asked_text, prose[1][0]) if q.asks_code or q.intent == "reverse" else None

@@ -654,6 +654,13 @@ def test_a_chat_verb_like_go_does_not_narrow_a_list(heldout_bot):
     assert {c.chunk_id for c in ans.citations} == {r.id for r in rows}
 
 
+def test_a_code_asked_without_something_is_the_row_saying_without_it(heldout_bot):
+    """19285's row says "Clip placement without biopsy"; the 19083 report's summary says its code is a biopsy
+    "including placement of a breast localization device": asked for a clip with no biopsy, the row answers."""
+    ans = heldout_bot.ask("what do we bill for a breast clip placed under ultrasound with no biopsy")
+    assert ans.answered and ans.citations[0].row and ans.text.startswith("**CPT Code 19285 —"), ans.text
+
+
 def test_words_asking_what_a_code_covers_do_not_narrow_a_list(heldout_bot):
     """"all pos codes for this procedure" asks for the whole table: "procedure", "cover" or "apply" say what
     the rows are for, not which of them. A word the rows use still narrows ("pos for home visits")."""
