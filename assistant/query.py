@@ -22,14 +22,21 @@ Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition"
                  "clinical_context", "payer", "prose"]
 
 
+# A setting named as such ("pos", "inpatient", "asc"); a question's "where" may ask for one too.
+SETTING_NAMED = (r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\binpatient\b|\boutpatient\b|\basc\b|"
+                 r"\bfacility\b|\bhospital\b")
+# "where" asked of a service given ("where was he seen", "…done") asks for its setting, unlike "where was the
+# tumor".
+SERVICE_WHERE_RE = re.compile(r"\bwhere\b(?: \S+){0,6} (?:treated|done|seen|performed|given|admitted|picked up|"
+                              r"taken to|billed|furnished)\b")
+
 INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     ("compare", re.compile(r"\b(vs\.?|versus|compare[ds]?|comparison|difference|differ|or)\b")),
     ("reports", re.compile(r"\b(which|what) reports?\b|\breports? (list|have|has|mention(?! about)|include)")),
     ("list", re.compile(r"\b(which|list|all|every|what are the|what|any)\b.*\b(modifiers|taxonomies|taxonomy codes|"
                         r"diagnoses|diagnosis codes|icd codes|icd-10 codes|dx codes|dxs|cpt codes|codes|specialties|"
                         r"providers)\b|\b(list|all)\b")),
-    ("site_of_service", re.compile(r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\bwhere\b|\binpatient\b|"
-                                   r"\boutpatient\b|\basc\b|\bfacility\b|\bhospital\b")),
+    ("site_of_service", re.compile(rf"{SETTING_NAMED}|\bwhere\b")),
     ("clinical_context", re.compile(r"\b(clinical (example|scenario|context|vignette|case)|example|scenario|"
                                     r"vignette|typical patient|sample case|case study|walk me through|"
                                     r"(in|from) the (\w+ )?case)\b")),
@@ -41,12 +48,6 @@ INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
 
 
 INTENT_PATTERNS_BY_NAME = dict(INTENT_PATTERNS)
-# A setting named as such, and "where" asked of a service given ("where was he seen", "…done"), not of a
-# finding ("where was the tumor").
-SETTING_ASKED_RE = re.compile(r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\binpatient\b|\boutpatient\b|"
-                              r"\binpt\b|\boutpt\b|\basc\b|\bfacility\b|\bhospital\b")
-SERVICE_WHERE_RE = re.compile(r"\bwhere\b(?: \S+){0,6} (?:treated|done|seen|performed|given|admitted|picked up|"
-                              r"taken to|billed|furnished)\b")
 
 # The domain's words (abbreviations, payers, topics a report never states, the format's section cue
 # words, spinal-level notation) live in data/lexicon.toml; these names stay importable, read on first use.
@@ -256,7 +257,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     told = {catalog.example_words[t] for t in tokenize(low) if t in catalog.example_words}
     if intent == "clinical_context" and not reports and len(told) == 1:
         reports = tuple(told)  # "what did glare testing show in the example": the one example that has glare
-    if intent == "clinical_context" and (SETTING_ASKED_RE.search(low) or SERVICE_WHERE_RE.search(low)):
+    if intent == "clinical_context" and (re.search(SETTING_NAMED, low) or SERVICE_WHERE_RE.search(low)):
         # "where was the example pt treated": its setting; "where was the mass" asks where in the body.
         expansions += (lex.intent_hints["site_of_service"],)
     followup = False
