@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from .models import Chunk, CodeType, Table
 
+# How a table row's cells are joined into its chunk's text (and split again where a cell is read alone).
+CELL_SEPARATOR = " | "
 PROSE_CHUNK_CHARS = 400  # small enough that a question's sentence is not drowned by its neighbours
 
 
@@ -126,7 +128,7 @@ def row_chunks(code: str, title: str, source: str, tables: list[Table]) -> Itera
         label = f"{columns[0].lower()} table"
         pages = table.row_pages or (None,) * len(table.rows)
         for row, line_no, page in zip(table.rows, table.row_lines, pages, strict=True):
-            body = " | ".join(row)
+            body = CELL_SEPARATOR.join(row)
             cells = tuple(row[i] for i in first if i < len(row))
             yield Chunk(id=_chunk_id(code, table.section, body), doc_code=code, doc_title=title,
                         source=source, section=table.section, kind="row", text=body, line=line_no, page=page,

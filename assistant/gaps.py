@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from . import answer as tpl
+from .chunks import CELL_SEPARATOR
 from .codes import CodeRef
 from .embed import embed_text
 from .icd import as_written, icd_unlisted
@@ -98,8 +99,12 @@ def payer_left_out(q: Query, chunks: Sequence[Chunk]) -> tuple[str, Chunk, str] 
 def says_left_out(sentence: str, section: Sequence[str]) -> bool:
     """Whether a sentence says its report leaves a fact out: in its own words ("… data not available in
     the input"), or by standing under a heading that says so ("Not Addressed in This Report")."""
-    lex = lexicon()
-    return bool(lex.left_out.search(sentence) or (section and lex.left_out_section.search(section[-1])))
+    return bool(lexicon().left_out.search(sentence)) or under_left_out_heading(section)
+
+
+def under_left_out_heading(section: Sequence[str]) -> bool:
+    """Whether a passage stands under a heading that says the report leaves its facts out."""
+    return bool(section and lexicon().left_out_section.search(section[-1]))
 
 
 PARENTHESES = re.compile(r"\([^()]*\)")
@@ -116,10 +121,10 @@ def left_out(ans: Answer) -> Answer:
     quote = PARENTHESES.sub("", ans.citations[0].quote) if ans.citations else ""
     # A row states what each of its cells says: a payer's "Varies by local plan | …; plan-specific policy not
     # available" gives the plan's rule; its "Not available | …was not available in the input" gives none.
-    cells = quote.split(" | ") if ans.citations and ans.citations[0].row else [quote]
-    gap = ans.citations and (says_left_out("", ans.citations[0].section) or (
-        any(says_left_out(c, ()) for c in cells)
-        and all(says_left_out(c, ()) or NO_VALUE.fullmatch(c.strip(" .")) for c in cells)))
+    cells = quote.split(CELL_SEPARATOR) if ans.citations and ans.citations[0].row else [quote]
+    gaps = [bool(lexicon().left_out.search(c)) for c in cells]
+    gap = ans.citations and (under_left_out_heading(ans.citations[0].section) or (
+        any(gaps) and all(g or NO_VALUE.fullmatch(c.strip(" .")) for g, c in zip(gaps, cells, strict=True))))
     if ans.answered and gap and not QUESTION_ABOUT_REPORT.search(ans.question):
         return tpl.abstain_quoting(ans, f"{tpl.NOT_COVERED} It says it leaves that out:", ans.citations[0])
     return ans

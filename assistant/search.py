@@ -181,8 +181,8 @@ class Search:
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
         # A row must be clearly closer to answer a question that doesn't ask for a code.
         margin = 0.0 if q.asks_code else self.settings.row_margin
-        denied = negated_words(q.asked_text)
-        if prose and row is not None and affirms(denied, prose[1][0]) and denies(denied, embed_text(row.chunk)):
+        if prose and row is not None and (denied := negated_words(q.asked_text)) and affirms(
+                denied, prose[1][0]) and denies(denied, embed_text(row.chunk)):
             # "clip placement, no biopsy": the row saying "without biopsy" is that code; a sentence saying
             # "biopsy" unnegated is another service's.
             prose = None
