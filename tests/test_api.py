@@ -341,6 +341,25 @@ def test_a_report_saying_it_does_not_give_a_fact_is_no_evidence_that_it_does(loa
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("sentence", "stated"), [
+    # The method of payment is no number of base units.
+    ("Medicare pays anesthesia as base units plus time units.", False),
+    ("CPT 99999 carries 5 base units, and time is counted in 15-minute units.", True),
+])
+def test_anesthesia_base_units_are_answered_only_where_a_report_gives_their_number(load_bot, tmp_path, sentence,
+                                                                                   stated):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "99999.txt").write_text(
+        "Summary & Overview\nCPT 99999: Anesthesia for a Fictional Test Procedure\n"
+        f"CPT code 99999 reports anesthesia for a fictional test procedure. {sentence}\n", encoding="utf-8")
+    bot = load_bot(corpus, tmp_path / "index")
+    ans = bot.ask("how many base units is 99999")
+    assert ("It does not give anesthesia base units" in ans.text) is not stated, ans.text
+    assert ans.answered is stated and (not stated or "5 base units" in ans.citations[0].quote)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["what is 0600T", "whats 0600t"])
 def test_what_a_code_is_leads_with_the_reports_title(bot, question):
     """The report's title is the code's descriptor; the summary's sentence follows, quoted and cited."""

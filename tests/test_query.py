@@ -474,6 +474,13 @@ def test_a_limit_on_units_is_an_mue_question(catalog, question):
     assert "MUEs" in parse(question, catalog).topics
 
 
+def test_a_number_of_anesthesia_base_units_is_data_a_report_rarely_gives(catalog):
+    """How many base units is a number from CMS's base-unit file; "base units plus time" is how anesthesia is paid."""
+    assert "anesthesia base units" in parse("anesthesia base units for the crna on a cataract case", catalog).topics
+    assert "anesthesia base units" in parse("how many base units is 00790", catalog).topics
+    assert "anesthesia base units" not in parse("is it paid as base units plus time units", catalog).topics
+
+
 def test_a_rate_that_is_not_money_is_not_a_payment_question(catalog):
     assert "payment amounts" not in parse("bilevel device without a backup rate, which code", catalog).topics
     assert "payment amounts" in parse("bcbs reimbursement rate for 0600t", catalog).topics
