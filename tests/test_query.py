@@ -565,16 +565,20 @@ def test_spinal_level_names_its_region_and_shorthand_is_spelled_out(catalog):
 
 def test_a_follow_up_stating_what_the_earlier_turn_negated_drops_that_negation(catalog):
     """"what if they found something abnormal" after "…no abnormal findings" asks the same question with
-    abnormal findings; "and with dysplasia?" after "…w/o dysplasia" drops the "w/o" and its "without"."""
+    abnormal findings; "and with dysplasia?" after "…w/o dysplasia" drops the "w/o" and its "without". The
+    other way round, "and without imaging?" after "…w/ imaging guidance" drops the "w/ imaging"."""
     earlier = ["what dx for annual physical no abnormal findings"]
     found = parse("what if they found something abnormal", catalog, earlier)
     assert found.followup and "no abnormal" not in found.asked_text and "abnormal findings" in found.asked_text
     dysplasia = parse("and with dysplasia?", catalog, ["icd for barretts w/o dysplasia"])
     assert "w/o" not in dysplasia.context and "without" not in dysplasia.expansions
     assert "barretts" in dysplasia.context
-    # A follow-up that negates in turn keeps the earlier words as they were.
+    # A follow-up that negates in turn drops the earlier turn's plain statement of what it denies: the
+    # situation holds the denial alone, not "abn signed" beside "never signed".
     denied = parse("and if we never got one signed?", catalog, ["medicare pt, abn signed, which modifier"])
-    assert denied.context == "medicare pt, abn signed, which modifier"
+    assert denied.context == "medicare pt, abn, which modifier"
+    without = parse("and without imaging?", catalog, ["code for picc w/ imaging guidance adult?"])
+    assert without.context == "code for picc guidance adult?" and "without imaging" in without.asked_text
 
 
 def test_staff_shorthand_is_no_misspelling():
