@@ -531,11 +531,17 @@ def test_pointing_back_keeps_the_earlier_question(catalog):
     ("what did the fluid show", "fluid analysis later shows crystals", "aspiration produced no fluid"),
     ("aspirated and injected same stick, 2 units?", "reported with one unit per joint", "through the same needle"),
     ("how long was she observed after the shot", "She is observed for 10 minutes", "A 58-year-old woman returns"),
+    # Whether a service is paid apart from another: a sentence saying it is included or billed separately.
+    ("is the diagnostic scope billable on top of 29881", "Diagnostic arthroscopy (29870) - always included in any "
+     "surgical arthroscopy", "Diagnostic arthroscopy (29870): inspection of the joint"),
+    ("do i bill the admin separate", "the administration is billed separately with CPT 96372",
+     "Administration: the nurse gives the injection"),
 ])
 def test_question_word_expects_a_kind_of_answer(question, answer, other):
     expects = answer_type(question)
     assert expects is not None and expects.search(answer) and not expects.search(other)
     assert answer_type("modifier 53") is None
+    assert answer_type("what work is included in 90471") is None  # what it covers, not whether it is paid apart
 
 
 @pytest.mark.parametrize("question", [
