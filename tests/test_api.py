@@ -319,6 +319,15 @@ def test_alternative_not_taken_need_not_be_in_the_answer(bot):
     assert not bot.ask("why did the example pt not get chemo instead").answered
 
 
+def _one_report_bot(load_bot, tmp_path, title: str, reports: str):
+    """A bot over one fictional report, CPT 99999 ``title``, whose summary says the code reports ``reports``."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "99999.txt").write_text(f"Summary & Overview\nCPT 99999: {title}\nCPT code 99999 reports {reports}\n",
+                                      encoding="utf-8")
+    return load_bot(corpus, tmp_path / "index")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("sentence", "ruled_out"), [
     ("Fee schedule amounts, RVUs and unit limits are not covered here and should be confirmed with each payer.",
@@ -328,12 +337,8 @@ def test_alternative_not_taken_need_not_be_in_the_answer(bot):
     ("Information not available in the input, including fee amounts and relative value units, is flagged.", True),
 ])
 def test_a_report_saying_it_does_not_give_a_fact_is_no_evidence_that_it_does(load_bot, tmp_path, sentence, ruled_out):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "99999.txt").write_text(
-        "Summary & Overview\nCPT 99999: Fictional Test Procedure\n"
-        f"CPT code 99999 reports a fictional test procedure done in the office. {sentence}\n", encoding="utf-8")
-    bot = load_bot(corpus, tmp_path / "index")
+    bot = _one_report_bot(load_bot, tmp_path, "Fictional Test Procedure",
+                          f"a fictional test procedure done in the office. {sentence}")
     ans = bot.ask("rvus for 99999?")
     # Ruled out by the topic rule (the report says it leaves RVUs out), or searched like any question.
     assert ("It does not give RVUs" in ans.text) is ruled_out, ans.text
@@ -348,12 +353,8 @@ def test_a_report_saying_it_does_not_give_a_fact_is_no_evidence_that_it_does(loa
 ])
 def test_anesthesia_base_units_are_answered_only_where_a_report_gives_their_number(load_bot, tmp_path, sentence,
                                                                                    stated):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "99999.txt").write_text(
-        "Summary & Overview\nCPT 99999: Anesthesia for a Fictional Test Procedure\n"
-        f"CPT code 99999 reports anesthesia for a fictional test procedure. {sentence}\n", encoding="utf-8")
-    bot = load_bot(corpus, tmp_path / "index")
+    bot = _one_report_bot(load_bot, tmp_path, "Anesthesia for a Fictional Test Procedure",
+                          f"anesthesia for a fictional test procedure. {sentence}")
     ans = bot.ask("how many base units is 99999")
     assert ("It does not give anesthesia base units" in ans.text) is not stated, ans.text
     assert ans.answered is stated and (not stated or "5 base units" in ans.citations[0].quote)
