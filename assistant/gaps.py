@@ -122,7 +122,7 @@ def left_out(ans: Answer) -> Answer:
     # A row states what each of its cells says: a payer's "Varies by local plan | …; plan-specific policy not
     # available" gives the plan's rule; its "Not available | …was not available in the input" gives none.
     cells = quote.split(CELL_SEPARATOR) if ans.citations and ans.citations[0].row else [quote]
-    gaps = [bool(lexicon().left_out.search(c)) for c in cells]
+    gaps = [says_left_out(c, ()) for c in cells]
     gap = ans.citations and (under_left_out_heading(ans.citations[0].section) or (
         any(gaps) and all(g or NO_VALUE.fullmatch(c.strip(" .")) for g, c in zip(gaps, cells, strict=True))))
     if ans.answered and gap and not QUESTION_ABOUT_REPORT.search(ans.question):

@@ -15,7 +15,7 @@ from .codes import CodeRef, counts, find_codes
 from .icd import is_icd_item
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
-from .signals import axis_words, negated, negated_words, without_negations_of
+from .signals import axis_words, negated, negated_words, without_negations_of, without_statements_of
 from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, stems, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
@@ -300,7 +300,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         if (not _has_content(low, catalog) or points_back or denies) and not codes:
             # ...and the earlier turn's plain statement of what this one denies ("abn signed" under "and if we
             # never got one signed?") is no longer said: the situation holds the denial alone.
-            context = affirmed or (_without_words(earlier, said) if denies else None) or earlier
+            context = affirmed or (without_statements_of(earlier, said) if denies else None) or earlier
             if points_back and len(prev.codes) == 1 and not prev.followup:
                 subject = tuple(prev.codes)
         elif not codes and not unknown and (swapped := _swap_value(low, earlier) or affirmed):
@@ -358,17 +358,6 @@ def _affirmed(low: str, earlier: str) -> str | None:
     stated = set(tokenize(low))
     revised = without_negations_of(earlier, stated & negated_words(earlier))
     return revised if revised != earlier.strip() else None
-
-
-def _without_words(text: str, words: set[str]) -> str | None:
-    """``text`` without its words (as ``tokenize`` reads them) among ``words``, each with a "with" ("w/")
-    before it; None when it holds none of them or nothing else."""
-    def drop(m: re.Match[str]) -> str:
-        return "" if set(tokenize(m.group("word"))) & words else m.group(0)
-
-    kept = re.sub(r"(?:\b(?:with\s+|w/\s*|w\s+))?\b(?P<word>[\w'-]+)", drop, text)
-    kept = re.sub(r"\s+([,;?.])", r"\1", re.sub(r"\s+", " ", kept)).strip(" ,")
-    return kept if kept != text.strip() and tokenize(kept) else None
 
 
 def _has_content(low: str, catalog: Catalog) -> bool:

@@ -269,7 +269,23 @@ def without_negations_of(text: str, tokens: set[str], reach: int = 2) -> str:
     findings" without the "no" of "abnormal"): what it says once a later turn states those words plainly."""
     for start, end in sorted({span for tok, _, span in _governed(text, reach) if tok in tokens}, reverse=True):
         text = text[:start] + text[end:].lstrip()
-    return re.sub(r"\s+", " ", text).strip()
+    return _tidy(text)
+
+
+def without_statements_of(text: str, tokens: set[str]) -> str | None:
+    """``text`` without its words (as ``tokenize`` reads them) among ``tokens``, each with a "with" ("w/")
+    before it ("code for picc w/ imaging" without "imaging"): what it says once a later turn denies them.
+    None when it holds none of them or nothing else."""
+    def drop(m: re.Match[str]) -> str:
+        return "" if set(tokenize(m.group("word"))) & tokens else m.group(0)
+
+    kept = _tidy(re.sub(r"(?:\b(?:with\s+|w/\s*|w\s+))?\b(?P<word>[\w'-]+)", drop, text))
+    return kept if kept != text.strip() and tokenize(kept) else None
+
+
+def _tidy(text: str) -> str:
+    """``text`` once words are dropped from it: single spaces, no space before punctuation or stray commas."""
+    return re.sub(r"\s+([,;?.])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
 
 
 def _numerals(text: str) -> str:
