@@ -68,6 +68,9 @@ class Payers(_Group):
 
 class Contrasts(_Group):
     axes: list[Annotated[list[Word], Field(min_length=2)]]
+    # How a value of two words is written when its words vary ("another physician": "a different doc"); a
+    # value not listed is matched as written.
+    spellings: dict[Word, Regex] = {}
 
 
 class Topic(BaseModel):
@@ -167,7 +170,7 @@ class Lexicon:
     payer_aliases: Mapping[str, str]
     payer_names: tuple[str, ...]
     contrasts: tuple[frozenset[str], ...]
-    contrast_phrases: frozenset[str]
+    contrast_phrases: Mapping[str, re.Pattern[str]]
     topics: Mapping[str, tuple[re.Pattern[str], re.Pattern[str]]]
     not_stated: re.Pattern[str]
     left_out: re.Pattern[str]
@@ -205,7 +208,9 @@ class Lexicon:
             payer_aliases=MappingProxyType(dict(data.payers.aliases)),
             payer_names=tuple(data.payers.names),
             contrasts=tuple(frozenset(axis) for axis in data.contrasts.axes),
-            contrast_phrases=frozenset(v for axis in data.contrasts.axes for v in axis if " " in v),
+            contrast_phrases=MappingProxyType({
+                v: re.compile(data.contrasts.spellings.get(v) or r"\b" + v.replace(" ", r"[\s-]+") + r"\b")
+                for axis in data.contrasts.axes for v in axis if " " in v}),
             topics=MappingProxyType({name: (rx(rf"^(?!{t.whether})[\s\S]*?(?:{t.ask})" if t.whether else t.ask),
                                             rx(t.evidence)) for name, t in topics.items()}),
             not_stated=re.compile(data.topics.not_stated or r"(?!)"),

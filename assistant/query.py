@@ -15,7 +15,7 @@ from .codes import CodeRef, counts, find_codes
 from .icd import is_icd_item
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
-from .signals import axis_words, negated, negated_words, without_negations_of, without_statements_of
+from .signals import axis_phrases, axis_words, negated, negated_words, without_negations_of, without_statements_of
 from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, stems, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
@@ -131,9 +131,12 @@ def _target(text: str) -> CodeType | None:
     of is asked ("…covered for dx - mod?", "…the terminal dx. modifier?"); the other says what it is about."""
     lex = lexicon()
     low = text.lower()
+    # A word of a contrast value says which value, not what kind of code: "a different provider" is who did it.
+    valued = [m.span() for rx in lex.contrast_phrases.values() for m in rx.finditer(low)]
     named = [(m, lex.type_words[word]) for m in re.finditer(r"[a-z0-9-]+", low)
              if (word := _singular(m.group(0))) in lex.type_words
-             and (word not in lex.weak_type_words or ASKING_RE.search(low.strip()))]
+             and (word not in lex.weak_type_words or ASKING_RE.search(low.strip()))
+             and not any(a <= m.start() < b for a, b in valued)]
     if named:
         last, kind = named[-1]
         if len({k for _, k in named}) > 1 and (re.fullmatch(r"[\s?.!]*", low[last.end():])
@@ -289,7 +292,6 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         points_back = (PRONOUN_RE.search(low) is not None and not codes and not unknown
                        and not (INSTEAD_RE.search(low) and _has_content(low, catalog)))
         earlier = prev.text if not prev.followup else f"{prev.context} {prev.text}"
-        swapped = None
         # "and if we never got one signed?" after "abn signed, which modifier": a turn that only denies what the
         # earlier one said varies its situation, and needs its words ("signed" alone finds nothing).
         said = {t for t in tokenize(low) if catalog.is_content(t)} - stems(lex.negation)
@@ -297,14 +299,17 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         # "what if they found something abnormal" after "dx for a physical, no abnormal findings": the same
         # question, now with them (and without the earlier turn's "without").
         affirmed = None if codes or unknown or denies else _affirmed(low, earlier)
+        # "and left?" after "icd for right knee oa", "what if a different doc did it" after "…same doc": the
+        # same question, another value of one of its axes.
+        swapped = None if codes or unknown else _swap_value(low, earlier)
         if (not _has_content(low, catalog) or points_back or denies) and not codes:
             # ...and the earlier turn's plain statement of what this one denies ("abn signed" under "and if we
             # never got one signed?") is no longer said: the situation holds the denial alone.
-            context = affirmed or (without_statements_of(earlier, said) if denies else None) or earlier
+            context = affirmed or swapped or (without_statements_of(earlier, said) if denies else None) or earlier
             if points_back and len(prev.codes) == 1 and not prev.followup:
                 subject = tuple(prev.codes)
-        elif not codes and not unknown and (swapped := _swap_value(low, earlier) or affirmed):
-            context = swapped  # "and left?" after "icd for right knee oa": the same question, other side
+        elif not codes and not unknown and (swapped := swapped or affirmed):
+            context = swapped
         else:
             # New content leads; the earlier turn only lends its report and its kind of code, a place of
             # service among them ("and a school clinic?" after "pos for a pharmacy").
@@ -337,16 +342,19 @@ def _swap_value(low: str, earlier: str) -> str | None:
     """``earlier`` with its value of one axis replaced, when ``low`` names nothing but another value of
     that axis ("left" after "…right knee oa", "lumbar" after "…cervical", "and off campus?" after "…on
     campus"); None otherwise."""
-    phrases = {v for v in axis_words(low) if " " in v}
+    phrases = axis_phrases(low)
     words = (set(re.findall(r"[a-z]+", low)) - STOPWORDS - FOLLOWUP_GLUE - {"side", "one", "level", "region"}
-             - {w for p in phrases for w in p.split()}) | phrases
-    for axis in lexicon().contrasts:
+             - {w for spans in phrases.values() for span in spans for w in re.findall(r"[a-z]+", span)}) | set(phrases)
+    lex = lexicon()
+    for axis in lex.contrasts:
         said = words & axis
         before = axis_words(earlier) & axis
         if said and said == words and len(said) == 1 and before and not before & said:
             (new,) = said
-            values = "|".join(b.replace(" ", r"[\s-]+") for b in sorted(before))
-            return re.sub(rf"\b({values})\b", new, earlier, flags=re.I)
+            for value in sorted(before):
+                spelled = lex.contrast_phrases.get(value) or re.compile(rf"\b{value}\b")
+                earlier = re.sub(spelled.pattern, new, earlier, flags=re.I)
+            return earlier
     return None
 
 

@@ -113,10 +113,16 @@ def _asked_withs(asked: str) -> dict[tuple[bool, str], str]:
 
 
 def axis_words(text: str) -> set[str]:
-    """The words of ``text``, and the contrast values of two words it says ("off-campus" → "off campus")."""
+    """The words of ``text``, and the contrast values of two words it says ("off-campus" → "off campus",
+    "a different doc" → "another physician")."""
     low = text.lower()
-    return set(re.findall(r"[a-z]+", low)) | {v for v in lexicon().contrast_phrases
-                                                if re.search(r"\b" + v.replace(" ", r"[\s-]+") + r"\b", low)}
+    return set(re.findall(r"[a-z]+", low)) | set(axis_phrases(low))
+
+
+def axis_phrases(low: str) -> dict[str, list[str]]:
+    """The contrast values of two words ``low`` says, each with the spans that say it."""
+    found = {v: [m.group(0) for m in rx.finditer(low)] for v, rx in lexicon().contrast_phrases.items()}
+    return {v: spans for v, spans in found.items() if spans}
 
 
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}

@@ -317,6 +317,20 @@ def test_a_device_put_in_is_not_one_taken_out_nor_a_ct_an_mri():
     assert contradicts("ct of the head code", "MRI brain without contrast") == ("ct", "mri")
 
 
+def test_who_repeats_a_service_is_a_contrast_however_it_is_written():
+    """CPT's repeat modifiers turn on who repeats the service: "a different provider" is the 77 row's
+    "another physician", not the 76 row's "same physician", whatever else both say ("same day")."""
+    from assistant.signals import contradicts
+
+    same = "Repeat procedure or service by same physician or other qualified health care professional"
+    another = "Repeat procedure by another physician or other qualified health care professional"
+    asked = "different provider repeated the bladder scan same day, what modifier"
+    assert contradicts(asked, same) == ("another physician", "same physician")
+    assert contradicts(asked, another) is None
+    assert contradicts("2nd ekg same day same doc, mod?", another) == ("same physician", "another physician")
+    assert contradicts("a different rad reads it", same) and not contradicts("the same list of codes", another)
+
+
 def test_letters_most_of_their_defining_reports_do_not_name_are_no_report_name():
     """"(E/M)" spelled out in three reports, one of whose titles holds "evaluation and management", is the field's
     common term; "(I&D)", spelled out only by the incision and drainage report, names it."""
@@ -585,6 +599,16 @@ def test_a_follow_up_stating_what_the_earlier_turn_negated_drops_that_negation(c
     assert denied.context == "medicare pt, abn, which modifier"
     without = parse("and without imaging?", catalog, ["code for picc w/ imaging guidance adult?"])
     assert without.context == "code for picc guidance adult?" and "without imaging" in without.asked_text
+
+
+def test_a_follow_up_naming_another_value_of_an_axis_swaps_it_though_it_points_back(catalog):
+    """"what if a different doc did it" after "…same day same doc" asks the same question of another
+    physician: "it" points back at the service, but the doc is another. Its "provider" says who did it,
+    not that a taxonomy code is asked."""
+    swapped = parse("what if a different doc did it", catalog, ["which modifier for 2nd ekg same day same doc"])
+    assert swapped.context == "which modifier for 2nd ekg same day another physician"
+    provider = parse("and if a different provider does it?", catalog, ["which modifier if same doc repeats it"])
+    assert provider.target == "modifier" and "another physician" in provider.context
 
 
 def test_staff_shorthand_is_no_misspelling():
