@@ -89,16 +89,20 @@ def bound_first(q: Query, scored: list[tuple[float, int]], texts: list[str], cov
 
 
 def named_first(pool: RowPool, scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
-    """``scored`` (best first) with the best row the question names by its whole name moved to the front,
-    when it holds as many of the question's words as the closest row: "home birth pos" is 12 Home, not 25
-    Birthing Center; a bare "Diabetes" row does not win "diabetes with ckd" from the row naming both. (Words
-    counted, not weighed: "pharmacy giving flu shots" is 01 Pharmacy, not 60 Mass immunization center, which
-    holds "flu", however rare each word is in the corpus.)"""
-    if not scored or pool.named[scored[0][1]]:
+    """``scored`` (best first) with the row the question names by its whole name moved to the front (of
+    several, the one whose name says the most), when it holds as many of the question's words as the
+    closest row: "home birth pos" is 12 Home, not 25 Birthing Center; a bare "Diabetes" row does not win
+    "diabetes with ckd" from the row naming both. (Words counted, not weighed: "pharmacy giving flu shots"
+    is 01 Pharmacy, not 60 Mass immunization center, which holds "flu", however rare each word is in the
+    corpus.)"""
+    if not scored:
         return scored
     top = pool.held[scored[0][1]]
-    return to_front(scored, next((pair for pair in scored if pool.named[pair[1]] and pool.held[pair[1]] >= top),
-                                 None))
+    named = [pair for pair in scored if pool.named[pair[1]] and pool.held[pair[1]] >= top]
+    # Of the rows it names whole, the one whose name says the most of it is the code asked: "chronic migraine
+    # without aura, not intractable" names "Migraine without aura, not intractable" too, a less specific code.
+    return to_front(scored, max(named, key=lambda pair: len(set(tokenize(pool.hits[pair[1]].chunk.name))),
+                                default=None))
 
 
 def to_front(scored: list[tuple[float, int]], pair: tuple[float, int] | None) -> list[tuple[float, int]]:

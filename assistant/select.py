@@ -105,10 +105,19 @@ def speaks_for(chunk: Chunk, sentence: str, payers: tuple[str, ...]) -> bool:
     return names_payer(" ".join((*chunk.section, chunk.text.split(":", 1)[0][:40], sentence)), payers)
 
 
-def names_whole(said: set[str] | frozenset[str], name: str) -> bool:
+def names_whole(said: set[str] | frozenset[str], name: str, asked: str | None = None) -> bool:
     """Whether the question's words (``said``) hold every word of a row's name, a word cut short counting
-    as said ("min" for "minimum")."""
+    as said ("min" for "minimum"). Given what was ``asked``, each word with the sense the name gives it: a
+    word the name negates is named by a question negating it, however ("no status migrainosus" names
+    "without status migrainosus"), and one it states plainly by a question not negating it ("not
+    intractable" names no "…, intractable, …")."""
     words = set(tokenize(name))
+    if asked is not None:
+        negating = stems(lexicon().negation)
+        denied, named_denied = negated_words(asked, reach=1), negated_words(name, reach=1)
+        if any((w in named_denied) != (w in denied) for w in words - negating):
+            return False
+        words -= negating
     held = shared(words, said)
     return bool(words) and all(w in held or any(len(t) >= 3 and w.startswith(t) for t in said) for w in words)
 
@@ -234,7 +243,7 @@ class Selector(Lexical):
         # short counting as said ("min assistant surgeon": Minimum assistant surgeon). Only this turn's words
         # name one: a follow-up asks past the earlier turn's ("and one who treats kids?" after "taxonomy for
         # an anesthesiologist" is not the row named Anesthesiology).
-        named = [bool(q.target) and names_whole(said, h.chunk.name) for h in hits]
+        named = [bool(q.target) and names_whole(said, h.chunk.name, q.text) for h in hits]
         return RowPool(hits=hits, cell=best_cell, cover=cover, name=name, named=named, held=[len(f) for f in found],
                        conflicting=conflicting, weights=weights, typed=typed)
 

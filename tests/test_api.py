@@ -370,3 +370,31 @@ def test_what_a_code_is_leads_with_the_reports_title(bot, question):
     assert ans.citations[0].quote.startswith("CPT code 0600T denotes")
     # Asked about something else of the code, no title line.
     assert not bot.ask("how does 0600t work").text.startswith("**0600T —")
+
+
+MIGRAINE_ROWS = """Related Diagnoses
+| ICD-10 Code | Description | Clinical Relevance |
+|---|---|---|
+G43.009 | Migraine without aura, not intractable, without status migrainosus | Episodic migraine. |
+G43.709 | Chronic migraine without aura, not intractable, without status migrainosus | Core diagnosis. |
+G43.719 | Chronic migraine without aura, intractable, without status migrainosus | Refractory cases. |
+G43.E09 | Chronic migraine with aura, not intractable, without status migrainosus | With aura. |
+G43.E19 | Chronic migraine with aura, intractable, without status migrainosus | With aura, refractory. |
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "code"), [
+    # Every word of G43.009 is said too, but G43.709's name says more of the question.
+    ("icd for chronic migraine without aura not intractable w/o status migrainosus", "G43.709"),
+    # "w/o aura intractable": the aura is negated, not the intractability.
+    ("icd10 chronic migraine w/o aura intractable no status migrainosus", "G43.719"),
+])
+def test_a_diagnosis_named_whole_is_named_with_the_sense_of_each_word(load_bot, tmp_path, question, code):
+    """A row's name is said whole only with each word's sense: one it negates ("not intractable") by a question
+    negating it, one it states plainly by a question that does too; of the rows said whole, the one whose
+    name says the most of the question is the code."""
+    bot = _one_report_bot(load_bot, tmp_path, "Chemodenervation for Chronic Migraine",
+                          f"chemodenervation for chronic migraine.\n{MIGRAINE_ROWS}")
+    ans = bot.ask(question)
+    assert ans.answered and ans.citations[0].row.endswith(f"row {code}"), ans.text
