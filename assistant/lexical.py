@@ -21,7 +21,7 @@ from .lexicon import lexicon
 from .models import Chunk, Document
 from .query import Query
 from .retrieve import Retriever
-from .signals import DEFINITION_WORDS, negated_words, shared
+from .signals import DEFINITION_WORDS, negated_words, negations_of, shared
 from .vocab import TYPE_WORDS, Catalog, stems, tokenize
 
 # A word at least this share of a corpus's reports use is the format's own ("bill", "support"): it tells no
@@ -195,23 +195,30 @@ class Lexical:
         return math.log((n + 1) / (self.catalog.df.get(term, 0) + 1))
 
     def held(self, terms: Iterable[str], text: str, negated: set[str] = frozenset(),
-             names: frozenset[str] = frozenset()) -> set[str]:
-        """The ``terms`` a text holds (see ``coverage``)."""
+             names: frozenset[str] = frozenset(), named: bool = False) -> set[str]:
+        """The ``terms`` a text holds (see ``coverage``). ``named``: the text names a code (a row), whose
+        sense a negated word turns ("not intractable" is another diagnosis); a sentence negating a word
+        still speaks to it ("was emg used": "…without EMG guidance")."""
         toks = tokenize(text)
         # A compound is one word written open or closed: "flatfoot" is held by "Flat foot".
         joined = {a + b for a, b in itertools.pairwise(toks)}
         found_terms = shared(set(terms), set(self.spelled(toks)) | names | (joined & set(terms)))
         if negated & found_terms:
             found_terms -= negated - negated_words(text)
+        # ...and a word the question states plainly is not held by a text that only negates it: "intractable"
+        # is not in "Chronic migraine with aura, not intractable".
+        if named and (negations := Counter(negations_of(text))):
+            counts = Counter(toks)
+            found_terms -= {t for t in found_terms - negated if negations[t] and counts[t] <= negations[t]}
         return found_terms
 
     def coverage(self, terms: dict[str, float], text: str, negated: set[str] = frozenset(),
-                 names: frozenset[str] = frozenset()) -> float:
+                 names: frozenset[str] = frozenset(), named: bool = False) -> float:
         """How much of the question's distinctive vocabulary a text holds: the share of ``terms`` (each
         weighted by its idf times the given weight) it contains, word families counted as one (``shared``).
         A word the question negates ("not rented") is held only by a text that negates it too. ``names``:
-        tokens the text's code is also known by (``Retriever.names``)."""
-        return self.share(terms, self.held(terms, text, negated, names))
+        tokens the text's code is also known by (``Retriever.names``); ``named``: see ``held``."""
+        return self.share(terms, self.held(terms, text, negated, names, named))
 
     def share(self, terms: dict[str, float], found: set[str]) -> float:
         """The idf-weighted share of ``terms`` among ``found`` (see ``coverage``)."""

@@ -233,11 +233,13 @@ class Selector(Lexical):
         weights = {t: 1.0 if t in typed else 0.5 for t in self.discriminative(q, rows)}
         negated = negated_words(q.asked_text)
         names = [self.retriever.names(h.chunk) for h in hits]
-        found = [self.held(weights, embed_text(h.chunk), negated, n) for h, n in zip(hits, names, strict=True)]
+        found = [self.held(weights, embed_text(h.chunk), negated, n, named=True)
+                 for h, n in zip(hits, names, strict=True)]
         cover = [self.share(weights, f) for f in found]
         # The asked words in the code's own name (its description) count again: "icd for celiac" is K90.0
         # "Celiac disease", not the anemia code whose notes mention celiac biopsies.
-        name = [self.coverage(weights, h.chunk.description, negated, n) for h, n in zip(hits, names, strict=True)]
+        name = [self.coverage(weights, h.chunk.description, negated, n, named=True)
+                for h, n in zip(hits, names, strict=True)]
         # A row of the asked kind whose whole name the question says ("pharmacy … what pos": 01 Pharmacy;
         # "taxonomy for anatomic pathology": not "Anatomic Pathology & Clinical Pathology"), a word cut
         # short counting as said ("min assistant surgeon": Minimum assistant surgeon). Only this turn's words

@@ -246,6 +246,11 @@ def negated_words(text: str, reach: int = 2) -> set[str]:
     return {tok for tok, _ in _negations(text, reach)}
 
 
+def negations_of(text: str, reach: int = 1) -> list[str]:
+    """The token each negation in ``text`` governs, once per time it does (see ``negated_words``)."""
+    return [tok for tok, _ in _negations(text, reach)]
+
+
 def _negations(text: str, reach: int = 2) -> list[tuple[str, str]]:
     """(token, the negation and the word as typed) for each token a negation in ``text`` governs."""
     return [(tok, phrase) for tok, phrase, _ in _governed(text, reach)]

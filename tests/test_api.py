@@ -384,17 +384,31 @@ G43.E19 | Chronic migraine with aura, intractable, without status migrainosus | 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("question", "code"), [
+@pytest.mark.parametrize(("question", "history", "code"), [
     # Every word of G43.009 is said too, but G43.709's name says more of the question.
-    ("icd for chronic migraine without aura not intractable w/o status migrainosus", "G43.709"),
+    ("icd for chronic migraine without aura not intractable w/o status migrainosus", [], "G43.709"),
     # "w/o aura intractable": the aura is negated, not the intractability.
-    ("icd10 chronic migraine w/o aura intractable no status migrainosus", "G43.719"),
+    ("icd10 chronic migraine w/o aura intractable no status migrainosus", [], "G43.719"),
 ])
-def test_a_diagnosis_named_whole_is_named_with_the_sense_of_each_word(load_bot, tmp_path, question, code):
+def test_a_diagnosis_named_whole_is_named_with_the_sense_of_each_word(load_bot, tmp_path, question, history, code):
     """A row's name is said whole only with each word's sense: one it negates ("not intractable") by a question
     negating it, one it states plainly by a question that does too; of the rows said whole, the one whose
     name says the most of the question is the code."""
     bot = _one_report_bot(load_bot, tmp_path, "Chemodenervation for Chronic Migraine",
                           f"chemodenervation for chronic migraine.\n{MIGRAINE_ROWS}")
-    ans = bot.ask(question)
+    ans = bot.ask(question, history=history)
     assert ans.answered and ans.citations[0].row.endswith(f"row {code}"), ans.text
+
+
+@pytest.mark.slow
+def test_a_row_naming_a_word_only_to_negate_it_does_not_hold_it(load_bot, tmp_path):
+    """"intractable", said plainly, is not held by a code's name saying "not intractable" (another diagnosis);
+    a name saying it both ways holds it, and a sentence negating a word still speaks to it ("was emg used":
+    "…without EMG guidance")."""
+    bot = _one_report_bot(load_bot, tmp_path, "Chemodenervation for Chronic Migraine",
+                          f"chemodenervation for chronic migraine.\n{MIGRAINE_ROWS}")
+    terms = ["intract", "aura"]
+    name = "Chronic migraine with aura, not intractable, without status migrainosus"
+    assert bot.select.held(terms, name, named=True) == {"aura"}
+    assert bot.select.held(terms, name) == {"intract", "aura"}
+    assert bot.select.held(["contrast"], "without contrast, followed by contrast", named=True) == {"contrast"}
