@@ -154,6 +154,9 @@ class LexiconFile(BaseModel):
         words = self.type_words.entries_words()
         if twice := sorted({w for w in words if words.count(w) > 1}):
             raise ValueError(f"type_words.entries lists {twice} under more than one kind of code")
+        values = {v for axis in self.contrasts.axes for v in axis}
+        if stray := sorted(set(self.contrasts.spellings) - values):
+            raise ValueError(f"contrasts.spellings spells {stray}, which no axis in contrasts.axes holds")
         typed = set(words)
         if stray := sorted(set(self.type_words.weak) - typed):
             raise ValueError(f"type_words.weak names {stray}, which no kind of code in type_words.entries lists")
