@@ -21,7 +21,7 @@ from .lexicon import lexicon
 from .models import Chunk, Document
 from .query import Query
 from .retrieve import Retriever
-from .signals import DEFINITION_WORDS, negated_words, negations_of, shared
+from .signals import DEFINITION_WORDS, negated_words, only_negated, shared
 from .vocab import TYPE_WORDS, Catalog, stems, tokenize
 
 # A word at least this share of a corpus's reports use is the format's own ("bill", "support"): it tells no
@@ -207,9 +207,8 @@ class Lexical:
             found_terms -= negated - negated_words(text)
         # ...and a word the question states plainly is not held by a text that only negates it: "intractable"
         # is not in "Chronic migraine with aura, not intractable".
-        if named and (negations := Counter(negations_of(text))):
-            counts = Counter(toks)
-            found_terms -= {t for t in found_terms - negated if negations[t] and counts[t] <= negations[t]}
+        if named:
+            found_terms -= only_negated(text) - negated
         return found_terms
 
     def coverage(self, terms: dict[str, float], text: str, negated: set[str] = frozenset(),

@@ -194,6 +194,7 @@ class Lexicon:
     negation: frozenset[str]
     number_words: Mapping[str, str]
     quantity_units: frozenset[str]
+    glued_unit_re: re.Pattern[str]
     numbered_axes: frozenset[str]
     places: tuple[str, ...]
 
@@ -212,7 +213,7 @@ class Lexicon:
             payer_names=tuple(data.payers.names),
             contrasts=tuple(frozenset(axis) for axis in data.contrasts.axes),
             contrast_phrases=MappingProxyType({
-                v: re.compile(data.contrasts.spellings.get(v) or r"\b" + v.replace(" ", r"[\s-]+") + r"\b")
+                v: re.compile(data.contrasts.spellings.get(v) or r"\b" + v.replace(" ", r"[\s-]+") + r"\b", re.I)
                 for axis in data.contrasts.axes for v in axis if " " in v}),
             topics=MappingProxyType({name: (rx(rf"^(?!{t.whether})[\s\S]*?(?:{t.ask})" if t.whether else t.ask),
                                             rx(t.evidence)) for name, t in topics.items()}),
@@ -241,6 +242,10 @@ class Lexicon:
             negation=frozenset(data.negation.words),
             number_words=MappingProxyType(dict(data.number_words.entries)),
             quantity_units=frozenset(data.quantity_units.words),
+            # A count typed against its unit ("2cm", "30min"): up to three digits, as a code's four never are.
+            glued_unit_re=re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)(" + "|".join(
+                sorted((re.escape(u) for u in data.quantity_units.words if u.isalpha()), key=len, reverse=True))
+                + r")\b", re.I),
             numbered_axes=frozenset(data.numbered_axes.words),
             places=tuple(data.places.words),
         )

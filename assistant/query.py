@@ -132,7 +132,7 @@ def _target(text: str) -> CodeType | None:
     lex = lexicon()
     low = text.lower()
     # A word of a contrast value says which value, not what kind of code: "a different provider" is who did it.
-    valued = [m.span() for rx in lex.contrast_phrases.values() for m in rx.finditer(low)]
+    valued = [m.span() for said in axis_phrases(low).values() for m in said]
     named = [(m, lex.type_words[word]) for m in re.finditer(r"[a-z0-9-]+", low)
              if (word := _singular(m.group(0))) in lex.type_words
              and (word not in lex.weak_type_words or ASKING_RE.search(low.strip()))
@@ -188,6 +188,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     text = re.sub(r"\s+", " ", fixed).strip()
     # The code set's name is one word: the "10" of "icd 10 code for …" is no number the question states.
     text = re.sub(r"\bicd[ -]?10(?:[ -]?cm)?\b", "icd-10", text, flags=re.I)
+    # A number typed against its unit is the number and the unit: "2cm" is "2 cm", "30min" "30 min".
+    text = lex.glued_unit_re.sub(r"\1 \2", text)
     low = text.lower()
     defined = [a for a in catalog.aliases if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low)]
     # Letters a report spells out mean what it says they mean ("durable medical equipment (DME)"), before
@@ -343,8 +345,10 @@ def _swap_value(low: str, earlier: str) -> str | None:
     that axis ("left" after "…right knee oa", "lumbar" after "…cervical", "and off campus?" after "…on
     campus"); None otherwise."""
     phrases = axis_phrases(low)
+    # Words the earlier turn also said are what the value is of ("and left leg?" after "…right leg…").
     words = (set(re.findall(r"[a-z]+", low)) - STOPWORDS - FOLLOWUP_GLUE - {"side", "one", "level", "region"}
-             - {w for spans in phrases.values() for span in spans for w in re.findall(r"[a-z]+", span)}) | set(phrases)
+             - set(re.findall(r"[a-z]+", earlier.lower()))
+             - {w for said in phrases.values() for m in said for w in re.findall(r"[a-z]+", m.group(0))}) | set(phrases)
     lex = lexicon()
     for axis in lex.contrasts:
         said = words & axis
@@ -352,8 +356,8 @@ def _swap_value(low: str, earlier: str) -> str | None:
         if said and said == words and len(said) == 1 and before and not before & said:
             (new,) = said
             for value in sorted(before):
-                spelled = lex.contrast_phrases.get(value) or re.compile(rf"\b{value}\b")
-                earlier = re.sub(spelled.pattern, new, earlier, flags=re.I)
+                spelled = lex.contrast_phrases.get(value) or re.compile(rf"\b{value}\b", re.I)
+                earlier = spelled.sub(new, earlier)
             return earlier
     return None
 

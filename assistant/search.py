@@ -175,7 +175,10 @@ class Search:
         # A question that asks for a code is answered by a row or by a sentence that names one.
         named = self._naming(q)
         prose = self.select.best_sentences(q, scope, naming=named)
-        if prose and q.target and not self.select.names_all(q, prose[0].chunk, prose[1][0]):
+        # A sentence answering for a code must hold every word typed, unless the number asked decides for it:
+        # "simple repair scalp lac 2cm" is the own code's "2.5 cm or less", not a row's "2.6 cm to 7.5 cm".
+        if (prose and q.target and not self.select.names_all(q, prose[0].chunk, prose[1][0])
+                and not (row is not None and _by_number(q, prose[1][0], row))):
             prose = None
         # A sentence whose label the question names ("service type" → "Service type: …") is a field
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
@@ -225,10 +228,18 @@ class Search:
         """Whether the best sentence beats the best row (by ``margin``) on one scale. A number the question
         gives decides first: the one of the two stating a bound that holds it answers, not the one stating
         bounds that miss it ("12 mins of counseling": "greater than 10 minutes", not "up to 10 minutes")."""
-        asked = counts_asked(q)
-        if asked:
-            said, listed = number_fit(asked, prose[1][0]), number_fit(asked, embed_text(row.chunk))
-            if {said, listed} == {(1.0, 0.0), (0.0, 1.0)}:
-                return said == (1.0, 0.0)
+        decided = _by_number(q, prose[1][0], row)
+        if decided is not None:
+            return decided
         sentence, cells = self.select.strength(q, scope, (prose[0], prose[1][0]), (row, row.chunk.text))
         return sentence + margin > cells
+
+
+def _by_number(q: Query, sentence: str, row: Hit) -> bool | None:
+    """Whether a number the question gives decides for the sentence (True) or the row (False): the one stating
+    a bound that holds it, when the other states bounds that miss it; None when it decides nothing."""
+    asked = counts_asked(q)
+    if not asked:
+        return None
+    said, listed = number_fit(asked, sentence), number_fit(asked, embed_text(row.chunk))
+    return said == (1.0, 0.0) if {said, listed} == {(1.0, 0.0), (0.0, 1.0)} else None

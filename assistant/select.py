@@ -28,6 +28,7 @@ from .signals import (
     PRESENCE,
     QUESTION_ABOUT_REPORT,
     SELF_REFERENCE,
+    VALUE_REACH,
     affirms,
     answer_type,
     contradicts,
@@ -114,7 +115,7 @@ def names_whole(said: set[str] | frozenset[str], name: str, asked: str | None = 
     words = set(tokenize(name))
     if asked is not None:
         negating = stems(lexicon().negation)
-        denied, named_denied = negated_words(asked, reach=1), negated_words(name, reach=1)
+        denied, named_denied = negated_words(asked, reach=VALUE_REACH), negated_words(name, reach=VALUE_REACH)
         if any((w in named_denied) != (w in denied) for w in words - negating):
             return False
         words -= negating
@@ -253,7 +254,7 @@ class Selector(Lexical):
         """Rows negating what the question negates, when the nearest rows affirm it: "no abn signed" is the
         row for "no signed ABN on file", not the one for "a signed ABN is on file", however far down the
         ranking it is. The affirming rows join ``conflicting``; only when some row denies it."""
-        denied = negated_words(q.asked_text, reach=1)
+        denied = negated_words(q.asked_text, reach=VALUE_REACH)
         affirming = {h.chunk.id for h in hits if affirms(denied, embed_text(h.chunk))}
         if not affirming:
             return []

@@ -7,6 +7,7 @@ import functools
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from .lexicon import exported, lexicon
@@ -107,7 +108,7 @@ def _asked_withs(asked: str) -> dict[tuple[bool, str], str]:
     """The question's "with X" / "without X", a word it negates counting as "without" it: "nothing abnormal
     found" asks for the row without abnormal findings, and the one with them states another value."""
     found = _withs(asked)
-    for tok, phrase in _negations(asked, reach=1):
+    for tok, phrase in _negations(asked, reach=VALUE_REACH):
         found.setdefault((False, tok), phrase)
     return found
 
@@ -119,10 +120,10 @@ def axis_words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", low)) | set(axis_phrases(low))
 
 
-def axis_phrases(low: str) -> dict[str, list[str]]:
-    """The contrast values of two words ``low`` says, each with the spans that say it."""
-    found = {v: [m.group(0) for m in rx.finditer(low)] for v, rx in lexicon().contrast_phrases.items()}
-    return {v: spans for v, spans in found.items() if spans}
+def axis_phrases(low: str) -> dict[str, list[re.Match[str]]]:
+    """The contrast values of two words ``low`` says, each with the matches that say it (span and text)."""
+    found = {v: list(rx.finditer(low)) for v, rx in lexicon().contrast_phrases.items()}
+    return {v: said for v, said in found.items() if said}
 
 
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}
@@ -193,7 +194,7 @@ def states(asked: str, text: str, without: set[str] | frozenset[str] = frozenset
     return (any(said & held & axis for axis in lexicon().contrasts) or bool(without & named)
             or bool(_asked_withs(asked).keys() & _withs(text).keys())
             or any(wanted & values.get(word, set()) for word, wanted in _numbered(asked).items())
-            or denies(negated_words(asked, reach=1), text))
+            or denies(negated_words(asked, reach=VALUE_REACH), text))
 
 
 def denies(denied: set[str], text: str) -> bool:
@@ -239,19 +240,39 @@ def negated(text: str) -> bool:
     return any(t in words or t.endswith("n't") for t in re.findall(r"w/out|w/o|[a-z']+", text.lower()))
 
 
-def negated_words(text: str, reach: int = 2) -> set[str]:
+# How far a negation reaches. A value is negated one word at a time, as a code's name negates each axis
+# ("not intractable", "without aura", "no abn": which row, which value); a question's negation may govern
+# a phrase ("no MD overseeing her", "not rented out"), and the coverage rule counts either word as held only
+# by a passage that negates it too.
+VALUE_REACH = 1
+PHRASE_REACH = 2
+
+
+def negated_words(text: str, reach: int = PHRASE_REACH) -> set[str]:
     """The tokens a negation in ``text`` governs: the first ``reach`` content words after a negating word,
     within its clause ("not rented" → rent; "no MD overseeing her" → md, overse; "without ultrasound
     guidance" → ultrasound, guidanc)."""
     return {tok for tok, _ in _negations(text, reach)}
 
 
-def negations_of(text: str, reach: int = 1) -> list[str]:
+def negations_of(text: str, reach: int = VALUE_REACH) -> list[str]:
     """The token each negation in ``text`` governs, once per time it does (see ``negated_words``)."""
     return [tok for tok, _ in _negations(text, reach)]
 
 
-def _negations(text: str, reach: int = 2) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=1 << 14)
+def only_negated(text: str) -> frozenset[str]:
+    """The tokens ``text`` says only to negate them, each time it says them ("intractable" in "Chronic migraine
+    with aura, not intractable"; not "contrast" in "without contrast, followed by contrast"). Cached: a
+    question reads the same rows' names again and again."""
+    negations = Counter(negations_of(text))
+    if not negations:
+        return frozenset()
+    counts = Counter(tokenize(text))
+    return frozenset(t for t, n in negations.items() if counts[t] <= n)
+
+
+def _negations(text: str, reach: int = PHRASE_REACH) -> list[tuple[str, str]]:
     """(token, the negation and the word as typed) for each token a negation in ``text`` governs."""
     return [(tok, phrase) for tok, phrase, _ in _governed(text, reach)]
 
@@ -275,7 +296,7 @@ def _governed(text: str, reach: int) -> list[tuple[str, str, tuple[int, int]]]:
     return out
 
 
-def without_negations_of(text: str, tokens: set[str], reach: int = 2) -> str:
+def without_negations_of(text: str, tokens: set[str], reach: int = PHRASE_REACH) -> str:
     """``text`` with the negations dropped that govern any of ``tokens`` ("dx for a physical, no abnormal
     findings" without the "no" of "abnormal"): what it says once a later turn states those words plainly."""
     for start, end in sorted({span for tok, _, span in _governed(text, reach) if tok in tokens}, reverse=True):
@@ -324,7 +345,8 @@ ONE_SIDED = (
 )
 # ...and on both: "16 to 37 minutes", "30-39", "two, three, or four".
 RANGES = (
-    (re.compile(rf"(?<![\w.]){NUMBER}\s*(?:to|through|-|–)\s*{NUMBER}(?!\w|\.\d)"), lambda a, b: (a, b)),
+    # Its unit may follow either number: "2.6 cm to 7.5 cm" as "16 to 37 minutes".
+    (re.compile(rf"(?<![\w.]){NUMBER}\s*(?:[a-z]+\s*)?(?:to|through|-|–)\s*{NUMBER}(?!\w|\.\d)"), lambda a, b: (a, b)),
     *ONE_SIDED,
     (re.compile(rf"(?<![\w.]){NUMBER}(?:,\s*{NUMBER})*,?\s+(?:or|and)\s+{NUMBER}(?!\w|\.\d)"),
      lambda *xs: (min(x for x in xs if x is not None), max(x for x in xs if x is not None))),

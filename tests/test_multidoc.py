@@ -1260,6 +1260,20 @@ def test_the_code_whose_bound_holds_the_number_asked_answers(heldout_bot):
     assert ans.answered and "99407" in ans.text.split("\n")[0], ans.text
 
 
+def test_the_number_asked_lets_the_own_code_answer_over_a_row_whose_bound_misses_it(heldout_bot):
+    """"2cm" is within the 12001 report's own "2.5 cm or less", and outside its 12002 row's "2.6 cm to 7.5 cm":
+    the number decides, though the report's sentence on 12001 doesn't say "laceration"."""
+    ans = heldout_bot.ask("cpt for simple repair scalp laceration 2cm")
+    assert ans.answered and "12001" in ans.text.split("\n")[0] and "12002" not in ans.text, ans.text
+
+
+def test_a_repair_of_another_tier_than_asked_is_not_the_code(heldout_bot):
+    """Simple, intermediate and complex repair are CPT's tiers of one axis: a "simple repair" question is not
+    answered with an intermediate or complex repair's code (13131, 12041 name the hands too)."""
+    ans = heldout_bot.ask("whats the cpt for simple repair 2 cm lac of the hand")
+    assert not (ans.answered and re.search(r"\b1(?:3131|2041)\b", ans.text)), ans.text
+
+
 @pytest.fixture(scope="module")
 def sided_bot(embedder, tmp_path_factory):
     """The 0441T fixture with an example stating a finding for each side, and a modifier its table leaves out

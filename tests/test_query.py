@@ -519,6 +519,10 @@ def test_pay_alone_does_not_ask_for_an_amount(catalog, question, amount):
     ("pt signed the waiver for 0600t, what do i put on the line", "modifier"),
     ("our group only reads the images for 0600t, what do we add to the claim", "modifier"),
     ("where does the ndc go on the claim for 0600t", None),
+    # ...or on the code of a service already chosen: codes don't go on codes, modifiers do.
+    ("saw pt yesterday and decided to do the 0600t today, what goes on the e/m", "modifier"),
+    ("doc did critical care and also put in a line, what goes on the 99291", "modifier"),
+    ("what dx codes go on the claim for the 0600t example", "icd10"),
 ])
 def test_what_goes_on_the_claim_line_asks_for_a_modifier(catalog, question, target):
     assert parse(question, catalog).target == target
@@ -861,6 +865,7 @@ def test_a_question_naming_a_tables_heading_asks_for_its_kind_of_code(radiology,
 
 @pytest.mark.parametrize("text, bounds", [
     ("16 to 37 minutes", [(16, 37)]),
+    ("Simple repair, 2.6 cm to 7.5 cm", [(2.6, 7.5)]),  # the unit after each number
     ("DMEPOS item, second or third month rental", [(2, 3)]),  # ordinals count too
     ("40 minutes or more of total time", [(40, float("inf"))]),
     ("at least 30 minutes", [(30, float("inf"))]),
@@ -902,6 +907,17 @@ def test_a_count_fits_only_a_bound_counted_in_its_unit():
     assert number_fit(minutes, "greater than 3 minutes up to 10 minutes") == (0.0, 1.0)
     assert number_fit(minutes, "intensive, greater than 10 minutes") == (1.0, 0.0)
     assert number_fit(counts_asked(Query(original="", text="6 rooms at once")), "more than four") == (1.0, 0.0)
+
+
+def test_a_number_typed_against_its_unit_is_a_count_in_that_unit(catalog):
+    """"2cm" is 2 centimetres, as "2 cm" is: it fits "2.5 cm or less" and misses "2.6 cm to 7.5 cm". A code
+    typed with a letter ("0600T") or a number of four digits stays as it is."""
+    asked = counts_asked(parse("cpt for simple repair scalp laceration 2cm", catalog))
+    assert asked == [(2.0, 2.0)] and asked[0].unit == "cm"
+    assert number_fit(asked, "Simple repair, 2.5 cm or less") == (1.0, 0.0)
+    assert number_fit(asked, "Simple repair, 2.6 cm to 7.5 cm") == (0.0, 1.0)
+    assert counts_asked(parse("30min of counseling", catalog))[0].unit == "minut"
+    assert "0600T billed with 1000mg" in parse("is 0600T billed with 1000mg", catalog).text
 
 
 def test_a_bound_in_the_question_asks_for_the_passage_stating_that_bound():
@@ -1150,6 +1166,8 @@ def test_this_code_refers_to_a_code_rather_than_asking_for_one(catalog, question
 @pytest.mark.parametrize(("earlier", "question", "context"), [
     ("pos for hospital outpt on campus", "and off campus?", "pos for hospital outpt off campus"),
     ("pos for the on-campus hospital dept", "what about off campus", "pos for the off campus hospital dept"),
+    # Words the earlier turn said too are what the value is of, not another thing asked.
+    ("icd10 for varicose veins right leg with pain", "and left leg?", "icd-10 for varicose veins left leg with pain"),
 ])
 def test_a_follow_up_naming_another_two_word_value_asks_the_earlier_question_with_it(catalog, earlier, question,
                                                                                      context):
