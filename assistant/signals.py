@@ -255,17 +255,12 @@ def negated_words(text: str, reach: int = PHRASE_REACH) -> set[str]:
     return {tok for tok, _ in _negations(text, reach)}
 
 
-def negations_of(text: str, reach: int = VALUE_REACH) -> list[str]:
-    """The token each negation in ``text`` governs, once per time it does (see ``negated_words``)."""
-    return [tok for tok, _ in _negations(text, reach)]
-
-
 @functools.lru_cache(maxsize=1 << 14)
 def only_negated(text: str) -> frozenset[str]:
     """The tokens ``text`` says only to negate them, each time it says them ("intractable" in "Chronic migraine
     with aura, not intractable"; not "contrast" in "without contrast, followed by contrast"). Cached: a
     question reads the same rows' names again and again."""
-    negations = Counter(negations_of(text))
+    negations = Counter(tok for tok, _ in _negations(text, VALUE_REACH))
     if not negations:
         return frozenset()
     counts = Counter(tokenize(text))
