@@ -314,8 +314,12 @@ class RuleSelector(Selector):
         # Asked about one value ("pos … on campus", "the lesion size on the right in the example"), a sentence
         # stating another ("POS 19 (Off Campus…)", "On the left, the lesion size is…") gives way to one stating
         # the asked value, if any does.
-        fit = [(sc, i) for sc, i in scored if not contradicts(q.asked_text, pairs[i][1])]
-        if any(states(q.asked_text, pairs[i][1]) for _, i in fit):
+        # (The asked value the others contradict: "cervical disc" does not give way to a sentence stating "disc"
+        # when the ones it drops state "lumbar".)
+        dropped = {i: c[0] for _, i in scored if (c := contradicts(q.asked_text, pairs[i][1]))}
+        fit = [(sc, i) for sc, i in scored if i not in dropped]
+        wanted = [re.compile(rf"\b{re.escape(v)}\b", re.I) for v in set(dropped.values())]
+        if any(states(q.asked_text, pairs[i][1]) and any(w.search(pairs[i][1]) for w in wanted) for _, i in fit):
             scored = fit
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]
