@@ -87,6 +87,22 @@ def list_answer(query: Query, hits: Sequence[Hit], detail: bool,
                   citations=cites.items, intent="list", resolved=query.retrieval_text)
 
 
+def section_answer(query: Query, chunks: Sequence[Chunk]) -> Answer:
+    """Every entry of one section, in the report's order, one line and one citation each: a row's code and
+    its other cells, a passage whole."""
+    cites = _Cites()
+    lines = []
+    for c in chunks:
+        quote = _row_quote(c) if c.kind == "row" else c.text
+        n = cites.add(c, quote, 1.0)
+        lines.append(f"- **{c.cells[0]}** — {' | '.join(c.cells[1:])} [{n}]" if c.kind == "row"
+                     else f"- “{c.text}” [{n}]")
+    prefix = f"*{chunks[0].doc_code} report* › " if len(query.reports) != 1 else ""
+    body = f"{prefix}*{chunks[0].section_path}:*\n" + "\n".join(lines)
+    return Answer(question=query.original, text=body, answered=True, citations=cites.items, intent="list",
+                  resolved=query.retrieval_text)
+
+
 def compare_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
     """Rows side by side in one table when they share columns; else one line each."""
     if len({h.chunk.columns for h in hits}) != 1:

@@ -14,10 +14,10 @@ from . import answer as tpl
 from .chunks import CELL_SEPARATOR
 from .codes import CodeRef
 from .embed import embed_text
-from .icd import as_written, icd_unlisted
+from .icd import as_written, icd_unlisted, icd_words
 from .ingest import sentences
 from .lexicon import lexicon
-from .models import Answer, Chunk, Hit
+from .models import PROCEDURE_KINDS, Answer, Chunk, Hit
 from .query import Query
 from .signals import QUESTION_ABOUT_REPORT, negated_words
 from .vocab import QUERY_VOCAB, TYPE_WORDS, Catalog, stems, tokenize
@@ -108,6 +108,7 @@ def under_left_out_heading(section: Sequence[str]) -> bool:
 
 
 PARENTHESES = re.compile(r"\([^()]*\)")
+CLAUSE_BREAK = re.compile(r";\s+")
 # A table cell that holds no value: the report has nothing to put there.
 NO_VALUE = re.compile(r"(?i)not available|n/?a|unknown|[-\u2013\u2014]?")
 
@@ -120,8 +121,10 @@ def left_out(ans: Answer) -> Answer:
     # leaves out what it names, not what the rest of the sentence states.
     quote = PARENTHESES.sub("", ans.citations[0].quote) if ans.citations else ""
     # A row states what each of its cells says: a payer's "Varies by local plan | …; plan-specific policy not
-    # available" gives the plan's rule; its "Not available | …was not available in the input" gives none.
-    cells = quote.split(CELL_SEPARATOR) if ans.citations and ans.citations[0].row else [quote]
+    # available" gives the plan's rule; its "Not available | …was not available in the input" gives none. A
+    # sentence, what each of its clauses says: "Plan-specific policy was not available for this report; strips
+    # are frequently covered under the pharmacy benefit" gives where strips are covered.
+    cells = quote.split(CELL_SEPARATOR) if ans.citations and ans.citations[0].row else CLAUSE_BREAK.split(quote)
     gaps = [says_left_out(c, ()) for c in cells]
     gap = ans.citations and (under_left_out_heading(ans.citations[0].section) or (
         any(gaps) and all(g or NO_VALUE.fullmatch(c.strip(" .")) for g, c in zip(gaps, cells, strict=True))))
@@ -146,12 +149,31 @@ def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozense
     return [w for w in q.text.split() if as_written(set(tokenize(w))) & missing] or sorted(missing)
 
 
-def undescribed(q: Query, row: Hit, names: frozenset[str] = frozenset()) -> Answer | None:
-    """The abstention for a diagnosis row offered for a condition ICD-10-CM names otherwise, showing the
-    row; None when the row may be the code (or the question does not ask for one)."""
-    lacking = undescribed_condition(q, row.chunk, names) if q.asks_code or q.intent == "reverse" else []
-    if not lacking:
+def unnamed_sites(q: Query, row: Chunk, affirmed: frozenset[str]) -> list[str]:
+    """The organs a question names (ICD-10-CM's neoplasm sites: "liver", "lung") that the procedure row chosen
+    for it does not name and its report (``affirmed``: the tokens it says) names nowhere but to rule them out,
+    as typed: a procedure code from a report that never speaks of the liver is no code for a liver tumor. (A
+    modifier, a place or a taxonomy means the same in every report; a diagnosis row has its own check.)"""
+    if row.code_type not in PROCEDURE_KINDS:
+        return []
+    typed = f"{q.context} {q.text}"  # not the expansions of its shorthand: "od" may be an overdose, not an eye
+    missing = set(tokenize(typed)) & icd_words().sites - negated_words(typed) - set(tokenize(row.text)) - affirmed
+    typed_words = dict.fromkeys(w for w in re.findall(r"[\w'-]+", typed) if set(tokenize(w)) & missing)
+    return list(typed_words) or sorted(missing)
+
+
+def undescribed(q: Query, row: Hit, names: frozenset[str] = frozenset(),
+                affirmed: frozenset[str] | None = None) -> Answer | None:
+    """The abstention for a row offered for a code request it does not answer, showing the row: a diagnosis
+    row for a condition ICD-10-CM names otherwise, or a row from a report that never names the organ asked
+    (``affirmed``: the tokens that report says); None when the row may be the code (or no code is asked)."""
+    if not (q.asks_code or q.intent == "reverse"):
         return None
     c = row.chunk
-    return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {c.cells[0]}, does not "
-                              f"describe “{' '.join(lacking)}”:", row, c.description or c.text)
+    if lacking := undescribed_condition(q, c, names):
+        return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {c.cells[0]}, does not "
+                                  f"describe “{' '.join(lacking)}”:", row, c.description or c.text)
+    if affirmed is not None and (sites := unnamed_sites(q, c, affirmed)):
+        return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code, {c.cells[0]}, is from the {c.doc_code} "
+                                  f"report, which does not name “{' '.join(sites)}”:", row, c.description or c.text)
+    return None

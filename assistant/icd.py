@@ -56,8 +56,15 @@ def icd_release() -> tuple[str, str]:
 # What ICD-10-CM itself says a condition is called: every code's description and inclusion terms, as
 # lexical tokens (``vocab.tokenize``), each token with the codes whose text holds it. Answering a described
 # condition with a row is checked against it (``icd_unlisted``); it names no code to the user.
-ICD_WORDS_FORMAT = 6
+ICD_WORDS_FORMAT = 7
 QUALIFIER_SHARE = 0.005  # a word on more items than this share names a qualifier, not a condition
+# The organs: chapter 2's categories of neoplasms "of stated sites" (C00–C75 malignant, D00–D09 in situ) are
+# one a site, titled "Malignant neoplasm of liver and intrahepatic bile ducts"; each site named by one word
+# ("liver", "prostate", "breast") is an organ. "other and unspecified …" is the code set's residual wording.
+SITE_BLOCKS = (("C00", "C75"), ("D00", "D09"))
+SITE_TITLE = re.compile(r"(?:neoplasm|melanoma|carcinoma in situ) of (?:the )?(.*)", re.I)
+SITE_SPLIT = re.compile(r",| and | except | or ")
+RESIDUAL = re.compile(r"\bother and (?:unspecified|ill-defined)(?: sites)?\b", re.I)
 
 
 def _icd_words_file() -> Path:
@@ -71,7 +78,8 @@ def _icd_words_file() -> Path:
 class IcdWords(NamedTuple):
     """Each token's items (sorted positions among the ICD-10-CM items), how many items there are, and the
     stored form: each item's code, the tokens, and their item positions laid end to end; and the words
-    as the code set spells them (four letters or more), which typo repair takes as spelled right."""
+    as the code set spells them (four letters or more), which typo repair takes as spelled right; and the
+    organs its neoplasm categories are of, as tokens (``SITE_BLOCKS``)."""
 
     items: int
     words: dict[str, np.ndarray]
@@ -80,6 +88,7 @@ class IcdWords(NamedTuple):
     offsets: np.ndarray
     positions: np.ndarray
     spellings: frozenset[str]
+    sites: frozenset[str]
 
 
 @cache
@@ -90,7 +99,7 @@ def icd_words() -> IcdWords:
     path = _icd_words_file()
     try:
         with np.load(path, allow_pickle=False) as z:
-            return _icd_split(z["codes"], z["tokens"], z["offsets"], z["positions"], z["spellings"])
+            return _icd_split(z["codes"], z["tokens"], z["offsets"], z["positions"], z["spellings"], z["sites"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
     from .signals import negated_words
@@ -100,7 +109,12 @@ def icd_words() -> IcdWords:
     codes = cm.get_all_codes(True)
     index: dict[str, set[int]] = {}
     spellings: set[str] = set()
+    sites: set[str] = set()
     for n, code in enumerate(codes):
+        if cm.is_category(code) and any(a <= code <= b for a, b in SITE_BLOCKS) and (
+                m := SITE_TITLE.search(cm.get_description(code))):
+            parts = (p.strip() for p in SITE_SPLIT.split(RESIDUAL.sub("", m.group(1))))
+            sites.update(t for p in parts if re.fullmatch(r"[A-Za-z]+", p) for t in tokenize(p))
         for text in [cm.get_description(code), *cm.get_inclusion_term(code)]:
             spellings.update(w for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 4)
             # What an item names only to negate ("not scheduled for surgery") it does not describe.
@@ -114,21 +128,23 @@ def icd_words() -> IcdWords:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
         np.savez(tmp, codes=np.array(codes), tokens=np.array(tokens), offsets=offsets, positions=positions,
-                 spellings=np.array(sorted(spellings)))
+                 spellings=np.array(sorted(spellings)), sites=np.array(sorted(sites)))
         tmp.replace(path)
         for old in path.parent.glob("words-*.npz"):
             if old != path and ".tmp" not in old.name:
                 old.unlink(missing_ok=True)  # an earlier release's or format's
     except OSError:
         pass  # a read-only cache only costs the next process the build
-    return _icd_split(np.array(codes), np.array(tokens), offsets, positions, np.array(sorted(spellings)))
+    return _icd_split(np.array(codes), np.array(tokens), offsets, positions, np.array(sorted(spellings)),
+                      np.array(sorted(sites)))
 
 
 def _icd_split(codes: np.ndarray, tokens: np.ndarray, offsets: np.ndarray, positions: np.ndarray,
-               spellings: np.ndarray) -> IcdWords:
+               spellings: np.ndarray, sites: np.ndarray) -> IcdWords:
     """The word index from its stored form."""
     words = {str(t): positions[a:b] for t, a, b in zip(tokens, offsets[:-1], offsets[1:], strict=True)}
-    return IcdWords(len(codes), words, codes, tokens, offsets, positions, frozenset(map(str, spellings)))
+    return IcdWords(len(codes), words, codes, tokens, offsets, positions, frozenset(map(str, spellings)),
+                    frozenset(map(str, sites)))
 
 
 @cache

@@ -30,6 +30,7 @@ from .signals import (
     number_fit,
     numbers,
     required_answer_type,
+    says_value,
     shared,
     states,
     states_count,
@@ -318,8 +319,8 @@ class RuleSelector(Selector):
         # when the ones it drops state "lumbar".)
         dropped = {i: c[0] for _, i in scored if (c := contradicts(q.asked_text, pairs[i][1]))}
         fit = [(sc, i) for sc, i in scored if i not in dropped]
-        wanted = [re.compile(rf"\b{re.escape(v)}\b", re.I) for v in set(dropped.values())]
-        if any(states(q.asked_text, pairs[i][1]) and any(w.search(pairs[i][1]) for w in wanted) for _, i in fit):
+        wanted = set(dropped.values())
+        if any(states(q.asked_text, pairs[i][1]) and any(says_value(v, pairs[i][1]) for v in wanted) for _, i in fit):
             scored = fit
         best_score, best_i = scored[0]
         hit, sentence = pairs[best_i]

@@ -34,6 +34,8 @@ class Search:
         """Find the row or the sentences that answer the question, or abstain."""
         if named := self._spelled_row(q, scope):
             return tpl.row_answer(q, named)
+        if q.intent == "prose" and not q.payers and (entries := self.select.listed_section(q, scope)):
+            return tpl.section_answer(q, entries)
         if self.settings.selector == "rules":
             return self._rules(q, scope)
         fixed, candidates = self.candidates(q, scope)
@@ -127,7 +129,8 @@ class Search:
                 asked, stated = c.contradiction
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {row.cells[0]}, is for "
                                           f"“{stated}”, not “{asked}”:", c.hit, row.description or row.text)
-            return undescribed(q, c.hit, self.select.retriever.names(c.hit.chunk)) or tpl.row_answer(q, [c.hit])
+            return (undescribed(q, c.hit, self.select.retriever.names(row), self.select.affirmed(row.doc_code))
+                    or tpl.row_answer(q, [c.hit]))
         quote = c.quote or ""
         if c.contradiction:
             return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The code it describes is for “{c.contradiction[1]}”, "
@@ -147,7 +150,7 @@ class Search:
             ids = {r.id for r in subject_rows}
             row, _ = self.select.best_row(q, lambda c: c.id in ids, subject_rows)
             prose = self.select.best_sentences(q, scope, naming={c.key.lower() for c in q.subject})
-            if prose and (row is None or self._closer(q, scope, prose, row, 0.0)):
+            if prose and (row is None or self._closer(q, scope, prose, row, 0.0, _by_number(q, prose[1][0], row))):
                 return tpl.prose_answer(q, prose[0], prose[1])
             return tpl.row_answer(q, [Hit(chunk=r, score=1.0, exact=True) for r in subject_rows])
         if self._wants_row(q):
@@ -156,7 +159,8 @@ class Search:
             best, other = self.select.best_row(q, keep, rows)
             if best and self.select.supported(q, best, rows):
                 row = best
-                if lacking := undescribed(q, best, self.select.retriever.names(best.chunk)):
+                if lacking := undescribed(q, best, self.select.retriever.names(best.chunk),
+                                          self.select.affirmed(best.chunk.doc_code)):
                     return lacking
             elif other and (q.target or q.asks_code) and self.select.supported(q, other, rows):
                 # The closest code states another side, level or variant than asked ("with esophagitis")...
@@ -175,10 +179,12 @@ class Search:
         # A question that asks for a code is answered by a row or by a sentence that names one.
         named = self._naming(q)
         prose = self.select.best_sentences(q, scope, naming=named)
+        # The number asked decides between the sentence and the row before anything else does, the every-word
+        # bar included.
+        decided = _by_number(q, prose[1][0], row) if prose and row is not None else None
         # A sentence answering for a code must hold every word typed, unless the number asked decides for it:
         # "simple repair scalp lac 2cm" is the own code's "2.5 cm or less", not a row's "2.6 cm to 7.5 cm".
-        if (prose and q.target and not self.select.names_all(q, prose[0].chunk, prose[1][0])
-                and not (row is not None and _by_number(q, prose[1][0], row))):
+        if prose and q.target and not decided and not self.select.names_all(q, prose[0].chunk, prose[1][0]):
             prose = None
         # A sentence whose label the question names ("service type" → "Service type: …") is a field
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
@@ -189,7 +195,7 @@ class Search:
             # "clip placement, no biopsy": the row saying "without biopsy" is that code; a sentence saying
             # "biopsy" unnegated is another service's.
             prose = None
-        if prose and (row is None or prose[0].exact or self._closer(q, scope, prose, row, margin)):
+        if prose and (row is None or prose[0].exact or self._closer(q, scope, prose, row, margin, decided)):
             chunk = prose[0].chunk
             conflict = contradicts(q.asked_text, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
             if conflict:
@@ -224,11 +230,12 @@ class Search:
             return None
         return tpl.prose_answer(q, prose[0], prose[1])
 
-    def _closer(self, q: Query, scope: set[str], prose: tuple[Hit, list[str]], row: Hit, margin: float) -> bool:
+    def _closer(self, q: Query, scope: set[str], prose: tuple[Hit, list[str]], row: Hit, margin: float,
+                decided: bool | None) -> bool:
         """Whether the best sentence beats the best row (by ``margin``) on one scale. A number the question
-        gives decides first: the one of the two stating a bound that holds it answers, not the one stating
-        bounds that miss it ("12 mins of counseling": "greater than 10 minutes", not "up to 10 minutes")."""
-        decided = _by_number(q, prose[1][0], row)
+        gives decides first (``decided``, `_by_number`'s): the one of the two stating a bound that holds it
+        answers, not the one stating bounds that miss it ("12 mins of counseling": "greater than 10 minutes",
+        not "up to 10 minutes")."""
         if decided is not None:
             return decided
         sentence, cells = self.select.strength(q, scope, (prose[0], prose[1][0]), (row, row.chunk.text))

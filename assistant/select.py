@@ -148,6 +148,26 @@ class Selector(Lexical):
                 break
         return items
 
+    def listed_section(self, q: Query, scope: set[str]) -> list[Chunk]:
+        """The entries of the one section of the report in scope whose heading a question asking for a list
+        names ("list the denial reasons for 51798": every row or bullet under "Common Denials"), in the report's
+        order; empty unless one report is in scope, the question asks for a list, one section's heading is
+        named by more of its words than any other's, and that section holds two or more entries."""
+        asked = set(tokenize(q.text))
+        listing = stems(lexicon().listing_words)
+        if len(scope) != 1 or not asked & listing:
+            return []
+        (report,) = scope
+        asked -= listing | stems(frozenset(lexicon().type_words)) | {code_key(report).lower()}
+        sections: dict[tuple[str, ...], list[Chunk]] = {}
+        for c in self.chunks(scope):
+            sections.setdefault(c.section, []).append(c)
+        named = sorted(((len(set(tokenize(s[-1])) & asked), s) for s, entries in sections.items()
+                        if s and len(entries) >= 2), reverse=True)
+        if not named or not named[0][0] or (len(named) > 1 and named[1][0] == named[0][0]):
+            return []
+        return sections[named[0][1]]
+
     def excluded(self, q: Query, sentence: str) -> str | None:
         """The exclusion phrase of ``sentence`` ("other than the liver or prostate") when a distinctive
         question word occurs in it only there: the passage rules the asked-about thing out."""
@@ -185,6 +205,13 @@ class Selector(Lexical):
     @functools.cache  # noqa: B019 (one Selector per loaded index; asked once per candidate row of a question)
     def _said(self, text: str, expansions: tuple[str, ...]) -> frozenset[str]:
         return self.spelled(tokenize(" ".join((text, *expansions))))
+
+    @functools.cache  # noqa: B019 (one Selector per loaded index; read once per report)
+    def affirmed(self, doc_code: str) -> frozenset[str]:
+        """The tokens a report says other than to rule them out: not "liver" of "tumors in organs other than
+        the liver or prostate", nor what it only negates."""
+        return frozenset().union(*(set(tokenize(EXCLUSION.sub(" ", s))) - negated_words(s)
+                                   for c in self.chunks({doc_code}) for s in sentences(embed_text(c))))
 
     @functools.cache  # noqa: B019 (one Selector per loaded index; read once per payer)
     def naming_payer(self, payer: str) -> frozenset[str]:

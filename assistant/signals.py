@@ -89,6 +89,13 @@ BOTH = (re.compile(rf"\b{_SIDE}\s+(?:and|or|&|then|followed by)\s+{_SIDE}\s+(?:(
                    r"(?:and then|and|then|followed by)\s+(?:(?:w|w/|with)\s+)?\1", re.I))
 
 
+@functools.cache
+def _negated_verb() -> re.Pattern[str]:
+    """A negation word of the lexicon, then at most one word (the verb a "with" hangs on), at the end of a text."""
+    words = "|".join(re.escape(w) for w in sorted(lexicon().negation, key=len, reverse=True) if w.isalpha())
+    return re.compile(rf"\b(?:{words})\s+(?:[a-z]+\s+)?$", re.I)
+
+
 def _withs(text: str) -> dict[tuple[bool, str], str]:
     """(present, stem) → the phrase, for each "with X" / "without X" of ``text``."""
     found = {}
@@ -99,7 +106,9 @@ def _withs(text: str) -> dict[tuple[bool, str], str]:
     for m in WITH.finditer(text):
         stem = tokenize(m.group(2))
         if stem:
-            present = m.group(1).lower() in ("with", "w/", "w")
+            # "not treated with insulin", "not reported with screening": a negation of the verb the "with"
+            # hangs on is without it (not "does not qualify as 'with contrast'", which names the phrase).
+            present = m.group(1).lower() in ("with", "w/", "w") and not _negated_verb().search(text[: m.start()])
             found.setdefault((present, stem[0]), f"{'with' if present else 'without'} {m.group(2).lower()}")
     return found
 
@@ -170,6 +179,14 @@ def contradicts(asked: str, text: str, row: bool = False) -> tuple[str, str] | N
         if values.get(word) and not wanted & values[word]:
             return f"{word} {min(wanted)}", f"{word} {min(values[word])}"
     return None
+
+
+def says_value(value: str, text: str) -> bool:
+    """Whether ``text`` says a value `contradicts` gave as asked: an axis value (a word, or two words as the
+    lexicon spells them: "off campus" is also "off-campus"), or a phrase ("without contrast", "type 2"), as
+    whole words."""
+    words = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    return value in axis_words(text) or f" {value} " in f" {words} "
 
 
 def excluded(asked: str, text: str) -> set[str]:

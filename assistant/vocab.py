@@ -68,6 +68,7 @@ def _stemmer():
 
 
 PLURAL_LETTERS_RE = re.compile(r"\b([A-Z]{2,})s\b")
+LETTERS_NUMBER_RE = re.compile(r"^([a-z]+)-(\d+)$")
 # A negative contraction is its verb and "not" ("isn't" → "is not"; "won't", "can't"), not a word "isn".
 NEGATIVE_CONTRACTION_RE = re.compile(r"\b(wo|ca|\w+?)n['\u2019]t\b", re.I)
 CONTRACTED_VERBS = {"wo": "will", "ca": "can"}
@@ -100,6 +101,8 @@ def _tokens(text: str) -> tuple[str, ...]:
     text = NEGATIVE_CONTRACTION_RE.sub(lambda m: f"{CONTRACTED_VERBS.get(m.group(1).lower(), m.group(1))} not", text)
     for tok in WORD_RE.findall(text.lower()):
         tok = tok.replace(".", "")
+        # "PHQ-9", "phq9": letters and a number, hyphenated or not, are one name (a form, a scale, a CARC).
+        tok = LETTERS_NUMBER_RE.sub(r"\1\2", tok)
         parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]
         out.extend(p for p in parts if p and p not in STOPWORDS and (len(p) > 1 or p.isdigit()))
     stem = _stemmer().stemWord
@@ -122,14 +125,16 @@ def long_form(before: str, abbr: str) -> str | None:
         i -= 1
     start = text.rfind(" ", 0, i + 1) + 1
     long = " ".join(words)[start:].strip(" ,;:(")
-    # Each of its longer words starts with one of the abbreviation's letters ("hospital outpatient
-    # department"), which rules out a clause that merely contains them in order.
+    # Its longer words start with the abbreviation's letters ("hospital outpatient department"), but for one
+    # word inside that the letters skip ("qualified health care professional (QHP)"): that rules out a clause
+    # that merely contains them in order, and a trailing word of the name's kind ("… ventilation (CPAP)").
     # One word may spell a whole abbreviation when it is a long compound ("esophagogastroduodenoscopy
     # (EGD)"); a short one holding the letters by chance ("a single (X)") doesn't.
-    n = len(long.split())
-    if n == 1 and len(letters) >= 2 and len(long) >= 5 * len(letters):
+    words = long.split()
+    if len(words) == 1 and len(letters) >= 2 and len(long) >= 5 * len(letters):
         return long
-    if not 2 <= n <= len(letters) + 1 or any(w[0].lower() not in letters for w in long.split() if len(w) > 3):
+    skipped = [w for w in words[:-1] if len(w) > 3 and w[0].lower() not in letters]
+    if not 2 <= len(words) <= len(letters) + 1 or len(skipped) > 1 or words[-1][0].lower() not in letters:
         return None
     return long
 

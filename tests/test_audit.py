@@ -303,6 +303,19 @@ def test_icd10cm_names_a_code_by_its_inclusion_terms_and_its_subcategory_s():
     assert names["NOT.A.CODE"] == frozenset()
 
 
+def test_icd10cm_s_neoplasm_categories_give_the_organs():
+    """The one-word sites of chapter 2's categories ("Malignant neoplasm of liver and intrahepatic bile ducts")
+    are organs; its residual wording ("other and unspecified sites") and many-word sites are not."""
+    from assistant.icd import icd_words
+    from assistant.vocab import tokenize
+
+    sites = icd_words().sites
+    for organ in ("liver", "lung", "kidney", "prostate", "breast", "pancreas", "skin"):
+        assert set(tokenize(organ)) <= sites, organ
+    assert not set(tokenize("other unspecified sites ill-defined intrahepatic bile ducts vein")) & sites
+    assert 30 <= len(sites) <= 80
+
+
 def test_the_icd10cm_word_index_is_cached_and_a_bad_cache_file_is_rebuilt(tmp_path, monkeypatch):
     from assistant import icd as audit
 

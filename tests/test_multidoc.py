@@ -1161,19 +1161,28 @@ def test_a_typed_question_about_the_example_reads_the_whole_vignette(heldout_bot
     assert ans.answered and "100 mL" in ans.text, ans.text
 
 
-@pytest.mark.parametrize("question", [
-    "dx code for retinopathy of prematurity stage 2",
-    # Known wrong code, open in issue 13: the 36475 report (2026-12-05) uses "radiofrequency", so the term is no
-    # longer one no report uses, and its vein-ablation add-on 36476 is offered for a liver tumor.
-    pytest.param("cpt for radiofrequency ablation of a liver tumor", marks=pytest.mark.xfail(
-        strict=True, reason="36476 (vein ablation) is answered for a liver tumor since the 36475 report joined")),
-    "icd for merkel cell carcinoma of the scalp"])
+@pytest.mark.parametrize("question", ["dx code for retinopathy of prematurity stage 2",
+                                      "icd for merkel cell carcinoma of the scalp"])
 def test_a_term_of_the_trade_no_report_uses_gets_no_code(heldout_bot, question):
-    """"prematurity", "merkel" (and "radiofrequency", until the 36475 report): ICD-10-CM spells them, the model's
-    vocabulary does not hold them whole, and no report (nor any name of a listed diagnosis) uses them. The
-    closest row (another retinopathy, cryoablation) would be a wrong code."""
+    """"prematurity", "merkel": ICD-10-CM spells them, the model's vocabulary does not hold them whole, and no
+    report (nor any name of a listed diagnosis) uses them. The closest row (another retinopathy) would be a
+    wrong code."""
     ans = heldout_bot.ask(question)
     assert not ans.answered and "No report mentions" in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("question", "closest"), [("cpt for radiofrequency ablation of a liver tumor", "36476"),
+                                                   ("cpt for microwave ablation of a liver tumor", "49082"),
+                                                   ("cpt for cryoablation of a liver tumor", "19105")])
+def test_a_code_from_a_report_that_never_names_the_organ_asked_is_no_answer(heldout_bot, question, closest):
+    """The vein-ablation report's add-on 36476 ("Endovenous ablation, radiofrequency"), the 0600T report's
+    kidney-tumor 49082 and the breast report's fibroadenoma 19105 hold most words asked, but their reports never
+    name the liver (0600T only to rule it out: "organs other than the liver"). An organ ICD-10-CM's neoplasm
+    sites name is what the code is done to: none of them is offered as the code; the closest one shown is said
+    to be from a report that does not name it."""
+    ans = heldout_bot.ask(question)
+    assert not ans.answered, ans.text
+    assert closest not in ans.text or "does not name “liver”" in ans.text, ans.text
 
 
 @pytest.mark.parametrize("question", ["hcpcs code for a stelara infusion", "cpt for lithotripsy of a kidney stone"])
@@ -1318,3 +1327,17 @@ def test_a_follow_up_naming_no_report_stays_with_the_report_the_earlier_turn_was
     ans = heldout_bot.ask("and if the pt says no herself?", history=["dx code when a parent refuses the vaccine"])
     assert ans.answered and {c.document for c in ans.citations} == {"90471"}
     assert ans.citations[0].row and "Z28.21" in ans.citations[0].row
+
+
+def test_a_list_of_a_section_named_by_its_heading_quotes_every_entry(heldout_bot):
+    """"every common denial for 36475": the report's "Common Denials" section is eight bullets; the answer
+    lists each, cited, in the report's order (the closest sentence alone names one denial). A table under such
+    a heading is listed row by row."""
+    ans = heldout_bot.ask("give me every common denial for 36475")
+    assert ans.answered and len(ans.citations) == 8, ans.text
+    assert ans.text.index("Medical necessity not met") < ans.text.index("Same-day E/M"), ans.text
+    rows = heldout_bot.ask("list all the common denials on 51798 claims")
+    denials = ["CO-97 (bundled)", "CO-50 (not medically necessary)", "CO-151 (units / frequency)",
+               "CO-4 (modifier inconsistent)"]
+    assert [c.quote.split(" | ")[0] for c in rows.citations][:4] == denials, rows.text
+

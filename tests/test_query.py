@@ -78,6 +78,8 @@ def test_tokens_are_stems_and_word_parts():
     assert tokenize("placed placement") == ["place", "placement"]
     assert tokenize("Follow-up imaging") == tokenize("follow up images")
     assert tokenize("C18.9 and 0600T") == ["c189", "0600t"]
+    # Letters and a number name one thing, hyphenated or not ("PHQ-9", "phq9"; a CARC "CO-151").
+    assert tokenize("PHQ-9 and gad7, CO-151") == tokenize("phq9 and GAD-7, co151") == ["phq9", "gad7", "co151"]
 
 
 @pytest.mark.parametrize(("before", "abbr", "expected"), [
@@ -86,6 +88,10 @@ def test_tokens_are_stems_and_word_parts():
     ("with an advance beneficiary notice", "ABN", "advance beneficiary notice"),
     ("is given under general anesthesia", "IRE", None),
     ("a single word", "X", None),
+    # One word inside that the letters skip; not a trailing one, nor two.
+    ("by a physician or other qualified health care professional", "QHP", "qualified health care professional"),
+    ("nightly continuous positive airway pressure ventilation", "CPAP", None),
+    ("with a care plan that each physician reviews", "CPR", None),
 ])
 def test_long_form_follows_the_letters_of_the_abbreviation(before, abbr, expected):
     assert long_form(before, abbr) == expected
@@ -391,6 +397,22 @@ def test_a_row_without_a_named_word_contradicts_and_a_passage_does_not():
     assert contradicts(asked, tracing) is None and contradicts(asked, reading, row=True) is None
     assert states(asked, reading, excluded(asked, tracing)) and not states(asked, reading)
     assert negated_words("ecg tracing w/out interpretation") == {"interpret"}  # shorthand for "without"
+
+
+def test_a_with_under_a_negated_verb_is_a_without():
+    """"not treated with insulin" (HCPCS modifier KS) is the row without insulin: a question saying the patient
+    is on insulin asks for another row, and one saying "not on insulin" for this one. A negation naming the
+    phrase ("does not qualify as 'with contrast'") does not negate it."""
+    from assistant.signals import contradicts, states
+
+    ks = "Glucose monitor supply for diabetic beneficiary not treated with insulin"
+    assert contradicts("what modifier if the pt is on insulin", ks, row=True) == ("insulin", "without insulin")
+    assert contradicts("and if they're not on insulin?", ks, row=True) is None
+    assert states("and if they're not on insulin?", ks)
+    g0279 = "3D add-on for the diagnostic codes; it is not reported with screening 77067 (use 77063 instead)."
+    assert contradicts("3d add on code with screening mammo", g0279) == ("with screening", "without screening")
+    oral = 'Oral contrast alone does not qualify as "with contrast"; the contrast must be given intravascularly.'
+    assert contradicts("what counts as with contrast", oral) is None
 
 
 def test_another_form_of_a_corpus_word_is_not_a_typo(catalog):
