@@ -108,7 +108,6 @@ def under_left_out_heading(section: Sequence[str]) -> bool:
 
 
 PARENTHESES = re.compile(r"\([^()]*\)")
-CLAUSE_BREAK = re.compile(r";\s+")
 # A table cell that holds no value: the report has nothing to put there.
 NO_VALUE = re.compile(r"(?i)not available|n/?a|unknown|[-\u2013\u2014]?")
 
@@ -121,10 +120,8 @@ def left_out(ans: Answer) -> Answer:
     # leaves out what it names, not what the rest of the sentence states.
     quote = PARENTHESES.sub("", ans.citations[0].quote) if ans.citations else ""
     # A row states what each of its cells says: a payer's "Varies by local plan | …; plan-specific policy not
-    # available" gives the plan's rule; its "Not available | …was not available in the input" gives none. A
-    # sentence, what each of its clauses says: "Plan-specific policy was not available for this report; strips
-    # are frequently covered under the pharmacy benefit" gives where strips are covered.
-    cells = quote.split(CELL_SEPARATOR) if ans.citations and ans.citations[0].row else CLAUSE_BREAK.split(quote)
+    # available" gives the plan's rule; its "Not available | …was not available in the input" gives none.
+    cells = quote.split(CELL_SEPARATOR) if ans.citations and ans.citations[0].row else [quote]
     gaps = [says_left_out(c, ()) for c in cells]
     gap = ans.citations and (under_left_out_heading(ans.citations[0].section) or (
         any(gaps) and all(g or NO_VALUE.fullmatch(c.strip(" .")) for g, c in zip(gaps, cells, strict=True))))

@@ -45,6 +45,10 @@ from .signals import (
 )
 from .vocab import example_heading, field_label, stems, tokenize
 
+# How many of a report's passages closest to a question one of a named section's entries must be among for the
+# question to ask for that section's list: the answer stages' own depth for one answer (a sentence's passage
+# is among the first three).
+LISTED_AGREE = 3
 # Intents whose answer has a section of its own in the format, found by the intent's own words in its heading.
 SECTION_INTENTS = ("site_of_service", "payer")
 
@@ -166,7 +170,12 @@ class Selector(Lexical):
                         if s and len(entries) >= 2), reverse=True)
         if not named or not named[0][0] or (len(named) > 1 and named[1][0] == named[0][0]):
             return []
-        return sections[named[0][1]]
+        # The passages closest in meaning agree: "what has to be in the note for acp? list it" names "Payer
+        # Notes" by a word, but what it asks for is under "Documentation".
+        entries = sections[named[0][1]]
+        ids = {c.id for c in entries}
+        closest = self.retriever.search(q.retrieval_text, self.keep(scope), k=LISTED_AGREE)
+        return entries if any(h.chunk.id in ids for h in closest) else []
 
     def excluded(self, q: Query, sentence: str) -> str | None:
         """The exclusion phrase of ``sentence`` ("other than the liver or prostate") when a distinctive

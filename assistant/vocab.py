@@ -123,7 +123,7 @@ def long_form(before: str, abbr: str) -> str | None:
         if i < 0:
             return None
         i -= 1
-    start = text.rfind(" ", 0, i + 1) + 1
+    start = max(text.rfind(" ", 0, i + 1), text.rfind("/", 0, i + 1)) + 1  # "hospital/ambulatory surgery center"
     long = " ".join(words)[start:].strip(" ,;:(")
     # Its longer words start with the abbreviation's letters ("hospital outpatient department"), but for one
     # word inside that the letters skip ("qualified health care professional (QHP)"): that rules out a clause

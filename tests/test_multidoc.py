@@ -1341,3 +1341,10 @@ def test_a_list_of_a_section_named_by_its_heading_quotes_every_entry(heldout_bot
                "CO-4 (modifier inconsistent)"]
     assert [c.quote.split(" | ")[0] for c in rows.citations][:4] == denials, rows.text
 
+
+
+def test_a_heading_named_by_a_word_is_listed_only_when_the_closest_passages_are_under_it(heldout_bot):
+    """"list what the note for 99497 must hold": "note" is a word of the "Payer Notes" heading, yet the passages
+    closest to the question are under "Documentation Requirements"; the payer notes are no answer."""
+    ans = heldout_bot.ask("list what the note for 99497 must hold")
+    assert ans.answered and all(c.section[-1] != "Payer Notes" for c in ans.citations), ans.text
