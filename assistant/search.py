@@ -32,7 +32,7 @@ class Search:
 
     def answer(self, q: Query, scope: set[str]) -> Answer:
         """Find the row or the sentences that answer the question, or abstain."""
-        if named := self._spelled_row(q, scope):
+        if named := self._spelled_row(q, scope) or self._named_row(q, scope):
             return tpl.row_answer(q, named)
         if q.intent == "prose" and not q.payers and (entries := self.select.listed_section(q, scope)):
             return tpl.section_answer(q, entries)
@@ -101,6 +101,21 @@ class Search:
             return []
         rows = [c for c in self.catalog.spelled_rows.get(name, []) if not scope or c.doc_code in scope]
         return [Hit(chunk=c, score=1.0, exact=True) for c in rows] if len({c.code for c in rows}) == 1 else []
+
+    def _named_row(self, q: Query, scope: set[str]) -> list[Hit]:
+        """For "what's the PSC-17", "what is CO-97": a name no prose in scope uses that is a table row's own name
+        (its first cell: "PSC-17 (Pediatric Symptom Checklist-17)", "CO-97 (bundled)"), which that row's other
+        cells describe; empty unless exactly one name holds every word asked."""
+        if q.intent != "definition" or q.codes or q.unknown:
+            return []
+        asked = set(tokenize(q.text)) - stems(DEFINITION_WORDS) - {code_key(r).lower() for r in q.reports}
+        postings, chunks = self.select.postings(), self.select.index.chunks
+        holding = [chunks[i] for i in set.intersection(*(postings.get(t, set()) for t in asked))] if asked else []
+        holding = [c for c in holding if not scope or c.doc_code in scope]
+        if any(c.kind == "prose" for c in holding):
+            return []
+        rows = [c for c in holding if asked <= set(tokenize(c.cells[0]))]
+        return [Hit(chunk=c, score=1.0, exact=True) for c in rows] if len({c.cells[0] for c in rows}) == 1 else []
 
     @staticmethod
     def _wants_row(q: Query) -> bool:

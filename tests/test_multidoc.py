@@ -1339,7 +1339,8 @@ def test_a_list_of_a_section_named_by_its_heading_quotes_every_entry(heldout_bot
     rows = heldout_bot.ask("list all the common denials on 51798 claims")
     denials = ["CO-97 (bundled)", "CO-50 (not medically necessary)", "CO-151 (units / frequency)",
                "CO-4 (modifier inconsistent)"]
-    assert [c.quote.split(" | ")[0] for c in rows.citations][:4] == denials, rows.text
+    at = [rows.text.find(f"**{d}**") for d in denials]
+    assert -1 not in at and at == sorted(at) and len(rows.citations) == 5, rows.text
 
 
 
@@ -1348,3 +1349,10 @@ def test_a_heading_named_by_a_word_is_listed_only_when_the_closest_passages_are_
     closest to the question are under "Documentation Requirements"; the payer notes are no answer."""
     ans = heldout_bot.ask("list what the note for 99497 must hold")
     assert ans.answered and all(c.section[-1] != "Payer Notes" for c in ans.citations), ans.text
+
+
+def test_a_name_only_a_table_row_holds_is_defined_by_that_row(heldout_bot):
+    """"psc17": no prose passage uses the name; the 96127 report's instruments table has it as a row's own
+    name ("PSC-17 (Pediatric Symptom Checklist-17)"), whose other cells say what it measures."""
+    ans = heldout_bot.ask("what does psc17 mean")
+    assert ans.answered and "Pediatric Symptom Checklist" in ans.text and "psychosocial" in ans.text, ans.text
