@@ -8,7 +8,7 @@ The facade abstains with these sentences; they are composed from the corpus' own
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from . import answer as tpl
 from .chunks import CELL_SEPARATOR
@@ -146,24 +146,27 @@ def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozense
     return [w for w in q.text.split() if as_written(set(tokenize(w))) & missing] or sorted(missing)
 
 
-def unnamed_sites(q: Query, row: Chunk, affirmed: frozenset[str]) -> list[str]:
+def unnamed_sites(q: Query, row: Chunk, affirmed: Callable[[str], frozenset[str]]) -> list[str]:
     """The organs a question names (ICD-10-CM's neoplasm sites: "liver", "lung") that the procedure row chosen
-    for it does not name and its report (``affirmed``: the tokens it says) names nowhere but to rule them out,
-    as typed: a procedure code from a report that never speaks of the liver is no code for a liver tumor. (A
-    modifier, a place or a taxonomy means the same in every report; a diagnosis row has its own check.)"""
+    for it does not name and its report (``affirmed``: the tokens a report says) names nowhere but to rule them
+    out, as typed: a procedure code from a report that never speaks of the liver is no code for a liver tumor.
+    (A modifier, a place or a taxonomy means the same in every report; a diagnosis row has its own check.)"""
     if row.code_type not in PROCEDURE_KINDS:
         return []
     typed = f"{q.context} {q.text}"  # not the expansions of its shorthand: "od" may be an overdose, not an eye
-    missing = set(tokenize(typed)) & icd_words().sites - negated_words(typed) - set(tokenize(row.text)) - affirmed
+    missing = set(tokenize(typed)) & icd_words().sites - negated_words(typed) - set(tokenize(row.text))
+    if not missing:
+        return []
+    missing -= affirmed(row.doc_code)  # read only now: a report's every sentence, once per report
     typed_words = dict.fromkeys(w for w in re.findall(r"[\w'-]+", typed) if set(tokenize(w)) & missing)
     return list(typed_words) or sorted(missing)
 
 
 def undescribed(q: Query, row: Hit, names: frozenset[str] = frozenset(),
-                affirmed: frozenset[str] | None = None) -> Answer | None:
+                affirmed: Callable[[str], frozenset[str]] | None = None) -> Answer | None:
     """The abstention for a row offered for a code request it does not answer, showing the row: a diagnosis
     row for a condition ICD-10-CM names otherwise, or a row from a report that never names the organ asked
-    (``affirmed``: the tokens that report says); None when the row may be the code (or no code is asked)."""
+    (``affirmed``: the tokens a report says); None when the row may be the code (or no code is asked)."""
     if not (q.asks_code or q.intent == "reverse"):
         return None
     c = row.chunk

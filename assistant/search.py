@@ -144,7 +144,7 @@ class Search:
                 asked, stated = c.contradiction
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The closest code it lists, {row.cells[0]}, is for "
                                           f"“{stated}”, not “{asked}”:", c.hit, row.description or row.text)
-            return (undescribed(q, c.hit, self.select.retriever.names(row), self.select.affirmed(row.doc_code))
+            return (undescribed(q, c.hit, self.select.retriever.names(row), self.select.affirmed)
                     or tpl.row_answer(q, [c.hit]))
         quote = c.quote or ""
         if c.contradiction:
@@ -174,8 +174,7 @@ class Search:
             best, other = self.select.best_row(q, keep, rows)
             if best and self.select.supported(q, best, rows):
                 row = best
-                if lacking := undescribed(q, best, self.select.retriever.names(best.chunk),
-                                          self.select.affirmed(best.chunk.doc_code)):
+                if lacking := undescribed(q, best, self.select.retriever.names(best.chunk), self.select.affirmed):
                     return lacking
             elif other and (q.target or q.asks_code) and self.select.supported(q, other, rows):
                 # The closest code states another side, level or variant than asked ("with esophagitis")...

@@ -89,6 +89,9 @@ BOTH = (re.compile(rf"\b{_SIDE}\s+(?:and|or|&|then|followed by)\s+{_SIDE}\s+(?:(
                    r"(?:and then|and|then|followed by)\s+(?:(?:w|w/|with)\s+)?\1", re.I))
 
 
+NEGATED_VERB_SPAN = 40  # characters before a "with" that hold a negation and one verb ("cannot be billed with")
+
+
 @functools.cache
 def _negated_verb() -> re.Pattern[str]:
     """A negation word of the lexicon, then at most one word (the verb a "with" hangs on), at the end of a text."""
@@ -108,7 +111,8 @@ def _withs(text: str) -> dict[tuple[bool, str], str]:
         if stem:
             # "not treated with insulin", "not reported with screening": a negation of the verb the "with"
             # hangs on is without it (not "does not qualify as 'with contrast'", which names the phrase).
-            present = m.group(1).lower() in ("with", "w/", "w") and not _negated_verb().search(text[: m.start()])
+            present = m.group(1).lower() in ("with", "w/", "w") and not _negated_verb().search(
+                text[max(0, m.start() - NEGATED_VERB_SPAN): m.start()])
             found.setdefault((present, stem[0]), f"{'with' if present else 'without'} {m.group(2).lower()}")
     return found
 
