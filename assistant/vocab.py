@@ -130,11 +130,11 @@ def long_form(before: str, abbr: str) -> str | None:
     # that merely contains them in order, and a trailing word of the name's kind ("… ventilation (CPAP)").
     # One word may spell a whole abbreviation when it is a long compound ("esophagogastroduodenoscopy
     # (EGD)"); a short one holding the letters by chance ("a single (X)") doesn't.
-    words = long.split()
-    if len(words) == 1 and len(letters) >= 2 and len(long) >= 5 * len(letters):
+    named = long.split()  # the long form's words (``words`` is the window they were cut from)
+    if len(named) == 1 and len(letters) >= 2 and len(long) >= 5 * len(letters):
         return long
-    skipped = [w for w in words[:-1] if len(w) > 3 and w[0].lower() not in letters]
-    if not 2 <= len(words) <= len(letters) + 1 or len(skipped) > 1 or words[-1][0].lower() not in letters:
+    skipped = [w for w in named[:-1] if len(w) > 3 and w[0].lower() not in letters]
+    if not 2 <= len(named) <= len(letters) + 1 or len(skipped) > 1 or named[-1][0].lower() not in letters:
         return None
     return long
 
