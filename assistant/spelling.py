@@ -21,14 +21,16 @@ class Speller:
 
     def __init__(self, vocab: set[str], known: frozenset[str], df: Mapping[str, int], labels: Iterable[str],
                  texts: Iterable[str], stopwords: frozenset[str], stem: Callable[[str], str],
-                 shorthand: frozenset[str] = frozenset(), terms: frozenset[str] = frozenset()) -> None:
+                 shorthand: frozenset[str] = frozenset(), terms: frozenset[str] = frozenset(),
+                 spellings: Mapping[str, str] | None = None) -> None:
         """``vocab``: the reports' words; ``known``, and ``terms`` (a medical code set's words: "cauda" is
         no slip of a report's "caudal"): words spelled right though no report uses them;
-        ``shorthand``: abbreviations the lexicon spells out, which are no clipped words;
+        ``shorthand``: abbreviations the lexicon spells out, which are no clipped words; ``spellings``: the
+        reports' abbreviations written another way ("dexa" → "dxa");
         ``df``: how many passages hold each token; ``labels``: headings, column names and prose fields;
         ``texts``: the passages (for the words they hyphenate)."""
         self.vocab, self.words, self.df, self.stopwords, self.stem = vocab, known, df, stopwords, stem
-        self.shorthand, self.terms = shorthand, terms
+        self.shorthand, self.terms, self.spellings = shorthand, terms, dict(spellings or {})
         # The glue words as the stemmer spells them: "befor" is how it writes "before", no clipped "beforehand".
         self.stopword_stems = {stem(w): w for w in sorted(stopwords, key=len, reverse=True)}
         self._vocab_list = sorted(self.vocab)
@@ -54,6 +56,9 @@ class Speller:
             low = word.lower()
             if contraction := CONTRACTION_RE.fullmatch(low):  # "wasnt" is "wasn't", not "want"
                 return f"{contraction.group(1)}n't"
+            if low in self.spellings:  # "dexa" is the report's DXA, not a clipped "dexamethasone"
+                fixes.append((word, self.spellings[low]))
+                return fixes[-1][1]
             single = low[:-1] if low.endswith("s") and low[:-1] in self.joined else low
             if single in self.joined and single not in self.vocab:
                 fixes.append((word, self.joined[single] + low[len(single):]))

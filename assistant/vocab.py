@@ -5,6 +5,7 @@ the labels of the format.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -153,6 +154,20 @@ def initials(name: str) -> str:
     return letters if len(words) >= 2 and 3 <= len(letters) <= 6 else ""
 
 
+def initial_spellings(name: str) -> set[str]:
+    """Every way a name's initials may be written: a hyphenated word gives its first letter or the first letter
+    of each part ("dual-energy x-ray absorptiometry" is DXA, DEXA, DXRA or DEXRA; "non-small cell lung cancer"
+    NCLC or NSCLC). Empty for a name ``initials`` would not shorten."""
+    if not initials(name):
+        return set()
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", name) if w.lower() not in NAME_JOINERS]
+    options = []
+    for w in words:
+        parts = [p for p in w.lower().split("-") if p]
+        options.append({parts[0][0], "".join(p[0] for p in parts)})
+    return {"".join(letters) for letters in itertools.product(*options)}
+
+
 def example_heading(heading: str) -> bool:
     """Whether a section heading names the clinical example: it ends in one of the example's names ("Clinical
     Context", "Case Study", "Worked Clinical Scenario", "Case Example"). A heading's last words say what the
@@ -226,6 +241,15 @@ class Catalog:
                     words = set(tokenize(long))
                     if len(words & titles[c.doc_code]) >= max(min(2, len(words)), 2 * len(words) / 3):
                         self.names[m.group(1).lower()].add(c.doc_code)
+        # The same letters written another way ("dexa" for a report's "dual-energy x-ray absorptiometry (DXA)"):
+        # another choice of the long form's initials, when it is no word of the reports and of one definition.
+        spelt: dict[str, set[str]] = defaultdict(set)
+        for alias, long in self.aliases.items():
+            if alias in (ways := initial_spellings(long)):
+                for way in ways - {alias}:
+                    if len(way) >= 3 and way not in self.vocab and way not in STOPWORDS:
+                        spelt[way].add(alias)
+        self.spellings = {way: next(iter(a)) for way, a in spelt.items() if len(a) == 1}
         # Letters most of the reports defining them do not name ("(E/M)", spelled out by ten reports, whose
         # long form one title holds) are the field's common term, not that report's procedure.
         for alias in [a for a, named in self.names.items()
@@ -310,7 +334,8 @@ class Catalog:
             self.field_words.update(tokenize(" ".join(columns)))
         labels = {label for c in self.chunks for label in (*c.section, *c.columns)} | self.fields
         self._speller = Speller(self.vocab, self.words, self.df, labels, (c.text for c in self.chunks), STOPWORDS,
-                                _stemmer().stemWord, frozenset(lexicon().abbreviations), self.terms)
+                                _stemmer().stemWord, frozenset(lexicon().abbreviations), self.terms,
+                                self.spellings)
 
     def resembles(self, word: str) -> bool:
         """Whether ``word`` is alike to a word of the reports (a slip the repair left, "hypertenshun")."""

@@ -731,15 +731,23 @@ def test_what_a_report_says_of_a_payer_is_where_it_names_the_payer(heldout_bot):
     assert ans.answered and ans.citations[0].quote.startswith("Aetna:")
 
 
-@pytest.mark.xfail(strict=True, reason="known wrong code since the 96127 report joined (twenty-seventh session): "
-                   "the earlier turn's F33.1 is now quoted from 96127, which lists no severe row, and the follow-up "
-                   "gets its F32.A ('severity … not yet specified'); open in issue 13")
 def test_a_follow_up_the_router_cannot_place_stays_with_the_earlier_report(heldout_bot):
-    """"and the severe one?" names no report and routes nowhere; the earlier turn was about the
-    psychotherapy report's depression codes, so the answer is its severe one (F33.2), not another
-    report's "severe" kidney disease row."""
+    """"and the severe one?" names no report and routes nowhere; it is the earlier question with its
+    severity swapped ("icd for recurrent mdd severe"): the psychotherapy report's severe recurrent row
+    (F33.2), not another report's "severe" kidney disease row, nor the screening report's F32.A, whose
+    "severity … not yet specified" holds the word but which lists no severe row."""
     ans = heldout_bot.ask("and the severe one?", history=["icd for recurrent mdd moderate"])
-    assert ans.answered and "F33.2" in ans.text and "N18.4" not in ans.text
+    assert ans.answered and "F33.2" in ans.text and "N18.4" not in ans.text and "F32.A" not in ans.text
+
+
+def test_an_abbreviation_written_with_other_initials_is_the_reports(heldout_bot):
+    """Staff write DXA ("dual-energy x-ray absorptiometry") as "dexa", the initials of both parts of
+    "dual-energy": it is the 77080 report's DXA, not a clipped "dexamethasone" from the drug reports."""
+    assert heldout_bot.catalog.correct("dexa in the office")[0] == "dxa in the office"
+    ans = heldout_bot.ask("pos for dexa done in our office on our own machine")
+    assert ans.answered and "**POS Code 11" in ans.text and {c.document for c in ans.citations} == {"77080"}
+    ans = heldout_bot.ask("how often does medicare pay for a dexa")
+    assert ans.answered and "23 months" in ans.text
 
 
 def test_a_code_asked_about_in_the_example_is_answered_from_the_example(heldout_bot):
@@ -1362,3 +1370,11 @@ def test_a_name_only_a_table_row_holds_is_defined_by_that_row(heldout_bot):
     name ("PSC-17 (Pediatric Symptom Checklist-17)"), whose other cells say what it measures."""
     ans = heldout_bot.ask("what does psc17 mean")
     assert ans.answered and "Pediatric Symptom Checklist" in ans.text and "psychosocial" in ans.text, ans.text
+
+
+def test_a_title_word_a_row_is_named_by_still_tells_rows_apart(heldout_bot):
+    """The 99203 report's title holds "office" ("Office or Other Outpatient Visit…"), so the word tells none of
+    its passages apart; but "pos for 99203 in the physician office" names POS 11 "Office" whole, not the retail
+    clinic row whose notes say "physician assistants"."""
+    ans = heldout_bot.ask("pos for 99203 in the physician office")
+    assert ans.answered and ans.text.startswith("**POS Code 11 — Office.") and ans.citations[0].document == "99203"

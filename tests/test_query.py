@@ -29,7 +29,7 @@ from assistant.signals import (
     numbers,
     ranges,
 )
-from assistant.vocab import Catalog, initials, long_form, tokenize
+from assistant.vocab import Catalog, initial_spellings, initials, long_form, tokenize
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +104,16 @@ def test_long_form_follows_the_letters_of_the_abbreviation(before, abbr, expecte
 ])
 def test_initials_of_a_name(name, letters):
     assert initials(name) == letters
+
+
+@pytest.mark.parametrize(("name", "ways"), [
+    ("dual-energy x-ray absorptiometry", {"dxa", "dexa", "dxra", "dexra"}),
+    ("non-small cell lung cancer", {"nclc", "nsclc"}),
+    ("obstructive sleep apnea", {"osa"}),
+    ("colon", set()),
+])
+def test_a_hyphenated_word_gives_one_initial_or_one_per_part(name, ways):
+    assert initial_spellings(name) == ways
 
 
 def test_a_name_a_table_spells_out_reads_for_its_initials(catalog):
