@@ -416,9 +416,10 @@ def _intent(low: str, codes: list[CodeRef], unknown: list[CodeRef], target: Code
 
 def _every_kind(low: str) -> bool:
     """Whether "every" comes before a kind of code or before "code" ("every dx code in the report", "every
-    pos code that applies"): the singular a list asks with, as a plural does."""
+    pos code that applies", "every place of service"): the singular a list asks with, as a plural does."""
     kinds = lexicon().type_words
-    return any(m.group(1) in kinds or m.group(2) for m in re.finditer(r"\bevery ([a-z0-9/-]+)( codes?\b)?", low))
+    return any(m.group(1) in kinds or m.group(2) or POS_ASKED_RE.match(low, m.start(1))
+               for m in re.finditer(r"\bevery ([a-z0-9/-]+)( codes?\b)?", low))
 
 
 def with_earlier(q: Query, history: list[str]) -> Query | None:

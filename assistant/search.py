@@ -34,7 +34,8 @@ class Search:
         """Find the row or the sentences that answer the question, or abstain."""
         if named := self._spelled_row(q, scope) or self._named_row(q, scope):
             return tpl.row_answer(q, named)
-        if q.intent == "prose" and not q.payers and (entries := self.select.listed_section(q, scope)):
+        if ((q.intent == "prose" or q.intent == "list" and not q.target) and not q.payers
+                and (entries := self.select.listed_section(q, scope))):
             return tpl.section_answer(q, entries)
         if self.settings.selector == "rules":
             return self._rules(q, scope)

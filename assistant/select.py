@@ -49,6 +49,8 @@ from .vocab import example_heading, field_label, stems, tokenize
 # question to ask for that section's list: the answer stages' own depth for one answer (a sentence's passage
 # is among the first three).
 LISTED_AGREE = 3
+# "what are the common denials for 99203": a plural asked for, as a list is.
+PLURAL_ASK_RE = re.compile(r"(what|which) are (the|all)\b")
 # Intents whose answer has a section of its own in the format, found by the intent's own words in its heading.
 SECTION_INTENTS = ("site_of_service", "payer")
 
@@ -159,7 +161,7 @@ class Selector(Lexical):
         named by more of its words than any other's, and that section holds two or more entries."""
         asked = set(tokenize(q.text))
         listing = stems(lexicon().listing_words)
-        if len(scope) != 1 or not asked & listing:
+        if len(scope) != 1 or not (asked & listing or PLURAL_ASK_RE.match(q.text.lower())):
             return []
         (report,) = scope
         asked -= listing | stems(frozenset(lexicon().type_words)) | {code_key(report).lower()}

@@ -1378,3 +1378,24 @@ def test_a_title_word_a_row_is_named_by_still_tells_rows_apart(heldout_bot):
     clinic row whose notes say "physician assistants"."""
     ans = heldout_bot.ask("pos for 99203 in the physician office")
     assert ans.answered and ans.text.startswith("**POS Code 11 — Office.") and ans.citations[0].document == "99203"
+
+
+def test_every_place_of_service_is_the_whole_table(heldout_bot):
+    """"give me every place of service listed for 99203" asks for the list (each of the ten POS rows), not
+    the one row closest to the question."""
+    ans = heldout_bot.ask("give me every place of service listed for 99203")
+    assert ans.answered and {c.document for c in ans.citations} == {"99203"}
+    for code in ("11", "19", "22", "20", "02", "10", "17", "49", "50", "72"):
+        assert f"**{code}**" in ans.text, code
+
+
+def test_what_are_the_entries_a_heading_names_is_a_list_of_them(heldout_bot):
+    """"what are the common denials for 99203" asks for the plural the "Common Denials" section holds: all of
+    its entries, not the summary sentence that mentions common denials; so does a list of codes no kind of code
+    narrows ("what are the common denial carc codes for 99395")."""
+    ans = heldout_bot.ask("what are the common denials for 99203")
+    assert ans.answered and len(ans.citations) >= 7
+    assert {c.section[-1] for c in ans.citations} == {"Common Denials"} and "incident-to" in ans.text
+    ans = heldout_bot.ask("what are the common denial carc codes for 99395")
+    assert ans.answered and {c.section[-1] for c in ans.citations} == {"Common Denials"}
+    assert "CARC 119" in ans.text

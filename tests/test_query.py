@@ -1179,6 +1179,7 @@ def test_a_sentence_ending_in_a_colon_is_no_field_label_for_typo_repair(catalog)
     ("give me every modifier listed", "list"),
     ("pt switched to the every 6 wk schedule, how many units now", "prose"),  # "every" of a schedule
     ("every pos code that applies to 0600t", "list"),  # "every … code", whatever kind the word before names
+    ("give me every place of service listed for 0600t", "list"),  # a place of service is a kind of code
     ("which pos codes does the 0600t report list", "list"),  # within the report it names, not "which reports"
 ])
 def test_every_with_a_kind_of_code_asks_for_the_list(catalog, question, intent):
