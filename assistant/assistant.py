@@ -328,7 +328,25 @@ class Assistant:
             ans = self.search.answer(q.model_copy(update={"target": "pos"}), scope)
             if ans.answered:
                 return ans
-        return self.search.answer(q, scope)
+        ans = self.search.answer(q, scope)
+        if ans.answered and (unstated := self._unstated_topic(q, ans)):
+            return tpl.abstain(q, f"{tpl.NOT_COVERED} It gives no {unstated} for that.")
+        return ans
+
+    def _unstated_topic(self, q: Query, ans: Answer) -> str | None:
+        """A topic the question asks for that an answer must state itself (an amount, RVUs…; lexicon `quoted`)
+        and none of the answer's quotes states, though its report does elsewhere: "how much does uhc reimburse
+        for 99203" is not answered by a UnitedHealthcare note giving no amount because another sentence gives
+        Medicare's "85 percent"."""
+        from .query import TOPICS
+
+        if q.target and not q.codes:
+            return None  # the topic's words describe the situation a row answers (as in `uncovered_topic`)
+        for name in (t for t in q.topics if t in lexicon().quoted_topics):
+            evidence = TOPICS[name][1]
+            if not any(evidence.search(c.quote) for c in ans.citations):
+                return name
+        return None
 
     def _payer_rows(self, q: Query, scope: set[str]) -> list[Hit]:
         """The rows of the tables in ``scope`` that are about a payer the question names: rows of no kind of

@@ -80,6 +80,9 @@ class Topic(BaseModel):
     # How a question opens when it asks whether, not for the fact itself ("does medicare pay the collection
     # fee…" asks about coverage, which a sentence may answer, not for an amount): it then asks no topic.
     whether: Regex = ""
+    # A figure or a name the answer itself must state (an amount, a count of units, an LCD number): a passage
+    # of the asked report that does not state it is no answer, though another passage of it may.
+    quoted: bool = False
 
 
 class Topics(_Group):
@@ -175,6 +178,7 @@ class Lexicon:
     contrasts: tuple[frozenset[str], ...]
     contrast_phrases: Mapping[str, re.Pattern[str]]
     topics: Mapping[str, tuple[re.Pattern[str], re.Pattern[str]]]
+    quoted_topics: frozenset[str]  # the topics an answer must state itself
     not_stated: re.Pattern[str]
     left_out: re.Pattern[str]
     left_out_section: re.Pattern[str]
@@ -217,6 +221,7 @@ class Lexicon:
                 for axis in data.contrasts.axes for v in axis if " " in v}),
             topics=MappingProxyType({name: (rx(rf"^(?!{t.whether})[\s\S]*?(?:{t.ask})" if t.whether else t.ask),
                                             rx(t.evidence)) for name, t in topics.items()}),
+            quoted_topics=frozenset(name for name, t in topics.items() if t.quoted),
             not_stated=re.compile(data.topics.not_stated or r"(?!)"),
             left_out=re.compile(data.topics.left_out or r"(?!)"),
             left_out_section=re.compile(data.topics.left_out_section or r"(?!)"),

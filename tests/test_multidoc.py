@@ -1399,3 +1399,15 @@ def test_what_are_the_entries_a_heading_names_is_a_list_of_them(heldout_bot):
     ans = heldout_bot.ask("what are the common denial carc codes for 99395")
     assert ans.answered and {c.section[-1] for c in ans.citations} == {"Common Denials"}
     assert "CARC 119" in ans.text
+
+
+def test_an_amount_asked_for_is_answered_only_by_a_passage_stating_one(heldout_bot):
+    """The 99203 report states one payment figure (Medicare pays NPs and PAs "85 percent"), so it is not a
+    report that gives no amounts; but "how much does uhc reimburse for 99203" is not answered by its
+    UnitedHealthcare note, which states none. The sentence stating the figure answers what it is about."""
+    ans = heldout_bot.ask("how much does uhc reimburse for 99203")
+    assert not ans.answered and "payment amounts" in ans.text
+    ans = heldout_bot.ask("whats the medicare allowable for 99203 in 2025?")
+    assert not ans.answered
+    ans = heldout_bot.ask("how much does medicare pay an np for 99203")
+    assert ans.answered and "85 percent" in ans.text
