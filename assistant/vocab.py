@@ -146,10 +146,15 @@ NAME_JOINERS = frozenset({"of", "and", "the", "for", "with", "in", "or", "to", "
 NAME_BREAK_RE = re.compile(r"[,;:()\[\]]| - | — |–")
 
 
+def _name_words(name: str) -> list[str]:
+    """A name's words its initials are of (not the joining words a name's initials skip)."""
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", name) if w.lower() not in NAME_JOINERS]
+
+
 def initials(name: str) -> str:
     """The letters a name's initialism spells ("obstructive sleep apnea" → "osa", "post-traumatic stress
     disorder" → "ptsd"); empty for a single word or a name too long to be shortened that way."""
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", name) if w.lower() not in NAME_JOINERS]
+    words = _name_words(name)
     letters = "".join(part[0] for w in words for part in w.split("-") if part).lower()
     return letters if len(words) >= 2 and 3 <= len(letters) <= 6 else ""
 
@@ -160,9 +165,8 @@ def initial_spellings(name: str) -> set[str]:
     NCLC or NSCLC). Empty for a name ``initials`` would not shorten."""
     if not initials(name):
         return set()
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", name) if w.lower() not in NAME_JOINERS]
     options = []
-    for w in words:
+    for w in _name_words(name):
         parts = [p for p in w.lower().split("-") if p]
         options.append({parts[0][0], "".join(p[0] for p in parts)})
     return {"".join(letters) for letters in itertools.product(*options)}
