@@ -12,7 +12,7 @@ from .codes import identifiers, named_in
 from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
-from .gaps import left_out, not_listed, payer_left_out, uncovered_topic
+from .gaps import left_out, not_listed, payer_left_out, uncovered_topic, unstated_topic
 from .icd import QUALIFIER_SHARE, icd_words
 from .ingest import code_key, load_corpus, sentences
 from .lexicon import lexicon
@@ -329,24 +329,9 @@ class Assistant:
             if ans.answered:
                 return ans
         ans = self.search.answer(q, scope)
-        if ans.answered and (unstated := self._unstated_topic(q, ans)):
+        if ans.answered and (unstated := unstated_topic(q, ans)):
             return tpl.abstain(q, f"{tpl.NOT_COVERED} It gives no {unstated} for that.")
         return ans
-
-    def _unstated_topic(self, q: Query, ans: Answer) -> str | None:
-        """A topic the question asks for that an answer must state itself (an amount, RVUs…; lexicon `quoted`)
-        and none of the answer's quotes states, though its report does elsewhere: "how much does uhc reimburse
-        for 99203" is not answered by a UnitedHealthcare note giving no amount because another sentence gives
-        Medicare's "85 percent"."""
-        from .query import TOPICS
-
-        if q.target and not q.codes:
-            return None  # the topic's words describe the situation a row answers (as in `uncovered_topic`)
-        for name in (t for t in q.topics if t in lexicon().quoted_topics):
-            evidence = TOPICS[name][1]
-            if not any(evidence.search(c.quote) for c in ans.citations):
-                return name
-        return None
 
     def _payer_rows(self, q: Query, scope: set[str]) -> list[Hit]:
         """The rows of the tables in ``scope`` that are about a payer the question names: rows of no kind of

@@ -55,6 +55,25 @@ def not_listed(refs: Iterable[CodeRef], scope: set[str], chunks: Sequence[Chunk]
     return "\n\n".join(lines)
 
 
+def asked_topics(q: Query) -> tuple[str, ...]:
+    """The topics a question asks for. Asking for a code, none: "the claim will be denied, which modifier",
+    "needs bilevel w/o backup rate, which code": the topic's words describe the situation a row may answer
+    (GA, GZ, E0470)."""
+    return () if q.target and not q.codes else q.topics
+
+
+def unstated_topic(q: Query, ans: Answer) -> str | None:
+    """A topic the question asks for that an answer must state itself (an amount, RVUs…; lexicon `quoted`)
+    and none of the answer's quotes states, though its report does elsewhere: "how much does uhc reimburse
+    for 99203" is not answered by a UnitedHealthcare note giving no amount because another sentence gives
+    Medicare's "85 percent"."""
+    from .query import TOPICS
+
+    quoted = lexicon().quoted_topics
+    return next((name for name in asked_topics(q) if name in quoted
+                 and not any(TOPICS[name][1].search(c.quote) for c in ans.citations)), None)
+
+
 def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
     """Why a question about a fact the reports (``chunks``, those in scope) do not state is not answered:
     a kind of fact none of them gives (RVUs, payment, edits…) or a payer none of them names; None when
@@ -64,11 +83,7 @@ def uncovered_topic(q: Query, chunks: Sequence[Chunk]) -> str | None:
     if not q.topics and not q.payers:
         return None
     lex = lexicon()
-    for name in q.topics:
-        if q.target and not q.codes:
-            # "the claim will be denied, which modifier", "needs bilevel w/o backup rate, which code": asking
-            # for a code, the topic's words describe the situation a row may answer (GA, GZ, E0470).
-            continue
+    for name in asked_topics(q):
         evidence = TOPICS[name][1]
         # Sentences are split only in the passages that hold the evidence at all (a topic question at
         # 1,000 reports would otherwise split every passage of the corpus).
