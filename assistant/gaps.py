@@ -158,7 +158,9 @@ def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozense
     # A word the row names only to negate it ("not inflamed") is not one it describes.
     held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text)) | names
     missing = icd_unlisted(asked, held)
-    return [w for w in q.text.split() if as_written(set(tokenize(w))) & missing] or sorted(missing)
+    # As typed, without the punctuation around it ("flu vacine?" → "vacine").
+    typed = dict.fromkeys(w for w in re.findall(r"[\w'-]+", q.text) if as_written(set(tokenize(w))) & missing)
+    return list(typed) or sorted(missing)
 
 
 def unnamed_sites(q: Query, row: Chunk, affirmed: Callable[[str], frozenset[str]]) -> list[str]:

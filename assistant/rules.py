@@ -328,8 +328,9 @@ class RuleSelector(Selector):
         if opening is not None:
             return opening
         held = best_i  # the sentence whose closeness the bar weighs
-        if required_answer_type(q.text):
-            # "how many years…": only a sentence stating a quantity may answer. One in the passage the
+        if required_answer_type(q.text) or (pool.asks_value and any(pool.typed_kind)):
+            # "how many years…": only a sentence stating a quantity may answer; "what was the free t4 in the
+            # case", when a sentence gives it a value, only one that does. One in the passage the
             # question's words picked answers for it ("how big was the abscess in the thigh case": the vignette's
             # "3 cm" sentence, though only the sentence before names the thigh).
             typed = [(sc, i) for sc, i in scored if pool.typed_kind[i]]

@@ -42,6 +42,7 @@ from .signals import (
     number_fit,
     shared,
     states,
+    states_value,
 )
 from .vocab import example_heading, field_label, stems, tokenize
 
@@ -69,6 +70,14 @@ class RowPool(NamedTuple):
     typed: set[str]
 
 
+# A question whose verb is an act ("what did they bill", "which tubes got filled", "what was injected") asks
+# what was done, and one asking "which", "where", "who" or "when" asks for a thing, a place, a person or a time;
+# one asking what a measure read has no verb but "to be" and asks "what" or nothing ("what was the free t4",
+# "op time and blood loss?").
+NOT_A_READING = re.compile(r"\b(did|does|do|got|get|gets|will|would|should|could|can|which|where|who|when)\b"
+                           r"|\b\w{3,}ed\b")
+
+
 class SentencePool(NamedTuple):
     """Candidate sentences (passage, sentence) and, per sentence, the signals that say whether it answers."""
 
@@ -88,6 +97,8 @@ class SentencePool(NamedTuple):
     typed_answer: list[bool]
     unknown: float
     named_section: bool
+    # The question asks what a measure of the case read, and ``typed_kind`` marks the sentences giving it a value.
+    asks_value: bool = False
 
 
 def query_views(q: Query) -> list[str]:
@@ -375,10 +386,14 @@ class Selector(Lexical):
                 k=self.settings.prose_passages) if h.chunk.id not in seen]
         if not hits:
             return None
-        if q.intent == "clinical_context" and lexicon().answer_required.search(q.text.lower()):
+        expects = answer_type(q.text)
+        # "in the example pt whats her egfr": a question about the case asking no question word's kind of answer,
+        # and whose verb is no act, asks what a measure of the case read.
+        reading = expects is None and q.intent == "clinical_context" and not NOT_A_READING.search(q.asked_text.lower())
+        if q.intent == "clinical_context" and (reading or lexicon().answer_required.search(q.text.lower())):
             # A question about the example that only a sentence of one type answers ("how big was the tumor in
-            # the example") reads the rest of the sections its passages are in: the vignette goes on in the
-            # next paragraph.
+            # the example", or what a measure of the case read, "what was the free t4") reads the rest of the
+            # sections its passages are in: the vignette goes on in the next paragraph.
             found = {(h.chunk.doc_code, h.chunk.section) for h in hits}
             rest = {c.id for c in self.chunks({d for d, _ in found}, kind="prose")
                     if (c.doc_code, c.section) in found} - {h.chunk.id for h in hits}
@@ -424,7 +439,6 @@ class Selector(Lexical):
         # A sentence where the report describes itself ("Readers will learn…") lists topics without
         # saying anything about them: it answers only questions about the report itself.
         about_report = QUESTION_ABOUT_REPORT.search(q.text) is not None
-        expects = answer_type(q.text)
         # A sentence that only enumerates payers ("Key payers … include Aetna, …, Medicare") answers whether
         # a payer is in the report, not what the report says about it.
         enumerating = {i for i, (_, s) in enumerate(pairs) if about_payer and enumerates_payers(s)}
@@ -445,6 +459,12 @@ class Selector(Lexical):
         toks = [set(tokenize(s)) for _, s in pairs]
         heading = INTENT_PATTERNS_BY_NAME[q.intent] if q.intent in SECTION_INTENTS else None
         typed_kind = [bool(expects and expects.search(s)) for _, s in pairs]
+        # The sentence giving one of its words a value states that reading. Any word the user typed may be the
+        # measure, the report's own title words too ("the example patient's tsh").
+        measures = typed - spent - codes
+        asks_value = reading and bool(measures)
+        if asks_value:
+            typed_kind = [states_value(measures, s) for _, s in pairs]
         negated = negated_words(q.asked_text)
         return SentencePool(
             pairs=pairs, sims=[float(x) for x in sims], scoped=[float(x) for x in scoped],
@@ -467,4 +487,4 @@ class Selector(Lexical):
             # report never does ("why not chemo").
             typed_answer=[named_section and k and known == typed_terms for k in typed_kind],
             unknown=len(typed_terms - known) / len(typed_terms) if typed_terms else 0.0,
-            named_section=named_section)
+            named_section=named_section, asks_value=asks_value)

@@ -78,6 +78,20 @@ def required_answer_type(question: str) -> re.Pattern[str] | None:
     return expects if expects and lexicon().answer_required.search(question.lower()) else None
 
 
+# A token in a code's shape (five characters: "84443", "0600t", "j1745"), which names a code, not a reading.
+CODE_LIKE = re.compile(r"\d{4}[0-9a-z]|[a-z]\d{4}")
+
+
+def states_value(terms: set[str], sentence: str, reach: int = 2) -> bool:
+    """Whether ``sentence`` gives one of ``terms`` (the question's distinctive words, stemmed) a value: a number
+    within ``reach`` words after it, stop words aside ("an eGFR of 48", "TSH is 8.9 mIU/L", "FEV1 2.10 L"). A
+    sentence naming the measure without its value ("to confirm that metformin remains safe at her current
+    eGFR") is about it, not its reading."""
+    toks = tokenize(sentence)
+    return any(t in terms and any(x[0].isdigit() and not CODE_LIKE.fullmatch(x) for x in toks[j + 1:j + 1 + reach])
+               for j, t in enumerate(toks))
+
+
 # "with esophagitis" / "without esophagitis": codes that differ by what is present (ICD-10 names many).
 WITH = re.compile(r"(?<![\w/])(with|w/|w|without|w/out|w/o|wo|no)\s+(?:(?:the|a|an|any)\s+)?([a-z]{4,})", re.I)
 # Both sides of one word, as a combination code names them: "w and wo contrast", "without and with contrast",

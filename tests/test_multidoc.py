@@ -1412,3 +1412,23 @@ def test_an_amount_asked_for_is_answered_only_by_a_passage_stating_one(heldout_b
     assert not ans.answered
     ans = heldout_bot.ask("how much does medicare pay an np for 99203")
     assert ans.answered and "85 percent" in ans.text
+
+
+def test_what_a_measure_of_the_case_read_is_the_sentence_giving_its_value(heldout_bot):
+    """"what was the free t4 in the case" asks what the reading was: the sentence giving free T4 a value
+    ("resulting at 0.7 ng/dL", in the vignette's next paragraph), not the one naming the test ordered. A
+    question whose verb is an act ("what did they bill in the case") is not one about a reading."""
+    ans = heldout_bot.ask("what was the free t4 in the case")
+    assert ans.answered and {c.document for c in ans.citations} == {"84443"}
+    assert "0.7 ng/dL" in ans.citations[0].quote
+    ans = heldout_bot.ask("in the 80053 example whats her egfr")
+    assert ans.answered and "eGFR of 48" in ans.citations[0].quote
+
+
+def test_a_new_patient_code_is_no_code_for_an_established_patient(heldout_bot):
+    """CPT codes new and established patients apart (99385 is the new patient's preventive visit, 99395 the
+    established patient's): a question about an established patient is not answered with a new patient's row."""
+    ans = heldout_bot.ask("cpt for established pt preventive visit 18-39")
+    assert not ans.answered or "Code 99385 —" not in ans.text
+    if not ans.answered:
+        assert "is for “new patient”, not “established patient”" in ans.text
