@@ -31,6 +31,7 @@ from .signals import (
     VALUE_REACH,
     affirms,
     answer_type,
+    asks_reading,
     contradicts,
     counts_asked,
     denies,
@@ -68,14 +69,6 @@ class RowPool(NamedTuple):
     conflicting: set[str]
     weights: dict[str, float]
     typed: set[str]
-
-
-# A question whose verb is an act ("what did they bill", "which tubes got filled", "what was injected") asks
-# what was done, and one asking "which", "where", "who" or "when" asks for a thing, a place, a person or a time;
-# one asking what a measure read has no verb but "to be" and asks "what" or nothing ("what was the free t4",
-# "op time and blood loss?").
-NOT_A_READING = re.compile(r"\b(did|does|do|got|get|gets|will|would|should|could|can|which|where|who|when)\b"
-                           r"|\b\w{3,}ed\b")
 
 
 class SentencePool(NamedTuple):
@@ -389,7 +382,7 @@ class Selector(Lexical):
         expects = answer_type(q.text)
         # "in the example pt whats her egfr": a question about the case asking no question word's kind of answer,
         # and whose verb is no act, asks what a measure of the case read.
-        reading = expects is None and q.intent == "clinical_context" and not NOT_A_READING.search(q.asked_text.lower())
+        reading = expects is None and q.intent == "clinical_context" and asks_reading(q.asked_text)
         if q.intent == "clinical_context" and (reading or lexicon().answer_required.search(q.text.lower())):
             # A question about the example that only a sentence of one type answers ("how big was the tumor in
             # the example", or what a measure of the case read, "what was the free t4") reads the rest of the

@@ -78,12 +78,24 @@ def required_answer_type(question: str) -> re.Pattern[str] | None:
     return expects if expects and lexicon().answer_required.search(question.lower()) else None
 
 
+# A question whose verb is an act ("what did they bill", "which tubes got filled", "what was injected") asks
+# what was done, and one asking "which", "where", "who" or "when" asks for a thing, a place, a person or a time.
+NOT_A_READING = re.compile(r"\b(did|does|do|got|get|gets|will|would|should|could|can|which|where|who|when)\b"
+                           r"|\b\w{3,}ed\b")
+
+
+def asks_reading(question: str) -> bool:
+    """Whether a question could ask what a measure read: no verb but "to be", and "what" or no question word
+    ("what was the free t4", "op time and blood loss?"); see ``NOT_A_READING``."""
+    return NOT_A_READING.search(question.lower()) is None
+
+
 # A token in a code's shape (five characters: "84443", "0600t", "j1745"), which names a code, not a reading.
 CODE_LIKE = re.compile(r"\d{4}[0-9a-z]|[a-z]\d{4}")
 
 
 def states_value(terms: set[str], sentence: str, reach: int = 2) -> bool:
-    """Whether ``sentence`` gives one of ``terms`` (the question's distinctive words, stemmed) a value: a number
+    """Whether ``sentence`` gives one of ``terms`` (words the user typed, as ``tokenize`` stems them) a value: a number
     within ``reach`` words after it, stop words aside ("an eGFR of 48", "TSH is 8.9 mIU/L", "FEV1 2.10 L"). A
     sentence naming the measure without its value ("to confirm that metformin remains safe at her current
     eGFR") is about it, not its reading."""

@@ -1361,3 +1361,19 @@ def test_an_icd10_category_typed_in_lower_case_is_a_code_when_asked_for_as_one(c
     assert [c.key for c in parse("list the g57 codes for plantar nerve", catalog).unknown] == ["G57"]
     assert not parse("list the b12 codes", catalog).unknown
     assert not parse("is g57 covered", catalog).unknown and not parse("is g57 covered", catalog).codes
+
+
+def test_a_reading_is_a_measure_with_a_number_after_it():
+    """"eGFR of 48" and "TSH is 8.9 mIU/L" give the measure a value; "at her current eGFR" names it only, and a
+    code after a word ("bills 84443") is no reading. A question asking what was done ("what did they bill"),
+    or which, where, who or when, asks no reading."""
+    from assistant.signals import asks_reading, states_value
+
+    assert states_value({"egfr"}, "creatinine 1.3 mg/dL with an eGFR of 48, potassium 5.4 mmol/L")
+    assert states_value({"tsh"}, "The TSH result is 8.9 mIU/L (reference range 0.45-4.50 mIU/L)")
+    assert not states_value({"egfr"}, "to confirm that metformin remains safe at her current eGFR.")
+    assert not states_value({"bill"}, "The laboratory bills 84443 for each TSH.")
+    assert asks_reading("what was the free t4 in the case") and asks_reading("example pt - op time and blood loss?")
+    for question in ("what did the supplier bill in the case", "which vertebra got excluded in the sample case",
+                     "where in the kidney was the tumor in the example", "what was injected in the example"):
+        assert not asks_reading(question), question
