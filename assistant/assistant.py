@@ -39,6 +39,11 @@ def also_line(report: str) -> str:
     return f"The {report} report also speaks to this."
 
 
+def held(said: set[str], ans: Answer) -> set[str]:
+    """The words of ``said`` (tokens) that the quotes of ``ans`` hold, word families counted as one."""
+    return shared(said, set(tokenize(" ".join(c.quote for c in ans.citations))))
+
+
 class Assistant:
     """Answers questions about a corpus of coding reports, citing the passages it quotes."""
 
@@ -120,7 +125,7 @@ class Assistant:
         if document and document.strip():
             scope = {document.strip().upper()}
         route = None
-        ans = None
+        ans = beside = None
         if not scope and self.router is not None and self.settings.route and len(self.docs) > 1:
             route = self.router.route(query, history)
             if earlier is not None and route.scope and not (query.codes or query.unknown or self.router.named(query)):
@@ -142,9 +147,17 @@ class Assistant:
                     # in another ("and for internal med?").
                     first = self._scoped(query, scope, shown)
                     said = {t for t in tokenize(query.text) if self.catalog.is_content(t)}
-                    quoted = set(tokenize(" ".join(c.quote for c in first.citations)))
-                    ans = first if first.answered and said and said <= shared(said, quoted) else None
+                    ans = first if first.answered and said and said <= held(said, first) else None
+                    # When nothing elsewhere answers, or what does holds fewer of the turn's words, the code beside
+                    # the row just shown does: "and if the pt says no herself?" after Z28.82 (caregiver refusal) is
+                    # Z28.21 (patient refusal), in words of its own.
+                    beside = first if first.answered else None
         ans = ans or self._scoped(query, scope, route)
+        if beside is not None:
+            # (A negation word, "no" in "what if the pt says no", describes no row.)
+            telling = said - stems(lexicon().negation)
+            if not ans.answered or len(held(telling, ans)) < len(held(telling, beside)):
+                ans = beside
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)
             ans = retry if retry.answered else ans

@@ -1336,10 +1336,22 @@ def test_a_modifier_only_the_prose_names_is_answered_by_the_sentence_naming_it(s
     assert not sided_bot.ask("can 0441T be billed with modifier 78").answered
 
 
-def test_a_follow_up_naming_no_report_stays_with_the_report_the_earlier_turn_was_routed_to(heldout_bot):
+@pytest.mark.parametrize("question", [
+    "and if the pt says no herself?",
+    pytest.param("what if the pt themselves says no", marks=pytest.mark.xfail(strict=True, reason=(
+        "known failure since the 90686 report joined (twenty-ninth session): the earlier turn is no longer routed "
+        "with confidence, and the search beyond the row shown answers with the 59400 report's O80, which holds "
+        "none of the turn's words but its 'no'; preferring the row beside on such a tie lost five other "
+        "follow-ups ('and for a PA?', 'and if they also have ckd?')"))),
+])
+def test_a_follow_up_naming_no_report_stays_with_the_report_the_earlier_turn_was_routed_to(heldout_bot, question):
     """"and if the pt says no herself?" names no report; its words alone lean elsewhere (an injection report's
-    Rho(D) row), but the chat is on the vaccine-administration report the earlier turn was routed to."""
-    ans = heldout_bot.ask("and if the pt says no herself?", history=["dx code when a parent refuses the vaccine"])
+    Rho(D) row), but the chat is on the vaccine-administration report the earlier turn was answered from. Since
+    the influenza vaccine report joined, that turn is no longer routed with confidence (both reports speak of
+    refusing a vaccine), so the code asked for is looked for beside the row it showed (Z28.82, caregiver refusal)
+    and, when nothing elsewhere answers or the answer found elsewhere holds fewer of the turn's words, found
+    there."""
+    ans = heldout_bot.ask(question, history=["dx code when a parent refuses the vaccine"])
     assert ans.answered and {c.document for c in ans.citations} == {"90471"}
     assert ans.citations[0].row and "Z28.21" in ans.citations[0].row
 
