@@ -145,6 +145,15 @@ def left_out(ans: Answer) -> Answer:
     return ans
 
 
+def as_typed(text: str, missing: set[str], code_set_spelling: bool = False) -> list[str]:
+    """The words of ``text`` whose tokens (as ICD-10-CM writes them, with ``code_set_spelling``) hold one of
+    ``missing``, as typed, once each and without the punctuation around them ("flu vacine?" → "vacine")."""
+    def holds(word: str) -> bool:
+        tokens = set(tokenize(word))
+        return bool((as_written(tokens) if code_set_spelling else tokens) & missing)
+    return list(dict.fromkeys(w for w in re.findall(r"[\w'-]+", text) if holds(w)))
+
+
 def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozenset()) -> list[str]:
     """The words of a described condition that the diagnosis row chosen for it lacks, when ICD-10-CM
     names a condition holding them all ("icd for primary central sleep apnea": the obstructive sleep apnea
@@ -158,9 +167,7 @@ def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozense
     # A word the row names only to negate it ("not inflamed") is not one it describes.
     held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text)) | names
     missing = icd_unlisted(asked, held)
-    # As typed, without the punctuation around it ("flu vacine?" → "vacine").
-    typed = dict.fromkeys(w for w in re.findall(r"[\w'-]+", q.text) if as_written(set(tokenize(w))) & missing)
-    return list(typed) or sorted(missing)
+    return as_typed(q.text, missing, code_set_spelling=True) or sorted(missing)
 
 
 def unnamed_sites(q: Query, row: Chunk, affirmed: Callable[[str], frozenset[str]]) -> list[str]:
@@ -175,8 +182,7 @@ def unnamed_sites(q: Query, row: Chunk, affirmed: Callable[[str], frozenset[str]
     if not missing:
         return []
     missing -= affirmed(row.doc_code)  # read only now: a report's every sentence, once per report
-    typed_words = dict.fromkeys(w for w in re.findall(r"[\w'-]+", typed) if set(tokenize(w)) & missing)
-    return list(typed_words) or sorted(missing)
+    return as_typed(typed, missing) or sorted(missing)
 
 
 def undescribed(q: Query, row: Hit, names: frozenset[str] = frozenset(),

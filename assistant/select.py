@@ -238,11 +238,17 @@ class Selector(Lexical):
         """Candidate rows for a described situation, each with its closest cell's similarity and the share
         of the question's distinctive words it holds (whole row, and its description alone)."""
         skip = {r.key for r in q.ruled_out}
-        hits = [h for h in self.retriever.search(q.retrieval_text, keep, k=self.settings.row_candidates)
-                if code_key(h.chunk.code or "") not in skip]
+        k = self.settings.row_candidates
+        found = self.retriever.search(q.retrieval_text, keep, k=k, each=2)
+        typed = set(tokenize(q.asked_text))
+        # A row holding an asked word that no nearer row holds ("hcpcs for regadenoson": J2785 "Injection,
+        # regadenoson", which meaning alone ranks far down) is a candidate too: the first two of each
+        # retriever's own ranking that fusion left out are looked at for one.
+        near = set().union(*(self.tokens(h.chunk) for h in found[:k]))
+        hits = [h for n, h in enumerate(found) if code_key(h.chunk.code or "") not in skip
+                and (n < k or typed & self.tokens(h.chunk) - near)]
         if not hits:
             return None
-        typed = set(tokenize(q.asked_text))
         conflicting = {h.chunk.id for h in hits if contradicts(q.asked_text, embed_text(h.chunk), row=True)}
         # Rows far down the ranking join below only if they hold one of the asked words: the postings narrow them.
         postings = self.postings()

@@ -1444,3 +1444,15 @@ def test_a_new_patient_code_is_no_code_for_an_established_patient(heldout_bot):
     assert not ans.answered or "Code 99385 —" not in ans.text
     if not ans.answered:
         assert "is for “new patient”, not “established patient”" in ans.text
+
+
+def test_a_row_holding_an_asked_word_no_nearer_row_holds_is_a_candidate(heldout_bot):
+    """"hcpcs for regadenoson": among all the reports, the fused ranking puts ten rows holding only "HCPCS"
+    above the 93015 report's J2785 row ("Injection, regadenoson, 0.1 mg"), the only row naming the drug, which
+    meaning alone ranks far down; it is looked at all the same, and answers."""
+    ans = heldout_bot.ask("hcpcs for regadenoson")
+    assert ans.answered and "J2785" in ans.text
+    assert {c.document for c in ans.citations} == {"93015"}
+    assert_citations_resolve(heldout_bot, ans)
+    ans = heldout_bot.ask("our imaging center is only billing the equipment + tech part, another group reads")
+    assert ans.answered and "Modifier TC" in ans.text
