@@ -35,7 +35,7 @@ from .signals import (
     states,
     states_count,
 )
-from .vocab import example_heading, field_label, stems, tokenize
+from .vocab import field_label, stems, tokenize
 
 
 def bar(pool: SentencePool, i: int, st: Settings) -> float:
@@ -159,7 +159,7 @@ class RuleSelector(Selector):
         a vignette read from its start, not the one sentence that happens to score best."""
         from .query import INTENT_HINTS
 
-        if q.intent != "clinical_context" or not any(map(example_heading, hit.chunk.section)):
+        if q.intent != "clinical_context" or not self.catalog.in_example(hit.chunk):
             return None
         generic = set(tokenize(INTENT_HINTS[q.intent])) | stems(frozenset({"example", "scenario", "vignette", "case",
                                                                            "sample"}))

@@ -45,7 +45,7 @@ from .signals import (
     states,
     states_value,
 )
-from .vocab import example_heading, field_label, stems, tokenize
+from .vocab import field_label, stems, tokenize
 
 # How many of a report's passages closest to a question one of a named section's entries must be among for the
 # question to ask for that section's list: the answer stages' own depth for one answer (a sentence's passage
@@ -352,7 +352,7 @@ class Selector(Lexical):
             names = stems(frozenset(EXAMPLE_NAMES))
             said = set(tokenize(q.asked_text)) & names
             sections = {c: bool(said & set(tokenize(c.section[-1]))) for c in self.chunks(scope, kind="prose")
-                        if any(map(example_heading, c.section))}
+                        if self.catalog.in_example(c)}
             named = {c.doc_code for c, as_said in sections.items() if as_said}
             ids = {c.id for c, as_said in sections.items() if as_said or c.doc_code not in named}
             hits = self.retriever.search(q.retrieval_text, lambda c: c.id in ids, k=self.settings.prose_passages,
@@ -477,7 +477,7 @@ class Selector(Lexical):
             # so is one about where a service is billed or what payers say, in a section headed as that
             # ("what pos for 90935" in "Site of Service", whose sentences need not name the code).
             overlap=[bool(shared(free | choices, t)) or (q.intent == "clinical_context"
-                                                          and any(map(example_heading, h.chunk.section)))
+                                                          and self.catalog.in_example(h.chunk))
                      or (heading is not None and heading.search(h.chunk.section[-1].lower()) is not None)
                      for (h, _), t in zip(pairs, toks, strict=True)],
             every_word=[enough and known <= shared(known, t) for t in toks],

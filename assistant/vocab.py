@@ -172,6 +172,10 @@ def initial_spellings(name: str) -> set[str]:
     return {"".join(letters) for letters in itertools.product(*options)}
 
 
+# A patient's age as a vignette gives it ("a 58-year-old man", "6 month old infant").
+PATIENT_AGE_RE = re.compile(r"\b\d{1,3}[- ](?:year|month|week|day)s?[- ]old\b", re.I)
+
+
 def example_heading(heading: str) -> bool:
     """Whether a section heading names the clinical example: it ends in one of the example's names ("Clinical
     Context", "Case Study", "Worked Clinical Scenario", "Case Example"). A heading's last words say what the
@@ -310,10 +314,18 @@ class Catalog:
         # dose is what such a question asks, not which example.)
         # Nor staff shorthand or a unit ("min"): what one example happens to abbreviate, others spell out; nor
         # the example's own names ("scenario"), which say where to look, not which report.
+        # A report's clinical example is the section its heading names so ("Clinical Scenario"); in a report whose
+        # headings name none, the one section introducing a patient by age ("A 47-year-old office worker…"), as
+        # every named example of the reports does.
+        headed = {c.doc_code for c in self.chunks if any(map(example_heading, c.section))}
+        aged: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for c in self.chunks:
+            if c.kind == "prose" and c.doc_code not in headed and PATIENT_AGE_RE.search(c.text):
+                aged[c.doc_code].add(c.section)
+        self.example_sections = {d: sections.pop() for d, sections in aged.items() if len(sections) == 1}
         names = stems(frozenset(lexicon().example_names))
         shorthand = stems(frozenset((*lexicon().abbreviations, *lexicon().quantity_units)))
-        self.example_words = {t: c.doc_code for c in self.chunks if c.kind == "prose"
-                              and any(map(example_heading, c.section))
+        self.example_words = {t: c.doc_code for c in self.chunks if c.kind == "prose" and self.in_example(c)
                               for t in tokenize(c.text) if not t.isdigit() and t not in shorthand | names
                               and used_by.get(t, set()) == {c.doc_code}}
         # The heading of each table's section, as words, with the kind of code its rows hold ("Related CPT
@@ -387,6 +399,10 @@ class Catalog:
             return len(shared) + of_kind
 
         return max(options, key=fit) if options else letters
+
+    def in_example(self, chunk: Chunk) -> bool:
+        """Whether a passage is in its report's clinical example (see ``example_sections``)."""
+        return any(map(example_heading, chunk.section)) or self.example_sections.get(chunk.doc_code) == chunk.section
 
     def read_initials(self, text: str) -> dict[str, str]:
         """The question's initialisms no report uses as a word (in capitals they are letters: "OSA"), each

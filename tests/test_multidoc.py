@@ -1456,3 +1456,12 @@ def test_a_row_holding_an_asked_word_no_nearer_row_holds_is_a_candidate(heldout_
     assert_citations_resolve(heldout_bot, ans)
     ans = heldout_bot.ask("our imaging center is only billing the equipment + tech part, another group reads")
     assert ans.answered and "Modifier TC" in ans.text
+
+
+def test_a_report_whose_headings_name_no_example_has_it_where_a_patient_is_introduced(heldout_bot):
+    """The 20552 report heads its vignette "Illustrative Clinical Encounter", no name of the example the format
+    uses; it is the one section introducing a patient by age ("A 47-year-old female office administrator"), as
+    every named example of the other reports does, so a question about the example is read there."""
+    ans = heldout_bot.ask("in the 20552 example how many trigger points were injected")
+    assert ans.answered and ans.citations[0].section == ("Illustrative Clinical Encounter",)
+    assert "injects the 4 trigger points" in ans.citations[0].quote
