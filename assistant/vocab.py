@@ -309,11 +309,6 @@ class Catalog:
                 named[c.doc_code] |= {t for word in proper if len(toks := tokenize(word)) == 1 for t in toks}
         self.title_words = {t: code for code, words in named.items() for t in words
                             if used_by.get(t, {code}) <= {code}}
-        # Words of one report's clinical example that no other report uses anywhere ("glare", "crew", "mcv"): a
-        # question about "the example" using one is about that report's example. (Not a bare number: an age or a
-        # dose is what such a question asks, not which example.)
-        # Nor staff shorthand or a unit ("min"): what one example happens to abbreviate, others spell out; nor
-        # the example's own names ("scenario"), which say where to look, not which report.
         # A report's clinical example is the section its heading names so ("Clinical Scenario"); in a report whose
         # headings name none, the one section introducing a patient by age ("A 47-year-old office worker…"), as
         # every named example of the reports does.
@@ -323,6 +318,11 @@ class Catalog:
             if c.kind == "prose" and c.doc_code not in headed and PATIENT_AGE_RE.search(c.text):
                 aged[c.doc_code].add(c.section)
         self.example_sections = {d: sections.pop() for d, sections in aged.items() if len(sections) == 1}
+        # Words of one report's clinical example that no other report uses anywhere ("glare", "crew", "mcv"): a
+        # question about "the example" using one is about that report's example. (Not a bare number: an age or a
+        # dose is what such a question asks, not which example.)
+        # Nor staff shorthand or a unit ("min"): what one example happens to abbreviate, others spell out; nor
+        # the example's own names ("scenario"), which say where to look, not which report.
         names = stems(frozenset(lexicon().example_names))
         shorthand = stems(frozenset((*lexicon().abbreviations, *lexicon().quantity_units)))
         self.example_words = {t: c.doc_code for c in self.chunks if c.kind == "prose" and self.in_example(c)
