@@ -589,9 +589,6 @@ def test_a_payer_tables_row_is_what_the_report_says_of_that_payer(heldout_bot, q
     assert ans.answered == ("not available" not in stated)
 
 
-@pytest.mark.xfail(strict=True, reason="known failure since the 19083 and 64721 reports joined (twenty-third session, "
-                   "already on its starting code 949f39d): the 94060 report's Common Denials bullet 'global 94060 "
-                   "billed in a facility setting…' now ranks above its 'Typical site of service' bullet")
 def test_a_passage_that_never_names_the_reports_code_answers_a_question_about_that_report(heldout_bot):
     """Within the 94060 report its code tells no passage apart, yet as a rare word it ranks first every passage
     repeating it: the "Typical site of service" bullet, which never names 94060, is found all the same."""
