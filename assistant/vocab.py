@@ -176,6 +176,7 @@ def initial_spellings(name: str) -> set[str]:
 PATIENT_AGE_RE = re.compile(r"\b\d{1,3}[- ](?:year|month|week|day)s?[- ]old\b", re.I)
 
 
+@lru_cache(maxsize=1024)  # a report has a few dozen headings, asked of every passage under them
 def example_heading(heading: str) -> bool:
     """Whether a section heading names the clinical example: it ends in one of the example's names ("Clinical
     Context", "Case Study", "Worked Clinical Scenario", "Case Example"). A heading's last words say what the
