@@ -46,10 +46,11 @@ def counts(text: str) -> bool:
 
 
 def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
-               counting: bool = False) -> tuple[list[CodeRef], list[CodeRef]]:
+               counting: bool = False, asked: bool = False) -> tuple[list[CodeRef], list[CodeRef]]:
     """Codes named in ``text``: (those the corpus lists, code-shaped ones it does not). ``counting``: the
     chat is counting a quantity ("and if it went 55?" after "session was 45 min"), so a bare number is one
-    too, not a two-digit code, unless named as one ("mod 55")."""
+    too, not a two-digit code, unless named as one ("mod 55"). ``asked``: ``type_hint`` is the kind of code
+    the text itself asks for, not one an earlier turn did."""
     found: dict[str, CodeRef] = {}
     unknown: dict[str, CodeRef] = {}
     spans: list[tuple[int, int]] = []
@@ -130,12 +131,15 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
         key = tok.upper()
         if is_word or (tok.isalpha() and not tok.isupper() and not mod_context and key not in catalog.by_key):
             continue
-        if (tok.isalpha() and key in catalog.code_words and not mod_context
+        if (tok.isalpha() and key in catalog.code_words and (asked or not mod_context)
                 and (type_hint not in (None, "modifier")
                      or not catalog.code_means(key, catalog.code_words[key], exactly=True))):
             # "ct abd pelvis": the report's abbreviation for computed tomography, not modifier CT. Letters spelled
             # out as the code's own name ("technical component (TC)", modifier TC "Technical component") are the
             # code, unless another kind of code is asked for ("which taxonomy for the lab billing the TC").
+            # Asking for a modifier does not make the abbreviation one: "PT billing 97597 … what modifier" is the
+            # physical therapist the reports write PT for, not modifier PT, which the question would name as
+            # such ("mod PT", "-PT"). After a modifier question, "what about PT?" is the modifier.
             continue
         # "pt needed general anesthesia": staff shorthand typed in lower case is the shorthand ("patient"),
         # not modifier PT, unless the code's own name says the same ("rt": RT "Right side").

@@ -217,7 +217,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     words = tokenize(low)
     expansions = tuple(catalog.reading(abbr, (catalog.aliases[abbr], full), words, hint) if abbr in catalog.aliases
                        else full for abbr, full in shorthand) + spelled_names
-    codes, unknown = find_codes(text, catalog, hint, counting=elliptical and prev is not None and counts(prev.text))
+    codes, unknown = find_codes(text, catalog, hint, counting=elliptical and prev is not None and counts(prev.text),
+                                asked=hint is not None and hint == target)
     # "b12 deficiency": three characters shaped like an ICD-10-CM category that ICD-10-CM has no item for, and
     # no report lists, are a word (vitamin B12), not a code to look up.
     unknown = [c for c in unknown if not (c.type == "icd10" and len(c.key) == 3 and not is_icd_item(c.key))]

@@ -338,8 +338,8 @@ class RuleSelector(Selector):
                 return None
             # "how many minutes…": in the section the question's words picked, a sentence giving a number of
             # minutes, if one does, not any number ("the intensivist (… 207RC0200X)" is no count of minutes).
-            if ((noun := counted(q.text)) and not states_count(sentence, noun)
-                    and (counting := [(sc, i) for sc, i in typed if states_count(pairs[i][1], noun)
+            if ((nouns := counted(q.text)) and not states_count(sentence, nouns)
+                    and (counting := [(sc, i) for sc, i in typed if states_count(pairs[i][1], nouns)
                                       and pairs[i][0].chunk.section == hit.chunk.section
                                       and pairs[i][0].chunk.doc_code == hit.chunk.doc_code])):
                 typed = counting

@@ -461,26 +461,38 @@ def ranges(text: str) -> list[Count]:
     return out
 
 
-HOW_MANY = re.compile(r"\bhow many ([a-z]+)")
+HOW_MANY = re.compile(r"\bhow many\b")
 
 
-def counted(question: str) -> str | None:
-    """The stem of what "how many …" counts ("how many minutes …" → "minut"), if the question asks so."""
+def counted(question: str) -> tuple[str, ...]:
+    """The stems of what "how many …" counts: the words of the noun phrase after it, up to the first word
+    that is no noun's (a function word, a number, a participle): "how many minutes did …" → ("minut",),
+    "how many global days does …" → ("global", "day"), "how many units billed …" → ("unit",). Empty when
+    the question does not ask so."""
     m = HOW_MANY.search(question.lower())
-    toks = tokenize(m.group(1)) if m else []
-    return toks[0] if toks else None
+    if not m:
+        return ()
+    stems: list[str] = []
+    for word in re.findall(r"\S+", question.lower()[m.end():])[:3]:
+        toks = tokenize(word)
+        if not re.fullmatch(r"[a-z][a-z-]*[,?.!]?", word) or not toks or word.rstrip(",?.!").endswith("ed"):
+            break
+        stems += toks
+    return tuple(stems)
 
 
-def states_count(text: str, noun: str) -> bool:
-    """Whether ``text`` gives a number of ``noun`` (a stem): a number, as digits or words, then within two
-    words that noun, or its shorthand ("38 minutes", "95 min", "all eight nails", "34 units"); units also as a
-    claim line writes them ("90461 x2", "95004 × 42")."""
-    if noun == "unit" and re.search(r"(?<![a-z])[x×]\s?\d+\b", text.lower()):
+def states_count(text: str, nouns: str | Iterable[str]) -> bool:
+    """Whether ``text`` gives a number of one of ``nouns`` (stems): a number, as digits or words, then within
+    two words that noun, or its shorthand ("38 minutes", "95 min", "all eight nails", "34 units", "a 000-day
+    global"); units also as a claim line writes them ("90461 x2", "95004 × 42")."""
+    wanted = (nouns,) if isinstance(nouns, str) else tuple(nouns)
+    if "unit" in wanted and re.search(r"(?<![a-z])[x×]\s?\d+\b", text.lower()):
         return True
     for m in re.finditer(r"(?<![\w.])\d+(?:\.\d+)?((?:[\s-]+[a-z]+){1,3})", _numerals(text)):
         for word in re.findall(r"[a-z]+", m.group(1)):
             stem = next(iter(tokenize(word)), word)
-            if stem == noun or (len(stem) >= 3 and len(noun) >= 3 and (noun.startswith(stem) or stem.startswith(noun))):
+            if any(stem == noun or (len(stem) >= 3 and len(noun) >= 3
+                                    and (noun.startswith(stem) or stem.startswith(noun))) for noun in wanted):
                 return True
     return False
 

@@ -28,14 +28,16 @@ class Speller:
         ``shorthand``: abbreviations the lexicon spells out, which are no clipped words; ``spellings``: the
         reports' abbreviations written another way ("dexa" → "dxa");
         ``df``: how many passages hold each token; ``labels``: headings, column names and prose fields;
-        ``texts``: the passages (for the words they hyphenate)."""
+        ``texts``: the passages (for the words they hyphenate or write side by side)."""
         self.vocab, self.words, self.df, self.stopwords, self.stem = vocab, known, df, stopwords, stem
         self.shorthand, self.terms, self.spellings = shorthand, terms, dict(spellings or {})
         # The glue words as the stemmer spells them: "befor" is how it writes "before", no clipped "beforehand".
         self.stopword_stems = {stem(w): w for w in sorted(stopwords, key=len, reverse=True)}
         self._vocab_list = sorted(self.vocab)
+        self._texts = list(texts)
         # Words the reports hyphenate, as staff type them run together ("xrays", "followup").
-        self.joined = {w.replace("-", ""): w for t in texts for w in re.findall(r"[a-z]+(?:-[a-z]+)+", t.lower())}
+        self.joined = {w.replace("-", ""): w for t in self._texts
+                       for w in re.findall(r"[a-z]+(?:-[a-z]+)+", t.lower())}
         # Labels of the format ("typical site of service") and their runs of words, for misspelled phrases.
         phrases: set[str] = set()
         for label in labels:
@@ -73,6 +75,9 @@ class Speller:
             if stem in self.stopword_stems:
                 fixes.append((word, self.stopword_stems[stem]))
                 return fixes[-1][1]
+            if apart := self._apart(low):
+                fixes.append((word, apart))
+                return apart
             if swapped := self._swapped(low):
                 # One swapped pair of letters is the likeliest slip of all: "gose" is "goes", not a clipped
                 # "goserelin"; "wiht" is "with". Unless the swap makes a word no report uses and the letters begin
@@ -127,6 +132,22 @@ class Speller:
                  if (w := low[:i] + low[i + 1] + low[i] + low[i + 2:]) in self.vocab or w in self.words
                  or w in self.stopwords}
         return found.pop() if len(found) == 1 else None
+
+    def _apart(self, low: str) -> str | None:
+        """Two report words that ``low`` runs together, as the reports write them side by side: staff type
+        "shockwave" for a report's "shock wave", "cutoff" for its "cut off". Each part is a word of three or
+        more letters the reports use, and some passage writes the two side by side: a word that only splits
+        into two report words ("hemarthrosis" into "hem" and "arthrosis") is no compound of theirs. Looked for
+        only in the few words no report uses, so the passages are read then, not indexed beforehand."""
+        if len(low) < 7:
+            return None
+        for i in range(3, len(low) - 2):
+            head, tail = low[:i], low[i:]
+            if head in self.vocab and tail in self.vocab and head not in self.stopwords and tail not in self.stopwords:
+                side_by_side = re.compile(rf"\b{head}\s+{tail}\b", re.I)
+                if any(side_by_side.search(t) for t in self._texts):
+                    return f"{head} {tail}"
+        return None
 
     def nearest(self, low: str, cutoff: float) -> tuple[str, float] | None:
         """The report word nearest ``low`` among those alike to ``cutoff`` (rapidfuzz's ratio): the fewest

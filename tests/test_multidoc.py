@@ -1462,3 +1462,26 @@ def test_a_report_whose_headings_name_no_example_has_it_where_a_patient_is_intro
     ans = heldout_bot.ask("in the 20552 example how many trigger points were injected")
     assert ans.answered and ans.citations[0].section == ("Illustrative Clinical Encounter",)
     assert "injects the 4 trigger points" in ans.citations[0].quote
+
+
+def test_how_many_counts_what_the_whole_noun_phrase_after_it_names(heldout_bot):
+    """"how many global days does 31231 carry" counts days: the 31231 report's "The Medicare global period is
+    0 days (000)" answers. Counting only the first word after "how many" ("global"), the one sentence giving a
+    number before it was a field line ("… with a 000-day global period"), too far from the question to answer,
+    and the question was refused."""
+    ans = heldout_bot.ask("how many global days does 31231 carry")
+    assert ans.answered and "0 days" in ans.citations[0].quote
+    assert {c.document for c in ans.citations} == {"31231"}
+
+
+def test_an_abbreviation_the_reports_spell_out_is_no_modifier_because_a_modifier_is_asked_for(heldout_bot):
+    """The reports write PT for physical therapy, and the 45378 report lists modifier PT (screening turned
+    diagnostic). "our PT does 97597 … which modifier" asks for the therapist's modifier (GP); it names no
+    modifier PT, which was read as asked about ("PT is not in the 97597 report"). After a modifier question,
+    "what about PT?" is still that modifier."""
+    ans = heldout_bot.ask("our PT does 97597 on a medicare pt under a therapy plan of care, which modifier")
+    assert ans.answered and "Modifier GP" in ans.text and "Modifier PT" not in ans.text
+    earlier = "which modifier for a medicare screening colonoscopy that became diagnostic"
+    ans = heldout_bot.ask("what about PT?", history=[earlier])
+    assert ans.answered and ans.text.startswith("**Modifier PT —")
+

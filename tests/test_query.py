@@ -235,6 +235,18 @@ def test_a_payer_tables_coverage_column_states_coverage():
     assert "payer coverage decisions" in uncovered_topic(parse("does medicare cover 12001", Catalog(unknown)), unknown)
 
 
+def test_a_coverage_determination_spelled_out_with_its_number_names_it():
+    """"National Coverage Determination 230.1" names an NCD as "NCD 230.1" does: "which ncd" is answered;
+    a report naming a coverage determination without a number does not give one."""
+    text = ("Summary & Overview\nCPT 50590: Lithotripsy, extracorporeal shock wave\nCPT code 50590 reports "
+            "lithotripsy.\nPayer Considerations\nMedicare: ESWL is covered under National Coverage Determination "
+            "230.1 (Treatment of Kidney Stones).\n")
+    chunks = parse_report(text, "50590.txt").chunks
+    assert uncovered_topic(parse("does medicare cover eswl, which ncd", Catalog(chunks)), chunks) is None
+    unnumbered = parse_report(text.replace(" 230.1", ""), "50590.txt").chunks
+    assert "LCD or NCD numbers" in uncovered_topic(parse("which ncd for eswl", Catalog(unnumbered)), unnumbered)
+
+
 def test_names_the_opening_descriptor_capitalises_name_its_report(catalog):
     """0600T opens "CPT code 0600T denotes percutaneous irreversible electroporation (IRE) ablation…": IRE
     names the report; the sentence's other words ("denotes", "organs") do not."""
@@ -385,15 +397,41 @@ def test_of_two_kinds_of_code_the_one_asked_is_the_target(catalog, question, tar
     assert parse(question, catalog).target == target
 
 
+@pytest.fixture(scope="module")
+def bilateral(catalog) -> Catalog:
+    """The fixture reports and one listing modifier 50."""
+    table = "\nModifiers\n| Modifier | Description |\n|---|---|\n| 50 | Bilateral procedure |\n"
+    report = read_text(MULTI_FILES[0]) + table
+    return Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+
+
+@pytest.mark.parametrize("question", ["npwt code for a wound under 50 sq cm", "wound is 50 square cm, which code"])
+def test_a_number_with_a_unit_of_area_is_a_measure_not_a_modifier(bilateral, question):
+    """"50 sq cm" is a wound's area, as "25 min" is a time: not modifier 50, which a bare 50 is."""
+    assert "50" not in {c.key for c in parse(question, bilateral).codes}
+    assert "50" in {c.key for c in parse("both sides done, is 50 right", bilateral).codes}
+
+
 def test_how_many_asks_for_a_number_of_what_it_counts():
     from assistant.signals import counted, states_count
 
-    assert counted("how many min of crit care did they document") == "min"
+    assert counted("how many min of crit care did they document") == ("min",)
     assert states_count("Her documented critical care time is 95 minutes.", "min")
     assert not states_count("The intensivist (Critical Care, 207RC0200X) sees her at 7 am.", "min")
     assert states_count("The podiatrist debrides all eight nails.", counted("how many nails were done"))
     assert states_count("MMR with counseling is 90460 x1 and 90461 x2.", "unit")
-    assert counted("what units is it billed in") is None
+    assert counted("what units is it billed in") == ()
+
+
+def test_how_many_counts_the_whole_noun_phrase_it_opens():
+    """"how many global days" counts days, which a sentence may give as "0 days"; the phrase ends before the
+    verb ("does"), a number or a participle ("billed")."""
+    from assistant.signals import counted, states_count
+
+    assert counted("how many global days does 31231 carry") == ("global", "day")
+    assert states_count("The Medicare global period is 0 days (000).", counted("how many global days does it carry"))
+    assert counted("how many units billed for the visit") == ("unit",)
+    assert not states_count("Code 17003 billed once.", counted("how many units billed for the visit"))
 
 
 def test_a_row_without_a_named_word_contradicts_and_a_passage_does_not():
@@ -1234,6 +1272,21 @@ def test_a_slip_that_stems_like_another_corpus_word_is_still_a_slip():
     speller = Speller(vocab, frozenset(), df, [], texts, STOPWORDS, _stemmer().stemWord)
     assert speller.correct("modifer for bilateral")[0] == "modifier for bilateral"
     assert speller.correct("debrided nails")[0] == "debrided nails"
+
+
+def test_a_word_run_together_from_two_the_reports_write_side_by_side_is_those_two():
+    """"shockwave" is a report's "shock wave" typed as one word (no single report word is near it); a word
+    that only splits into two report words no passage writes side by side ("waveshock") is no compound of
+    theirs and stays as typed."""
+    from assistant.spelling import Speller
+    from assistant.vocab import STOPWORDS, _stemmer
+
+    texts = ["Lithotripsy, extracorporeal shock wave, is billed once.", "A pressure wave is not a shock."]
+    vocab = {w for t in texts for w in re.findall(r"[a-z]+", t.lower())}
+    df = collections.Counter(s for t in texts for s in set(tokenize(t)))
+    speller = Speller(vocab, frozenset(), df, [], texts, STOPWORDS, _stemmer().stemWord)
+    assert speller.correct("shockwave lithotripsy cpt")[0] == "shock wave lithotripsy cpt"
+    assert speller.correct("waveshock")[0] == "waveshock"
 
 
 def test_a_phrase_as_near_two_labels_is_left_as_typed_under_any_hash_seed():
