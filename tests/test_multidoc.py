@@ -1485,3 +1485,13 @@ def test_an_abbreviation_the_reports_spell_out_is_no_modifier_because_a_modifier
     ans = heldout_bot.ask("what about PT?", history=[earlier])
     assert ans.answered and ans.text.startswith("**Modifier PT —")
 
+
+def test_the_ndc_for_a_drug_is_its_number_which_a_report_gives_or_does_not(heldout_bot):
+    """An NDC is a package's number (55513-0710-01): "ndc number for prolia" is the J0897 report's sentence
+    giving it; the J3301 report names the vial's NDC only as something to document, so "ndc for the
+    triamcinolone vial" is refused, not answered with a sentence about the vial."""
+    ans = heldout_bot.ask("ndc number for prolia")
+    assert ans.answered and "55513-0710-01" in ans.text
+    ans = heldout_bot.ask("ndc for the triamcinolone vial we inject")
+    assert not ans.answered and "NDC numbers" in ans.text
+    assert heldout_bot.ask("does medicaid want the ndc on the 96372 drug line").answered
