@@ -223,28 +223,24 @@ def test_a_spinal_level_names_its_region_unless_a_report_writes_it_for_something
     assert "thoracic" not in parse("cpt for free t4", both).expansions
 
 
-def test_a_payer_tables_coverage_column_states_coverage():
-    """A row is read with its column names: "Medicare | Covered" under "Coverage Status" is a coverage decision
-    the report gives, so "does medicare cover 12001" is not refused as a fact the report leaves out."""
-    text = ("Summary & Overview\nCPT 12001: Simple repair of superficial wounds\nCPT code 12001 reports a simple "
-            "repair.\nPayer Coverage\n| Payer | Coverage Status | Notes |\n|---|---|---|\n"
-            "| Medicare | Covered | Paid under the physician fee schedule. |\n")
+@pytest.mark.parametrize(("text", "question", "without", "topic"), [
+    # A row is read with its column names: "Medicare | Covered" under "Coverage Status" is a coverage decision.
+    ("Summary & Overview\nCPT 12001: Simple repair of superficial wounds\nCPT code 12001 reports a simple "
+     "repair.\nPayer Coverage\n| Payer | Coverage Status | Notes |\n|---|---|---|\n"
+     "| Medicare | Covered | Paid under the physician fee schedule. |\n",
+     "does medicare cover 12001", ("| Covered |", "| Not available |"), "payer coverage decisions"),
+    # "National Coverage Determination 230.1" names an NCD as "NCD 230.1" does; without the number, none.
+    ("Summary & Overview\nCPT 50590: Lithotripsy, extracorporeal shock wave\nCPT code 50590 reports "
+     "lithotripsy.\nPayer Considerations\nMedicare: ESWL is covered under National Coverage Determination "
+     "230.1 (Treatment of Kidney Stones).\n",
+     "does medicare cover eswl, which ncd", (" 230.1", ""), "LCD or NCD numbers"),
+])
+def test_a_fact_the_report_states_in_its_own_form_is_not_refused_as_left_out(text, question, without, topic):
+    """A fact a report states, however it writes it, is no topic it leaves out; the same report without it is."""
     chunks = parse_report(text, "12001.txt").chunks
-    assert uncovered_topic(parse("does medicare cover 12001", Catalog(chunks)), chunks) is None
-    unknown = parse_report(text.replace("| Covered |", "| Not available |"), "12001.txt").chunks
-    assert "payer coverage decisions" in uncovered_topic(parse("does medicare cover 12001", Catalog(unknown)), unknown)
-
-
-def test_a_coverage_determination_spelled_out_with_its_number_names_it():
-    """"National Coverage Determination 230.1" names an NCD as "NCD 230.1" does: "which ncd" is answered;
-    a report naming a coverage determination without a number does not give one."""
-    text = ("Summary & Overview\nCPT 50590: Lithotripsy, extracorporeal shock wave\nCPT code 50590 reports "
-            "lithotripsy.\nPayer Considerations\nMedicare: ESWL is covered under National Coverage Determination "
-            "230.1 (Treatment of Kidney Stones).\n")
-    chunks = parse_report(text, "50590.txt").chunks
-    assert uncovered_topic(parse("does medicare cover eswl, which ncd", Catalog(chunks)), chunks) is None
-    unnumbered = parse_report(text.replace(" 230.1", ""), "50590.txt").chunks
-    assert "LCD or NCD numbers" in uncovered_topic(parse("which ncd for eswl", Catalog(unnumbered)), unnumbered)
+    assert uncovered_topic(parse(question, Catalog(chunks)), chunks) is None
+    lacking = parse_report(text.replace(*without), "12001.txt").chunks
+    assert topic in uncovered_topic(parse(question, Catalog(lacking)), lacking)
 
 
 def test_names_the_opening_descriptor_capitalises_name_its_report(catalog):
@@ -1260,16 +1256,21 @@ def test_cost_share_is_cost_sharing_not_an_amount(catalog):
     assert "payment amounts" in parse("what does 0600t cost", catalog).topics
 
 
-def test_a_slip_that_stems_like_another_corpus_word_is_still_a_slip():
-    """"modifer" stems as "modification" does ("modif"), yet it is one slip from "modifier"; "debrided" is
-    another form of "debridement", whose stem it shares with its nearest word, and stays."""
+def speller_of(texts: list[str]):
+    """A typo repairer over ``texts`` alone, as a catalog builds one over its passages."""
     from assistant.spelling import Speller
     from assistant.vocab import STOPWORDS, _stemmer
 
-    texts = ["Modifier 50 applies to bilateral debridement.", "Orthotic modification is billed separately."]
     vocab = {w for t in texts for w in re.findall(r"[a-z]+", t.lower())}
     df = collections.Counter(s for t in texts for s in set(tokenize(t)))
-    speller = Speller(vocab, frozenset(), df, [], texts, STOPWORDS, _stemmer().stemWord)
+    return Speller(vocab, frozenset(), df, [], texts, STOPWORDS, _stemmer().stemWord)
+
+
+def test_a_slip_that_stems_like_another_corpus_word_is_still_a_slip():
+    """"modifer" stems as "modification" does ("modif"), yet it is one slip from "modifier"; "debrided" is
+    another form of "debridement", whose stem it shares with its nearest word, and stays."""
+    speller = speller_of(["Modifier 50 applies to bilateral debridement.",
+                          "Orthotic modification is billed separately."])
     assert speller.correct("modifer for bilateral")[0] == "modifier for bilateral"
     assert speller.correct("debrided nails")[0] == "debrided nails"
 
@@ -1278,13 +1279,8 @@ def test_a_word_run_together_from_two_the_reports_write_side_by_side_is_those_tw
     """"shockwave" is a report's "shock wave" typed as one word (no single report word is near it); a word
     that only splits into two report words no passage writes side by side ("waveshock") is no compound of
     theirs and stays as typed."""
-    from assistant.spelling import Speller
-    from assistant.vocab import STOPWORDS, _stemmer
-
-    texts = ["Lithotripsy, extracorporeal shock wave, is billed once.", "A pressure wave is not a shock."]
-    vocab = {w for t in texts for w in re.findall(r"[a-z]+", t.lower())}
-    df = collections.Counter(s for t in texts for s in set(tokenize(t)))
-    speller = Speller(vocab, frozenset(), df, [], texts, STOPWORDS, _stemmer().stemWord)
+    speller = speller_of(["Lithotripsy, extracorporeal shock wave, is billed once.",
+                          "A pressure wave is not a shock."])
     assert speller.correct("shockwave lithotripsy cpt")[0] == "shock wave lithotripsy cpt"
     assert speller.correct("waveshock")[0] == "waveshock"
 
