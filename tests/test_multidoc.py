@@ -1197,11 +1197,12 @@ def test_a_code_from_a_report_that_never_names_the_organ_asked_is_no_answer(held
     assert closest not in ans.text or "does not name “liver”" in ans.text, ans.text
 
 
-@pytest.mark.parametrize("question", ["hcpcs code for a stelara infusion", "cpt for lithotripsy of a kidney stone"])
+# (Lithotripsy of a kidney stone was the second procedure until the 50590 report, on just that, joined the eval.)
+@pytest.mark.parametrize("question", ["hcpcs code for a stelara infusion", "cpt for tonsillectomy in a child"])
 def test_a_procedure_or_drug_no_report_names_gets_no_code(heldout_bot, question):
     """A code asked for by a procedure's or a drug's name no report uses, one the model's vocabulary does not
     hold whole and no slip of a report word, is out of the reports' scope: ICD-10-CM does not spell it, yet the
-    closest row (another biologic, another stone treatment) would be a wrong code."""
+    closest row (another biologic, another throat or ear procedure) would be a wrong code."""
     ans = heldout_bot.ask(question)
     assert not ans.answered and "No report mentions" in ans.text, ans.text
 
