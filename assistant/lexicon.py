@@ -71,6 +71,11 @@ class Contrasts(_Group):
     # How a value of two words is written when its words vary ("another physician": "a different doc"); a
     # value not listed is matched as written.
     spellings: dict[Word, Regex] = {}
+    # Where a value's word has another sense than the value ("45 units left in the vial", "right after
+    # the injection"): those spans say no value.
+    other_senses: dict[Word, Regex] = {}
+    # A value that stands for either of others ("unilateral": left or right), where a text names neither.
+    covers: dict[Word, list[Word]] = {}
 
 
 class Topic(BaseModel):
@@ -158,8 +163,11 @@ class LexiconFile(BaseModel):
         if twice := sorted({w for w in words if words.count(w) > 1}):
             raise ValueError(f"type_words.entries lists {twice} under more than one kind of code")
         values = {v for axis in self.contrasts.axes for v in axis}
-        if stray := sorted(set(self.contrasts.spellings) - values):
-            raise ValueError(f"contrasts.spellings spells {stray}, which no axis in contrasts.axes holds")
+        covered = {v for vs in self.contrasts.covers.values() for v in vs}
+        for group, named in (("spellings", set(self.contrasts.spellings)), ("other_senses", set(self.contrasts.other_senses)),
+                             ("covers", set(self.contrasts.covers) | covered)):
+            if stray := sorted(named - values):
+                raise ValueError(f"contrasts.{group} names {stray}, which no axis in contrasts.axes holds")
         typed = set(words)
         if stray := sorted(set(self.type_words.weak) - typed):
             raise ValueError(f"type_words.weak names {stray}, which no kind of code in type_words.entries lists")
@@ -177,6 +185,8 @@ class Lexicon:
     payer_names: tuple[str, ...]
     contrasts: tuple[frozenset[str], ...]
     contrast_phrases: Mapping[str, re.Pattern[str]]
+    contrast_other_senses: re.Pattern[str]
+    contrast_covers: Mapping[str, frozenset[str]]
     topics: Mapping[str, tuple[re.Pattern[str], re.Pattern[str]]]
     quoted_topics: frozenset[str]  # the topics an answer must state itself
     not_stated: re.Pattern[str]
@@ -218,7 +228,9 @@ class Lexicon:
             contrasts=tuple(frozenset(axis) for axis in data.contrasts.axes),
             contrast_phrases=MappingProxyType({
                 v: re.compile(data.contrasts.spellings.get(v) or r"\b" + v.replace(" ", r"[\s-]+") + r"\b", re.I)
-                for axis in data.contrasts.axes for v in axis if " " in v}),
+                for axis in data.contrasts.axes for v in axis if " " in v or v in data.contrasts.spellings}),
+            contrast_covers=MappingProxyType({v: frozenset(vs) for v, vs in data.contrasts.covers.items()}),
+            contrast_other_senses=re.compile("|".join(data.contrasts.other_senses.values()) or r"(?!)", re.I),
             topics=MappingProxyType({name: (rx(rf"^(?!{t.whether})[\s\S]*?(?:{t.ask})" if t.whether else t.ask),
                                             rx(t.evidence)) for name, t in topics.items()}),
             quoted_topics=frozenset(name for name, t in topics.items() if t.quoted),

@@ -154,9 +154,20 @@ def _asked_withs(asked: str) -> dict[tuple[bool, str], str]:
 
 def axis_words(text: str) -> set[str]:
     """The words of ``text``, and the contrast values of two words it says ("off-campus" → "off campus",
-    "a different doc" → "another physician")."""
-    low = text.lower()
+    "a different doc" → "another physician"); a value's word in another sense ("units left in the vial")
+    says none."""
+    low = lexicon().contrast_other_senses.sub(" ", text.lower())
     return set(re.findall(r"[a-z]+", low)) | set(axis_phrases(low))
+
+
+def axis_values(text: str) -> set[str]:
+    """``axis_words``, and the values a general one it says stands for when it names none of them
+    ("on one side only": left and right, either of which it may be)."""
+    said = axis_words(text)
+    for general, values in lexicon().contrast_covers.items():
+        if general in said and not said & values:
+            said |= values
+    return said
 
 
 def axis_phrases(low: str) -> dict[str, list[re.Match[str]]]:
@@ -185,7 +196,7 @@ def contradicts(asked: str, text: str, row: bool = False) -> tuple[str, str] | N
     "type 1"); None otherwise. A table row's name excludes what it is "without": a question naming that
     thing, unnegated, asks for another row ("ecg interpretation and report only" is not "tracing only,
     without interpretation and report"). A passage's "without sedation" may well answer "sedation?"."""
-    said, held = axis_words(asked), axis_words(text)
+    said, held = axis_values(asked), axis_values(text)
     for axis in lexicon().contrasts:
         if (said & axis) and (held & axis) and not (said & held & axis):
             return min(said & axis), min(held & axis)
@@ -235,7 +246,7 @@ def states(asked: str, text: str, without: set[str] | frozenset[str] = frozenset
     """Whether ``text`` states a value the question asks for on one of those axes ("left", "without…"),
     or negates what the question negates ("no ABN signed": "no signed ABN is on file"), or names, not
     "without" it, a word ``without`` holds (the words other rows are without: ``excluded``)."""
-    said, held = axis_words(asked), axis_words(text)
+    said, held = axis_values(asked), axis_values(text)
     values = _numbered(text)
     named = set(tokenize(text)) - {word for present, word in _withs(text) if not present} if without else set()
     return (any(said & held & axis for axis in lexicon().contrasts) or bool(without & named)

@@ -96,7 +96,7 @@ def _packaged() -> str:
     ("ask = '\\bhow old\\b|\\bwhat age\\b'", "ask = '\\bhow old\\b|(?P<x'",
      r"group 'answer_types', entry '#3', field 'ask'"),
     # a spelling of a value no axis holds would never be used
-    ('"same physician" = ', '"same doctor" = ', r"contrasts.spellings spells \['same doctor'\]"),
+    ('"same physician" = ', '"same doctor" = ', r"contrasts.spellings names \['same doctor'\]"),
     # an unknown kind of code
     ('cpt = ["cpt", "cpts"]', 'cpt = ["cpt", "cpts"]\nloinc = ["loinc"]', r"group 'type_words', entry 'loinc'"),
 ])

@@ -1496,3 +1496,12 @@ def test_the_ndc_for_a_drug_is_its_number_which_a_report_gives_or_does_not(heldo
     ans = heldout_bot.ask("ndc for the triamcinolone vial we inject")
     assert not ans.answered and "NDC numbers" in ans.text
     assert heldout_bot.ask("does medicaid want the ndc on the 96372 drug line").answered
+
+
+def test_a_one_sided_service_is_the_row_for_one_side_not_a_row_with_units_left(heldout_bot):
+    """64615 is bilateral by definition: its 52 row is for "injections … given on one side only", and JW's
+    "45 units left in a 200-unit vial" says no side."""
+    ans = heldout_bot.ask("64615 injections done on the right side only this visit, which modifier")
+    assert ans.answered and ans.text.startswith("**Modifier 52 —")
+    wasted = heldout_bot.ask("had 45 units left in the vial after 64615, which modifier")
+    assert wasted.answered and wasted.text.startswith("**Modifier JW —")

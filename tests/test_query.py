@@ -1426,3 +1426,20 @@ def test_a_reading_is_a_measure_with_a_number_after_it():
     for question in ("what did the supplier bill in the case", "which vertebra got excluded in the sample case",
                      "where in the kidney was the tumor in the example", "what was injected in the example"):
         assert not asks_reading(question), question
+
+
+def test_left_and_right_in_another_sense_say_no_side_and_one_side_is_either():
+    """"45 units left in a 200-unit vial" is the verb leave, "right after" an adverb, "the right code" correct:
+    none says a side, so none contradicts or states "left knee". "Given on one side only" is unilateral,
+    which a left or a right service is, though the same text also names the bilateral code."""
+    from assistant.signals import axis_values, contradicts, states
+
+    vial = "Append to a separate J0585 line for the unused portion (for example, 45 units left in a 200-unit vial)."
+    assert not states("injections on the left side only, modifier", vial)
+    assert axis_values("the vasovagal episode came right after the needle went in") & {"left", "right"} == set()
+    assert axis_values("is 96130 the right code") & {"left", "right"} == set()
+    assert contradicts("oa of the right knee", "Unilateral primary osteoarthritis, left knee") == ("right", "left")
+    one_side = "Use when injections are given on one side only, since 64615 describes bilateral work."
+    assert contradicts("injections on the left side only", one_side) is None
+    assert states("injections on the left side only", one_side)
+    assert contradicts("left", "Bilateral procedure") == ("left", "bilateral")
