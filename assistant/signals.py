@@ -383,15 +383,16 @@ NUMBER = r"(\d{1,3}(?:\.\d+)?)"
 # "than", as staff often type it: "less then 1 lpm".
 THAN = r"th[ae]n"
 # The ways a passage bounds a count or an amount on one side: "at least 30", "40 minutes or more", "more than
-# four", "fewer than 8", "15 minutes or less", "up to 60". A question stating one asks about that bound.
+# four", "fewer than 8", "15 minutes or less", "up to 60", a comparative of time or size as of count ("longer than
+# 10 minutes", "larger than 20 sq cm"). A question stating one asks about that bound.
 ONE_SIDED = (
     (re.compile(rf"\b(?:at least|a minimum of|minimum of|no less {THAN})\s+{NUMBER}(?!\w|\.\d)"),
      lambda a: (a, math.inf)),
     (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or more|or greater|or longer|or above|and over|or over)\b"),
      lambda a: (a, math.inf)),
-    (re.compile(rf"\b(?:more {THAN}|greater {THAN}|over|exceeding|exceeds|beyond)\s+{NUMBER}(?!\w|\.\d)"),
+    (re.compile(rf"\b(?:(?:more|greater|longer|larger|bigger) {THAN}|over|exceeding|exceeds|beyond)\s+{NUMBER}(?!\w|\.\d)"),
      lambda a: (a + 1e-6, math.inf)),
-    (re.compile(rf"\b(?:fewer {THAN}|less {THAN}|under|below)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a - 1e-6)),
+    (re.compile(rf"\b(?:(?:fewer|less|shorter|smaller) {THAN}|under|below)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a - 1e-6)),
     (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or less|or fewer|or shorter|or under|or below)\b"),
      lambda a: (-math.inf, a)),
     (re.compile(rf"\b(?:up to|no more {THAN}|at most|a maximum of)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a)),

@@ -1505,3 +1505,15 @@ def test_a_one_sided_service_is_the_row_for_one_side_not_a_row_with_units_left(h
     assert ans.answered and ans.text.startswith("**Modifier 52 —")
     wasted = heldout_bot.ask("had 45 units left in the vial after 64615, which modifier")
     assert wasted.answered and wasted.text.startswith("**Modifier JW —")
+
+
+def test_shorthand_of_single_letters_in_a_codes_name_holds_the_words_it_stands_for(heldout_bot):
+    """Modifier 24's name, "Unrelated E/M service by the same physician during a postoperative period", holds
+    "evaluation and management" wherever words are counted, as the row's tokens already do: a question asking
+    for the modifier "on the e/m" is named by it as well as by 79's "Unrelated procedure or service…"."""
+    from assistant.vocab import tokenize
+
+    words = set(tokenize("evaluation management"))
+    name = "Unrelated E/M service by the same physician during a postoperative period"
+    assert heldout_bot.select.held(words, name) == words
+    assert heldout_bot.select.held(words, "Unrelated procedure or service by the same physician") == set()

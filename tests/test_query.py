@@ -945,6 +945,10 @@ def test_a_question_naming_a_tables_heading_asks_for_its_kind_of_code(radiology,
     ("at least 30 minutes but less than 60 minutes", [(30, 59.999999)]),
     ("more than 3 or up to 10", [(3.000001, float("inf")), (float("-inf"), 10)]),  # either bound
     ("at least 3 visits. Up to 10 units", [(3, float("inf")), (float("-inf"), 10)]),  # two sentences
+    # A comparative of time or size bounds as one of count does.
+    ("sessions longer than 10 minutes", [(10.000001, float("inf"))]),
+    ("a wound larger than 20 sq cm", [(20.000001, float("inf"))]),
+    ("a visit shorter than 16 minutes", [(float("-inf"), 15.999999)]),
 ])
 def test_bounds_a_passage_states(text, bounds):
     assert ranges(text) == bounds
@@ -972,6 +976,9 @@ def test_a_count_fits_only_a_bound_counted_in_its_unit():
     minutes = counts_asked(Query(original="", text="12 mins of quit smoking counseling"))
     assert number_fit(minutes, "greater than 3 minutes up to 10 minutes") == (0.0, 1.0)
     assert number_fit(minutes, "intensive, greater than 10 minutes") == (1.0, 0.0)
+    longer = counts_asked(Query(original="", text="quit smoking counseling longer than 10 min"))
+    assert number_fit(longer, "greater than 3 minutes up to 10 minutes") == (0.0, 1.0)
+    assert number_fit(longer, "intensive, greater than 10 minutes") == (1.0, 0.0)
     assert number_fit(counts_asked(Query(original="", text="6 rooms at once")), "more than four") == (1.0, 0.0)
 
 
