@@ -208,7 +208,8 @@ class Lexical:
         joined = {a + b for a, b in itertools.pairwise(toks)}
         # Its shorthand of single letters holds the words it stands for, as in ``tokens``: the E/M in a code's
         # name ("Unrelated E/M service…") is an evaluation and management visit wherever words are counted.
-        found_terms = shared(set(terms), set(self.spelled(toks)) | names | (joined & set(terms)) | unseen_shorthand(text))
+        holding = set(self.spelled(toks)) | names | (joined & set(terms)) | unseen_shorthand(text)
+        found_terms = shared(set(terms), holding)
         if negated & found_terms:
             found_terms -= negated - negated_words(text)
         # ...and a word the question states plainly is not held by a text that only negates it: "intractable"

@@ -164,7 +164,8 @@ class LexiconFile(BaseModel):
             raise ValueError(f"type_words.entries lists {twice} under more than one kind of code")
         values = {v for axis in self.contrasts.axes for v in axis}
         covered = {v for vs in self.contrasts.covers.values() for v in vs}
-        for group, named in (("spellings", set(self.contrasts.spellings)), ("other_senses", set(self.contrasts.other_senses)),
+        for group, named in (("spellings", set(self.contrasts.spellings)),
+                             ("other_senses", set(self.contrasts.other_senses)),
                              ("covers", set(self.contrasts.covers) | covered)):
             if stray := sorted(named - values):
                 raise ValueError(f"contrasts.{group} names {stray}, which no axis in contrasts.axes holds")

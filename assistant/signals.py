@@ -390,9 +390,10 @@ ONE_SIDED = (
      lambda a: (a, math.inf)),
     (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or more|or greater|or longer|or above|and over|or over)\b"),
      lambda a: (a, math.inf)),
-    (re.compile(rf"\b(?:(?:more|greater|longer|larger|bigger) {THAN}|over|exceeding|exceeds|beyond)\s+{NUMBER}(?!\w|\.\d)"),
-     lambda a: (a + 1e-6, math.inf)),
-    (re.compile(rf"\b(?:(?:fewer|less|shorter|smaller) {THAN}|under|below)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a - 1e-6)),
+    (re.compile(rf"\b(?:(?:more|greater|longer|larger|bigger) {THAN}|over|exceeding|exceeds|beyond)"
+                rf"\s+{NUMBER}(?!\w|\.\d)"), lambda a: (a + 1e-6, math.inf)),
+    (re.compile(rf"\b(?:(?:fewer|less|shorter|smaller) {THAN}|under|below)\s+{NUMBER}(?!\w|\.\d)"),
+     lambda a: (-math.inf, a - 1e-6)),
     (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or less|or fewer|or shorter|or under|or below)\b"),
      lambda a: (-math.inf, a)),
     (re.compile(rf"\b(?:up to|no more {THAN}|at most|a maximum of)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a)),
