@@ -684,12 +684,10 @@ def test_the_example_is_found_whatever_the_user_or_the_report_calls_it(heldout_b
     assert ans.answered and "What Was Billed and Why" in ans.citations[0].section and "0333" in ans.text
 
 
-@pytest.mark.xfail(strict=True, reason="known failure since the A4253 report joined (twenty-seventh session): its "
-                   "'keep the practitioner's in-person visit note (within 6 months)' states a length of time and "
-                   "'keep … on file' without naming the ABN; open in issue 13")
 def test_how_long_is_answered_by_a_length_of_time(heldout_bot):
     """"how long do we keep the signed abn on file": no report states a retention period, and a sentence
-    with some other number ("13 months", an ABN's use) does not answer it. A length of time does."""
+    with some other number ("13 months", an ABN's use) does not answer it, nor does A4253's "keep the
+    practitioner's in-person visit note (within 6 months)", which keeps no ABN. A length of time does."""
     ans = heldout_bot.ask("how long do we keep the signed abn on file")
     assert not ans.answered
     ans = heldout_bot.ask("how long did the paclitaxel run in the 96413 scenario")
