@@ -19,7 +19,7 @@ from .ingest import sentences
 from .lexicon import lexicon
 from .models import PROCEDURE_KINDS, Answer, Chunk, Hit
 from .query import Query
-from .signals import QUESTION_ABOUT_REPORT, negated_words
+from .signals import QUESTION_ABOUT_REPORT, negated_words, with_numerals
 from .vocab import QUERY_VOCAB, TYPE_WORDS, Catalog, stems, tokenize
 
 # Above this many codes, a note that a code is not listed says how many it looked through, not which.
@@ -165,7 +165,7 @@ def undescribed_condition(q: Query, row: Chunk, names: frozenset[str] = frozense
     asked = (set(tokenize(q.asked_text)) - request - q.spelled_out - {c.key.lower() for c in q.codes}
              - negated_words(q.asked_text))
     # A word the row names only to negate it ("not inflamed") is not one it describes.
-    held = set(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text)) | names
+    held = with_numerals(tokenize(row.text)) - (negated_words(row.text) - negated_words(q.text)) | names
     missing = icd_unlisted(asked, held)
     return as_typed(q.text, missing, code_set_spelling=True) or sorted(missing)
 

@@ -179,6 +179,14 @@ def axis_phrases(low: str) -> dict[str, list[re.Match[str]]]:
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}
 
 
+def with_numerals(tokens: Iterable[str]) -> set[str]:
+    """``tokens`` and the number each Roman numeral of two letters or more among them writes: a name's
+    "Bipolar II disorder" holds the "2" of "bipolar 2". (A single letter, "i", "v" or "x", is as often a
+    letter as a number.)"""
+    tokens = set(tokens)
+    return tokens | {ROMAN[t] for t in tokens if len(t) > 1 and t in ROMAN}
+
+
 def _numbered(text: str) -> dict[str, set[str]]:
     """Word → the values it is numbered with in ``text`` ("type 2 diabetes" → {"type": {"2"}}; "Level IV"
     → {"level": {"4"}}), for the words of ``numbered_axes`` (lexicon)."""
@@ -383,18 +391,21 @@ NUMBER = r"(\d{1,3}(?:\.\d+)?)"
 # "than", as staff often type it: "less then 1 lpm".
 THAN = r"th[ae]n"
 # The ways a passage bounds a count or an amount on one side: "at least 30", "40 minutes or more", "more than
-# four", "fewer than 8", "15 minutes or less", "up to 60", a comparative of time or size as of count ("longer than
-# 10 minutes", "larger than 20 sq cm"). A question stating one asks about that bound.
+# four", "fewer than 8", "15 minutes or less", "up to 60", a comparative of time, size or age as of count ("longer
+# than 10 minutes", "larger than 20 sq cm", "age 5 years or older", "younger than 5 years"). A question stating
+# one asks about that bound.
 ONE_SIDED = (
     (re.compile(rf"\b(?:at least|a minimum of|minimum of|no less {THAN})\s+{NUMBER}(?!\w|\.\d)"),
      lambda a: (a, math.inf)),
-    (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or more|or greater|or longer|or above|and over|or over)\b"),
+    (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?"
+                r"(?:or more|or greater|or longer|or older|and older|or above|and over|or over)\b"),
      lambda a: (a, math.inf)),
-    (re.compile(rf"\b(?:(?:more|greater|longer|larger|bigger) {THAN}|over|exceeding|exceeds|beyond)"
+    (re.compile(rf"\b(?:(?:more|greater|longer|larger|bigger|older) {THAN}|over|exceeding|exceeds|beyond)"
                 rf"\s+{NUMBER}(?!\w|\.\d)"), lambda a: (a + 1e-6, math.inf)),
-    (re.compile(rf"\b(?:(?:fewer|less|shorter|smaller) {THAN}|under|below)\s+{NUMBER}(?!\w|\.\d)"),
+    (re.compile(rf"\b(?:(?:fewer|less|shorter|smaller|younger) {THAN}|under|below)\s+{NUMBER}(?!\w|\.\d)"),
      lambda a: (-math.inf, a - 1e-6)),
-    (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?(?:or less|or fewer|or shorter|or under|or below)\b"),
+    (re.compile(rf"(?<![\w.]){NUMBER}\s+(?:[a-z]+\s+)?"
+                r"(?:or less|or fewer|or shorter|or younger|and younger|or under|or below)\b"),
      lambda a: (-math.inf, a)),
     (re.compile(rf"\b(?:up to|no more {THAN}|at most|a maximum of)\s+{NUMBER}(?!\w|\.\d)"), lambda a: (-math.inf, a)),
 )

@@ -1291,6 +1291,22 @@ def test_the_number_asked_lets_the_own_code_answer_over_a_row_whose_bound_misses
     assert ans.answered and "12001" in ans.text.split("\n")[0] and "12002" not in ans.text, ans.text
 
 
+def test_the_patients_age_picks_the_code_whose_age_band_holds_it(heldout_bot):
+    """The 49505 report's related codes differ by age band ("age 6 months to younger than 5 years", "age 5
+    years or older"): a 2-year-old's or a "4yo"'s repair is 49500, not the report's own code."""
+    ans = heldout_bot.ask("open repair of a reducible inguinal hernia in a 2 year old, cpt?")
+    assert ans.answered and "49500" in ans.text.split("\n")[0], ans.text
+    ans = heldout_bot.ask("first time inguinal hernia fix on a 4yo, reducible. code?")
+    assert ans.answered and "49500" in ans.text.split("\n")[0], ans.text
+
+
+def test_a_roman_numeral_in_a_diagnosis_name_is_its_number(heldout_bot):
+    """"bipolar 2" is the 90791 report's "Bipolar II disorder" (F31.81), not a condition its row fails to
+    describe."""
+    ans = heldout_bot.ask("whats the dx code for bipolar 2 disorder")
+    assert ans.answered and "F31.81" in ans.text, ans.text
+
+
 def test_a_repair_of_another_tier_than_asked_is_not_the_code(heldout_bot):
     """Simple, intermediate and complex repair are CPT's tiers of one axis: a "simple repair" question is not
     answered with an intermediate or complex repair's code (13131, 12041 name the hands too)."""

@@ -949,6 +949,12 @@ def test_a_question_naming_a_tables_heading_asks_for_its_kind_of_code(radiology,
     ("sessions longer than 10 minutes", [(10.000001, float("inf"))]),
     ("a wound larger than 20 sq cm", [(20.000001, float("inf"))]),
     ("a visit shorter than 16 minutes", [(float("-inf"), 15.999999)]),
+    # ...and one of age: CPT names its age bands so ("age 5 years or older", "younger than 5 years").
+    ("Repair initial inguinal hernia, age 5 years or older; reducible", [(5, float("inf"))]),
+    ("age 6 months to younger than 5 years", [(float("-inf"), 4.999999)]),
+    ("patients 18 years and older", [(18, float("inf"))]),
+    ("children 2 years or younger", [(float("-inf"), 2)]),
+    ("adults older than 65 years", [(65.000001, float("inf"))]),
 ])
 def test_bounds_a_passage_states(text, bounds):
     assert ranges(text) == bounds
@@ -980,6 +986,10 @@ def test_a_count_fits_only_a_bound_counted_in_its_unit():
     assert number_fit(longer, "greater than 3 minutes up to 10 minutes") == (0.0, 1.0)
     assert number_fit(longer, "intensive, greater than 10 minutes") == (1.0, 0.0)
     assert number_fit(counts_asked(Query(original="", text="6 rooms at once")), "more than four") == (1.0, 0.0)
+    three = counts_asked(Query(original="", text="pt is 3 yrs old reducible inguinal hernia, which code"))
+    assert three == [(3.0, 3.0)] and three[0].unit == "year"
+    assert number_fit(three, "Repair initial inguinal hernia, age 5 years or older; reducible") == (0.0, 1.0)
+    assert number_fit(three, "Repair initial inguinal hernia, age 6 months to younger than 5 years") == (1.0, 0.0)
 
 
 def test_a_number_typed_against_its_unit_is_a_count_in_that_unit(catalog):
