@@ -351,6 +351,10 @@ def _governed(text: str, reach: int) -> list[tuple[str, str, tuple[int, int]]]:
             raw = m.group(0)
             if raw in words or raw.endswith("n't"):
                 left, negation, span = reach, raw, (begin + m.start(), begin + m.end())
+            elif raw.startswith("non-") and (toks := tokenize(raw[4:])):
+                # "non-tunneled" negates its own word: it is no "tunneled" catheter, whatever follows it.
+                out.extend((tok, raw, (begin + m.start(), begin + m.end())) for tok in toks)
+                left -= bool(left)
             elif left and (toks := tokenize(raw)):
                 out.extend((tok, f"{negation} {raw}", span) for tok in toks)
                 left -= 1

@@ -1304,6 +1304,14 @@ def test_the_patients_age_picks_the_code_whose_age_band_holds_it(heldout_bot):
     assert ans.answered and "49500" in ans.text.split("\n")[0], ans.text
 
 
+def test_a_word_prefixed_non_is_no_row_naming_that_word(heldout_bot):
+    """"non tunneled" asks for the 36556 report's "non-tunneled" row of a child's age band (36555), not the
+    "tunneled" one of the same band (36557): the row's "non-tunneled" negates "tunneled", as the question's
+    "non" does."""
+    ans = heldout_bot.ask("non tunneled cvc placed in a 4 yo, which cpt")
+    assert ans.answered and "36555" in ans.text.split("\n")[0] and "36557" not in ans.text, ans.text
+
+
 def test_a_roman_numeral_in_a_diagnosis_name_is_its_number(heldout_bot):
     """"bipolar 2" is the 90791 report's "Bipolar II disorder" (F31.81), not a condition its row fails to
     describe."""

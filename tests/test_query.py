@@ -1048,6 +1048,9 @@ def test_negation_words(text, negates):
     ("no crna. which mod", {"crna"}),  # a clause ends the negation's reach
     ("the scan was not repeated, but contrast was given", {"repeat"}),
     ("with ultrasound guidance", set()),
+    # A word prefixed "non-" negates its own word, and only that.
+    ("Insertion of non-tunneled centrally inserted central venous catheter", {"tunnel"}),
+    ("non-small cell lung cancer", {"small"}),
 ])
 def test_words_a_negation_governs(text, words):
     assert negated_words(text) == words
