@@ -8,7 +8,7 @@ import re
 
 from . import answer as tpl
 from . import index as idx
-from .codes import identifiers, named_in
+from .codes import CodeRef, identifiers, named_in
 from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
@@ -161,6 +161,8 @@ class Assistant:
         if wider is not None and not ans.answered and ans.text == tpl.NOT_COVERED:
             retry = self._scoped(wider, scope, route)
             ans = retry if retry.answered else ans
+        if earlier is not None and query.contrasts and not query.codes and ans.answered:
+            ans = self._another_case(query, scope, route, history, ans)
         return self.with_warnings(self.with_items(self._payer_unmet(query, left_out(ans))))
 
     def _as_answered(self, route: Route, history: list[str]) -> Route:
@@ -175,6 +177,25 @@ class Assistant:
         ranked = sorted(route.ranked, key=lambda c: c.report != report)
         return route.model_copy(update={"ranked": tuple(ranked), "confident": True, "also": None,
                                         "reason": f"the earlier answer quoted the {report} report"})
+
+    def _another_case(self, query: Query, scope: set[str], route: Route | None, history: list[str],
+                      ans: Answer) -> Answer:
+        """A follow-up setting another case beside the earlier one ("and if it's on the sacrum?" after "dx code
+        for right heel pressure ulcer stage 3") asks for another row: when its answer is the very rows the earlier
+        turn was answered with, and they hold none of the follow-up's own words, those rows are ruled out, as a
+        code the question names to rule it out is ("…instead of 59"), and the next row answers, if one does."""
+        rows = [self.select.chunk(c.chunk_id) for c in ans.citations]
+        if not rows or any(r is None or r.kind != "row" or not r.code for r in rows):
+            return ans
+        said = {t for t in tokenize(query.text) if self.catalog.is_content(t)} - stems(lexicon().negation)
+        if not said or held(said, ans):
+            return ans
+        shown = self.ask(history[-1], history[-HISTORY_TURNS:-1])
+        if {c.chunk_id for c in shown.citations} != {c.chunk_id for c in ans.citations}:
+            return ans
+        ruled = tuple(CodeRef(key=code_key(r.code), type=r.code_type, raw=r.code) for r in rows)
+        retry = self._scoped(query.model_copy(update={"ruled_out": query.ruled_out + ruled}), scope, route)
+        return retry if retry.answered and retry.citations else ans
 
     def _payer_unmet(self, q: Query, ans: Answer) -> Answer:
         """An answer to a question about a payer ("does humana need prior auth for a skin bx") or a state's

@@ -12,7 +12,7 @@ from .icd import is_icd_item
 from .ingest import code_key
 from .lexicon import lexicon
 from .models import CodeType
-from .vocab import ENGLISH_TWO_LETTER, Catalog
+from .vocab import ENGLISH_TWO_LETTER, STOPWORDS, Catalog
 
 TAXONOMY_RE = re.compile(r"\b(\d{3}[0-9a-z]{6}x)\b", re.I)
 ICD_RE = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9ab])(?:\s*\.\s*([0-9a-z]{1,4})|([0-9][0-9a-z]{0,3}))?(?![\w])", re.I)
@@ -126,6 +126,13 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
             continue
         # "CO-16", "PR-204": letters joined to a number are one code (a claim adjustment's group and reason).
         if tok.isalpha() and re.match(r"-\d", text[m.end():]):
+            continue
+        # "free t4", "reflex free T4": letters and a digit typed after the word the reports write before them in a
+        # name are that name (free thyroxine), not the code a table lists (modifier T4, the left fifth toe).
+        typed_before = re.search(r"([a-z]+)\s+$", text[: m.start()].lower())
+        if (not tok.isdigit() and not tok.isalpha() and typed_before
+                and (word := typed_before.group(1)) not in STOPWORDS and word not in lexicon().type_words
+                and word in catalog.before.get(tok.lower(), ())):
             continue
         is_word = tok.isalpha() and tok.lower() in ENGLISH_TWO_LETTER and not tok.isupper()
         key = tok.upper()

@@ -71,6 +71,11 @@ class Lexical:
         keep.spec = (frozenset(scope), tuple((k, v) for k, v in want.items() if v))  # type: ignore[attr-defined]
         return keep
 
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        """The chunk with that id (None for an id the index does not hold)."""
+        at = self._position.get(chunk_id)
+        return None if at is None else self.index.chunks[at]
+
     def chunks(self, scope: set[str], **want) -> list[Chunk]:
         """The chunks of the reports in ``scope`` (all when empty) with the given fields (numpy masks)."""
         return [self.index.chunks[i] for i in self.retriever.positions(self.keep(scope, **want))]

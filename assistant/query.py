@@ -86,6 +86,8 @@ class Query(BaseModel):
     writing_request: bool = False
     # Codes the question names only to rule them out ("…instead of 59").
     ruled_out: tuple[CodeRef, ...] = ()
+    # A follow-up setting another case beside the earlier turn's ("and if it's on the sacrum?").
+    contrasts: bool = False
     # The one code an earlier turn asked about, when this one points back at it ("is it billed alone").
     subject: tuple[CodeRef, ...] = ()
     # Each report's routing probability, when the router weighed the reports for this question.
@@ -174,6 +176,8 @@ CODE_ASK_RE = re.compile(r"\b((?<!this )(?<!that )codes?|coding|coded|(bill|repo
 WRITING_RE = re.compile(r"^(please |can you |could you )?(write|compose|draft|generate|create|rewrite|summari[sz]e "
                         r"(it )?(as|in) (a )?(poem|song|story))\b|\b(poem|song|haiku|limerick|joke|story|essay)\b")
 INSTEAD_RE = re.compile(r"\b(instead|rather)\b")
+# "and if it's on the sacrum?", "what about the OT": a follow-up setting another case beside the earlier one.
+CONTRAST_RE = re.compile(r"^(and|or|but|what about|how about|what if|if)\b")
 PRONOUN_RE = re.compile(r"\b(it|that|this|those|them|these|they|the same|same one|which one|which of)\b")
 
 
@@ -190,6 +194,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     text = re.sub(r"\bicd[ -]?10(?:[ -]?cm)?\b", "icd-10", text, flags=re.I)
     # A number typed against its unit is the number and the unit: "2cm" is "2 cm", "30min" "30 min".
     text = lex.glued_unit_re.sub(r"\1 \2", text)
+    text = catalog.unclipped(text)
     low = text.lower()
     defined = [a for a in catalog.aliases if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low)]
     # Letters a report spells out mean what it says they mean ("durable medical equipment (DME)"), before
@@ -333,6 +338,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                  places=tuple(p for p in lex.places if re.search(rf"\b{p}\b", low)),
                  fact_question=bool(FACT_QUESTION_RE.search(low)) and not asks_code and not target,
                  asks_code=bool(target) or asks_code, ruled_out=ruled_out, subject=subject,
+                 contrasts=followup and CONTRAST_RE.search(low) is not None,
                  writing_request=bool(WRITING_RE.search(low)))
 
 

@@ -283,6 +283,13 @@ class Catalog:
         texts = " ".join(c.text for c in self.chunks)
         self.capitals = ({w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", texts)}
                          - set(re.findall(r"\b[a-z]{2,6}\b", texts)))
+        # The words the reports write before each word within a line or a cell ("moderate" before "sedation",
+        # "free" before "T4"), for reading a clipped word or a name that looks like a code.
+        self.before: dict[str, set[str]] = defaultdict(set)
+        for c in self.chunks:
+            for part in re.split(r"[|\n]", c.text.lower()):
+                for first, then in itertools.pairwise(re.findall(r"[a-z0-9]+", part)):
+                    self.before[then].add(first)
         # Fields of the format's prose: a short label with its value after the colon ("Typical site of
         # service: …"); a sentence ending in a colon ("For CMT, CPT recognizes five spinal regions:")
         # introduces a list, no field.
@@ -404,6 +411,24 @@ class Catalog:
     def in_example(self, chunk: Chunk) -> bool:
         """Whether a passage is in its report's clinical example (see ``example_sections``)."""
         return any(map(example_heading, chunk.section)) or self.example_sections.get(chunk.doc_code) == chunk.section
+
+    def unclipped(self, text: str) -> str:
+        """``text`` with a kind-of-code word that is also a clipped word read as the word the reports write
+        before the next word typed: "mod sedation" is moderate sedation (no modifier), when the reports write
+        "moderate sedation", no other word of those letters before "sedation", and never "mod sedation"."""
+        kinds = lexicon().type_words
+
+        def whole(m: re.Match[str]) -> str:
+            clip, then = m.group(1), m.group(2).lower()
+            if clip.lower() in self.before.get(then, ()) or then in STOPWORDS or then in kinds:
+                return m.group(0)
+            # (Not another form of a kind-of-code word: "mod ga" stays a modifier's.)
+            fits = {w for w in self.before.get(then, ()) if len(w) > len(clip) and w.startswith(clip.lower())
+                    and w not in kinds}
+            return f"{fits.pop()} {m.group(2)}" if len(fits) == 1 else m.group(0)
+
+        typed = "|".join(re.escape(w) for w in sorted(kinds, key=len, reverse=True) if w.isalpha())
+        return re.sub(rf"\b({typed}) ([a-z]+)\b", whole, text, flags=re.I)
 
     def read_initials(self, text: str) -> dict[str, str]:
         """The question's initialisms no report uses as a word (in capitals they are letters: "OSA"), each

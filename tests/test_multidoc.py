@@ -1319,6 +1319,27 @@ def test_a_roman_numeral_in_a_diagnosis_name_is_its_number(heldout_bot):
     assert ans.answered and "F31.81" in ans.text, ans.text
 
 
+def test_a_follow_up_setting_another_case_is_not_the_earlier_turns_row(heldout_bot):
+    """"and if it's on the sacrum?" after a right heel stage 3 pressure ulcer's code is the 97597 report's
+    sacral row (L89.153), not the heel row again, which holds none of the follow-up's words; "and months 2 and
+    3?" after the first rental month's modifier (KH) is KI. A follow-up about the same case keeps its row."""
+    heel = ["icd 10 for a stage 3 pressure injury on the right heel"]
+    ans = heldout_bot.ask("and if it's on the sacrum?", history=heel)
+    assert ans.answered and "L89.153" in ans.text and "L89.613" not in ans.text, ans.text
+    ans = heldout_bot.ask("and months 2 and 3?", history=["which modifier on the first month's cpap rental claim"])
+    assert ans.answered and "KI" in ans.text.split("\n")[0], ans.text
+    # Words of the follow-up the earlier row holds ("Heel pressure injuries in bedbound or SNF patients") keep it.
+    ans = heldout_bot.ask("and for a bedbound pt in a snf?", history=heel)
+    assert ans.answered and "L89.613" in ans.text, ans.text
+
+
+def test_a_clipped_kind_of_code_word_is_the_word_a_report_writes(heldout_bot):
+    """"mod sedation" is the 99152 report's "moderate sedation", not a modifier: no report gives an NDC for
+    the sedating drug, so the question is refused rather than answered with another drug's NDC."""
+    ans = heldout_bot.ask("ndc for the versed vial we use in mod sedation?")
+    assert not ans.answered, ans.text
+
+
 def test_a_repair_of_another_tier_than_asked_is_not_the_code(heldout_bot):
     """Simple, intermediate and complex repair are CPT's tiers of one axis: a "simple repair" question is not
     answered with an intermediate or complex repair's code (13131, 12041 name the hands too)."""

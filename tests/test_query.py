@@ -146,6 +146,42 @@ def test_a_glue_word_missing_its_last_letter_is_that_word(catalog):
     assert parse("modifier befor 0600t", Catalog(chunks)).corrections == (("befor", "before"),)
 
 
+def test_a_kind_of_code_word_clipped_from_a_report_word_is_that_word(catalog):
+    """"mod sedation" is moderate sedation where a report writes "moderate sedation": no modifier is asked
+    for. "mod 25" and "mod ga" stay modifiers, and without such a report "mod sedation" is left as typed."""
+    assert parse("mod sedation code for a 4 yo", catalog).target == "modifier"
+    report = read_text(MULTI_FILES[0]) + "\nSedation\nModerate sedation by the same physician is reported separately.\n"
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    q = parse("mod sedation code for a 4 yo", both)
+    assert q.target is None and "moderate sedation" in q.text
+    assert parse("what mod for the bilateral one", both).target == "modifier"
+    assert [c.key for c in parse("mod 53 for 0600t", both).codes] == ["53"]
+
+
+def test_letters_and_a_digit_typed_after_the_word_a_report_names_them_with_are_that_name(catalog):
+    """"free t4" is the thyroid test a report writes as "reflex free T4", not modifier T4 (left fifth toe),
+    which another report's table lists; "is t4 the left 5th toe" and "toe T4" still ask about the modifier."""
+    report = read_text(MULTI_FILES[0]) + "\nModifiers\n| Modifier | Description | When to Use |\n|---|---|---|\n" \
+        "| T4 | Left foot, fifth digit | Hammertoe correction of the left fifth toe. |\n"
+    toes = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    assert [c.key for c in parse("cpt for free t4", toes).codes] == ["T4"]
+    thyroid = read_text(MULTI_FILES[1]) + "\nBilling Tips\nBill the reflex free T4 only when the TSH triggered it.\n"
+    both = Catalog([*toes.chunks, *parse_report(thyroid, "0441T.txt").chunks])
+    assert parse("cpt for free t4", both).codes == ()
+    assert [c.key for c in parse("is t4 the left 5th toe?", both).codes] == ["T4"]
+    assert [c.key for c in parse("hammertoe fix on toe T4, any modifier?", both).codes] == ["T4"]
+
+
+def test_a_follow_up_opening_on_another_case_contrasts_with_the_earlier_turn(catalog):
+    """"and if it's on the sacrum" sets another case beside the earlier one; "is it billed per unit" asks
+    about the same one."""
+    history = ["dx code for a heel pressure ulcer stage 3"]
+    assert parse("and if it's on the sacrum", catalog, history).contrasts
+    assert parse("what about the left one", catalog, history).contrasts
+    assert not parse("is it billed per unit", catalog, history).contrasts
+    assert not parse("and if it's on the sacrum", catalog).contrasts  # no earlier turn: no follow-up
+
+
 def test_a_word_of_the_diagnosis_code_set_is_not_a_typo(catalog):
     """"cauda" is one letter from a report's "caudal", but ICD-10-CM spells it ("Cauda equina syndrome"):
     it is spelled right, and the question keeps the condition no report lists. A slip ICD-10-CM does not
