@@ -187,7 +187,7 @@ class Assistant:
         rows = [self.select.chunk(c.chunk_id) for c in ans.citations]
         if not rows or any(r is None or r.kind != "row" or not r.code for r in rows):
             return ans
-        said = {t for t in tokenize(query.text) if self.catalog.is_content(t)} - stems(lexicon().negation)
+        said = self.catalog.own_words(query.text)
         if not said or held(said, ans):
             return ans
         shown = self.ask(history[-1], history[-HISTORY_TURNS:-1])

@@ -129,8 +129,8 @@ def find_codes(text: str, catalog: Catalog, type_hint: CodeType | None,
             continue
         # "free t4", "reflex free T4": letters and a digit typed after the word the reports write before them in a
         # name are that name (free thyroxine), not the code a table lists (modifier T4, the left fifth toe).
-        typed_before = re.search(r"([a-z]+)\s+$", text[: m.start()].lower())
-        if (not tok.isdigit() and not tok.isalpha() and typed_before
+        if (not tok.isdigit() and not tok.isalpha()
+                and (typed_before := re.search(r"([a-z]+)\s+$", text[: m.start()].lower()))
                 and (word := typed_before.group(1)) not in STOPWORDS and word not in lexicon().type_words
                 and word in catalog.before.get(tok.lower(), ())):
             continue

@@ -16,7 +16,7 @@ from .icd import is_icd_item
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
 from .signals import axis_phrases, axis_words, negated, negated_words, without_negations_of, without_statements_of
-from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, stems, tokenize
+from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
                  "clinical_context", "payer", "prose"]
@@ -302,7 +302,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         earlier = prev.text if not prev.followup else f"{prev.context} {prev.text}"
         # "and if we never got one signed?" after "abn signed, which modifier": a turn that only denies what the
         # earlier one said varies its situation, and needs its words ("signed" alone finds nothing).
-        said = {t for t in tokenize(low) if catalog.is_content(t)} - stems(lex.negation)
+        said = catalog.own_words(low)
         denies = bool(said) and said <= negated_words(low) & (set(tokenize(earlier)) - negated_words(earlier))
         # "what if they found something abnormal" after "dx for a physical, no abnormal findings": the same
         # question, now with them (and without the earlier turn's "without").

@@ -380,6 +380,10 @@ class Catalog:
         # A heading shared by tables of several kinds ("Coding Specifications") names none of them.
         return kinds.pop() if len(kinds) == 1 else None
 
+    def own_words(self, text: str) -> set[str]:
+        """The words of ``text`` that narrow a search (``is_content``), less negation words ("no", "never")."""
+        return {t for t in tokenize(text) if self.is_content(t)} - stems(lexicon().negation)
+
     def is_content(self, token: str) -> bool:
         """A word that narrows a search: not a type or column name, not in most passages."""
         if (token in stems(frozenset(lexicon().type_words)) or token in self.field_words
