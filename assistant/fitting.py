@@ -134,17 +134,18 @@ def loro(records: list[Record], c: float = 1.0) -> list[Fold]:
     folds = []
     for name in dict.fromkeys(r.set for r in records):
         ranker = train([r for r in records if r.set != name], c=c)
-        folds.append(_fold(name, [(r.kind, outcome(ranker, r)) for r in records if r.set == name]))
+        folds.append(fold(name, [(r.kind, outcome(ranker, r)) for r in records if r.set == name]))
     return folds
 
 
 def rules_folds(records: list[Record]) -> list[Fold]:
     """The hand-set selector per set: nothing is fitted, so every set is already left out."""
-    return [_fold(name, [(r.kind, bool(r.rules)) for r in records if r.set == name])
+    return [fold(name, [(r.kind, bool(r.rules)) for r in records if r.set == name])
             for name in dict.fromkeys(r.set for r in records)]
 
 
-def _fold(name: str, results: list[tuple[str, bool]]) -> Fold:
+def fold(name: str, results: list[tuple[str, bool]]) -> Fold:
+    """A set's fold from its questions' kinds and outcomes."""
     kinds: dict[str, list[bool]] = defaultdict(list)
     for kind, ok in results:
         kinds[kind].append(ok)
