@@ -201,23 +201,8 @@ def as_written(tokens: set[str]) -> set[str]:
     words, is those two ("preeclampsia" is its "pre-eclampsia")."""
     words, out = icd_words().words, set()
     for t in tokens:
-        t = _ordinals().get(t, t)
+        t = lexicon().ordinals.get(t, t)
         parts = None if t in words or not t.isalpha() else next(
             ((t[:i], t[i:]) for i in range(3, len(t) - 3) if t[:i] in words and t[i:] in words), None)
         out.update(parts or (t,))
-    return out
-
-
-@cache
-def _ordinals() -> dict[str, str]:
-    """"3rd" → "third": the lexicon's ordinal number words (`number_words`, second to twelfth) keyed by their
-    digits and English suffix, and "first", which the lexicon leaves out of counting but ICD-10-CM writes
-    ("first trimester")."""
-    def suffix(n: int) -> str:
-        return "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-
-    out = {"1st": "first"}
-    for word, digits in lexicon().number_words.items():
-        if digits.isdigit() and word.endswith(suffix(int(digits))):
-            out[f"{digits}{suffix(int(digits))}"] = word
     return out

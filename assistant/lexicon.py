@@ -208,6 +208,7 @@ class Lexicon:
     spine_level_re: re.Pattern[str]
     negation: frozenset[str]
     number_words: Mapping[str, str]
+    ordinals: Mapping[str, str]
     quantity_units: frozenset[str]
     glued_unit_re: re.Pattern[str]
     numbered_axes: frozenset[str]
@@ -259,6 +260,7 @@ class Lexicon:
                                       rf"(?:\s*-\s*[{letters}]?([1-9]|1[0-2]))?(?![\w.])"),
             negation=frozenset(data.negation.words),
             number_words=MappingProxyType(dict(data.number_words.entries)),
+            ordinals=MappingProxyType(_ordinals(data.number_words.entries)),
             quantity_units=frozenset(data.quantity_units.words),
             # A count typed against its unit ("2cm", "30min"): up to three digits, as a code's four never are.
             glued_unit_re=re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)(" + "|".join(
@@ -267,6 +269,20 @@ class Lexicon:
             numbered_axes=frozenset(data.numbered_axes.words),
             places=tuple(data.places.words),
         )
+
+
+def _ordinals(number_words: Mapping[str, str]) -> dict[str, str]:
+    """"3rd" → "third": the ordinals among the number words (second to twelfth), keyed by their digits and
+    English suffix, and "1st" → "first", which `number_words` leaves out of counting but which names the
+    first value of an axis ("first degree", "first trimester") as the others name theirs."""
+    def suffix(n: int) -> str:
+        return "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+    out = {"1st": "first"}
+    for word, digits in number_words.items():
+        if digits.isdigit() and word.endswith(suffix(int(digits))):
+            out[f"{digits}{suffix(int(digits))}"] = word
+    return out
 
 
 def read(path: Path) -> Lexicon:

@@ -189,13 +189,26 @@ def with_numerals(tokens: Iterable[str]) -> set[str]:
 
 def _numbered(text: str) -> dict[str, set[str]]:
     """Word → the values it is numbered with in ``text`` ("type 2 diabetes" → {"type": {"2"}}; "Level IV"
-    → {"level": {"4"}}), for the words of ``numbered_axes`` (lexicon)."""
-    words = lexicon().numbered_axes
+    → {"level": {"4"}}; an ordinal before it, in words or digits, numbers it too: "second degree" and
+    "2nd-degree" → {"degree": {"2"}}), for the words of ``numbered_axes`` (lexicon)."""
+    words, ordinals = lexicon().numbered_axes, _ordinal_values()
     found: dict[str, set[str]] = {}
-    for m in re.finditer(r"\b([a-z]+)\s+(\d{1,2}[a-z]?|[ivx]{1,4})\b", text.lower()):
+    low = text.lower()
+    for m in re.finditer(r"\b([a-z]+)\s+(\d{1,2}[a-z]?|[ivx]{1,4})\b", low):
         if m.group(1) in words:
             found.setdefault(m.group(1), set()).add(ROMAN.get(m.group(2), m.group(2)))
+    for m in re.finditer(r"\b([a-z0-9]+)[\s-]+(?=([a-z]+)\b)", low):
+        if m.group(2) in words and m.group(1) in ordinals:
+            found.setdefault(m.group(2), set()).add(ordinals[m.group(1)])
     return found
+
+
+@functools.cache
+def _ordinal_values() -> dict[str, str]:
+    """"second", "2nd" → "2" (and "first", "1st" → "1"): each ordinal of the lexicon and the number it is."""
+    lex = lexicon()
+    return {**{word: lex.number_words.get(word, "1") for word in lex.ordinals.values()},
+            **{typed: lex.number_words.get(word, "1") for typed, word in lex.ordinals.items()}}
 
 
 def contradicts(asked: str, text: str, row: bool = False) -> tuple[str, str] | None:

@@ -1347,6 +1347,12 @@ def test_a_repair_of_another_tier_than_asked_is_not_the_code(heldout_bot):
     assert not (ans.answered and re.search(r"\b1(?:3131|2041)\b", ans.text)), ans.text
 
 
+def test_an_ordinal_typed_in_digits_is_the_value_its_word_names(heldout_bot):
+    """"2nd degree" hemorrhoids are the 46221 report's "Second degree" row, not its "First degree" one."""
+    ans = heldout_bot.ask("icd10 for 2nd degree internal hemorrhoids")
+    assert ans.answered and "K64.1" in ans.text and "K64.0" not in ans.text, ans.text
+
+
 @pytest.fixture(scope="module")
 def sided_bot(embedder, tmp_path_factory):
     """The 0441T fixture with an example stating a finding for each side, and a modifier its table leaves out

@@ -840,6 +840,23 @@ def test_a_numbered_variant_is_a_value_of_its_word():
     assert contradicts("pos 11 for this", "Typical site of service: hospital outpatient (POS 22)") is None
 
 
+def test_an_ordinal_before_a_numbered_word_is_its_value():
+    """"2nd degree" is degree 2, as "second degree" and "degree 2" are: an ordinal in words or digits before a
+    word numbered to name a variant; "first" too, which counting leaves out."""
+    from assistant.signals import contradicts, states
+
+    first, second = "K64.0 First degree hemorrhoids", "K64.1 Second degree hemorrhoids"
+    asked = "icd10 for 2nd degree internal hemorrhoids"
+    assert contradicts(asked, first) == ("degree 2", "degree 1") and contradicts(asked, second) is None
+    assert states(asked, second)
+    assert contradicts("second-degree perineal tear dx", "O70.0 First degree perineal laceration") == (
+        "degree 2", "degree 1")
+    assert contradicts("and 4th degree?", "K64.3 Fourth degree hemorrhoids") is None
+    # Only before such a word: "2nd ekg" is no value of anything, and a row naming no number is not compared.
+    assert contradicts("2nd ekg same day", "93000 Electrocardiogram, routine ECG with at least 12 leads") is None
+    assert contradicts("first stage mohs on the ear", "Mohs, each additional stage") is None
+
+
 @pytest.mark.parametrize(("before", "abbr", "expected"), [
     ("a flexible, transoral esophagogastroduodenoscopy", "EGD", "esophagogastroduodenoscopy"),
     ("the contrast", "CT", None),
