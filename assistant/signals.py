@@ -115,6 +115,8 @@ BOTH = (re.compile(rf"\b{_SIDE}\s+(?:and|or|&|then|followed by)\s+{_SIDE}\s+(?:(
                    r"(?:and then|and|then|followed by)\s+(?:(?:w|w/|with)\s+)?\1", re.I))
 
 
+# The other thing a "without" excludes: "…without obstruction or gangrene".
+OR_NEXT = re.compile(r",?\s+or\s+(?:(?:the|a|an|any)\s+)?([a-z]{3,})\b", re.I)
 NEGATED_VERB_SPAN = 40  # characters before a "with" that hold a negation and one verb ("cannot be billed with")
 
 
@@ -140,6 +142,10 @@ def _withs(text: str) -> dict[tuple[bool, str], str]:
             present = m.group(1).lower() in ("with", "w/", "w") and not _negated_verb().search(
                 text[max(0, m.start() - NEGATED_VERB_SPAN): m.start()])
             found.setdefault((present, stem[0]), f"{'with' if present else 'without'} {m.group(2).lower()}")
+            # Without one thing or another is without either ("without obstruction or gangrene", "no biopsy
+            # or ECC"), as ICD-10-CM names and English write it.
+            if not present and (other := OR_NEXT.match(text, m.end())) and (also := tokenize(other.group(1))):
+                found.setdefault((False, also[0]), f"without {other.group(1).lower()}")
     return found
 
 

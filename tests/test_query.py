@@ -479,6 +479,24 @@ def test_a_row_without_a_named_word_contradicts_and_a_passage_does_not():
     assert negated_words("ecg tracing w/out interpretation") == {"interpret"}  # shorthand for "without"
 
 
+def test_without_one_thing_or_another_is_without_either():
+    """ICD-10-CM's "without obstruction or gangrene", a note's "no biopsy or ECC": the row excludes both, so a
+    question with gangrene, or doing the ECC, asks for another row; one with neither is this one's."""
+    from assistant.signals import contradicts, states
+
+    hernia = "K40.90 Unilateral inguinal hernia, without obstruction or gangrene, not specified as recurrent"
+    assert contradicts("unilateral inguinal hernia with gangrene dx", hernia, row=True) == (
+        "with gangrene", "without gangrene")
+    assert contradicts("inguinal hernia no gangrene dx", hernia, row=True) is None
+    assert states("inguinal hernia no gangrene dx", hernia)
+    scope_only = "57452 Colposcopy of the cervix including upper/adjacent vagina: Colposcopy only, no biopsy or ECC."
+    assert contradicts("colpo w just ecc no biopsy cpt", scope_only, row=True) == ("ecc", "without ecc")
+    assert contradicts("colpo no biopsy no ecc cpt", scope_only, row=True) is None
+    # Only a "without" carries over: "with obstruction or gangrene" may have either.
+    assert contradicts("hernia without gangrene", "K40.30 Unilateral inguinal hernia, with obstruction, "
+                       "without gangrene", row=True) is None
+
+
 def test_a_with_under_a_negated_verb_is_a_without():
     """"not treated with insulin" (HCPCS modifier KS) is the row without insulin: a question saying the patient
     is on insulin asks for another row, and one saying "not on insulin" for this one. A negation naming the
