@@ -213,8 +213,9 @@ def _numbered(text: str) -> dict[str, set[str]]:
 def _ordinal_values() -> dict[str, str]:
     """"second", "2nd" → "2" (and "first", "1st" → "1"): each ordinal of the lexicon and the number it is."""
     lex = lexicon()
-    return {**{word: lex.number_words.get(word, "1") for word in lex.ordinals.values()},
-            **{typed: lex.number_words.get(word, "1") for typed, word in lex.ordinals.items()}}
+    number = {**lex.number_words, "first": "1"}  # the one ordinal the number words leave out
+    return {**{word: number[word] for word in lex.ordinals.values()},
+            **{typed: number[word] for typed, word in lex.ordinals.items()}}
 
 
 def contradicts(asked: str, text: str, row: bool = False) -> tuple[str, str] | None:
