@@ -271,15 +271,19 @@ class Lexicon:
         )
 
 
+# "first" names an axis's first value ("first degree", "first trimester") as "second" names the next, though
+# `number_words` leaves it out of counting (it orders steps more often than it counts).
+FIRST = MappingProxyType({"first": "1"})
+
+
 def _ordinals(number_words: Mapping[str, str]) -> dict[str, str]:
-    """"3rd" → "third": the ordinals among the number words (second to twelfth), keyed by their digits and
-    English suffix, and "1st" → "first", which `number_words` leaves out of counting but which names the
-    first value of an axis ("first degree", "first trimester") as the others name theirs."""
+    """"3rd" → "third": the ordinals among the number words (second to twelfth) and `FIRST`, keyed by their
+    digits and English suffix."""
     def suffix(n: int) -> str:
         return "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
-    out = {"1st": "first"}
-    for word, digits in number_words.items():
+    out = {}
+    for word, digits in {**number_words, **FIRST}.items():
         if digits.isdigit() and word.endswith(suffix(int(digits))):
             out[f"{digits}{suffix(int(digits))}"] = word
     return out

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from .lexicon import exported, lexicon
+from .lexicon import FIRST, exported, lexicon
 from .models import Chunk
 from .vocab import field_label, tokenize
 
@@ -197,25 +197,29 @@ def _numbered(text: str) -> dict[str, set[str]]:
     """Word → the values it is numbered with in ``text`` ("type 2 diabetes" → {"type": {"2"}}; "Level IV"
     → {"level": {"4"}}; an ordinal before it, in words or digits, numbers it too: "second degree" and
     "2nd-degree" → {"degree": {"2"}}), for the words of ``numbered_axes`` (lexicon)."""
-    words, ordinals = lexicon().numbered_axes, _ordinal_values()
+    words = lexicon().numbered_axes
     found: dict[str, set[str]] = {}
     low = text.lower()
     for m in re.finditer(r"\b([a-z]+)\s+(\d{1,2}[a-z]?|[ivx]{1,4})\b", low):
         if m.group(1) in words:
             found.setdefault(m.group(1), set()).add(ROMAN.get(m.group(2), m.group(2)))
-    for m in re.finditer(r"\b([a-z0-9]+)[\s-]+(?=([a-z]+)\b)", low):
-        if m.group(2) in words and m.group(1) in ordinals:
-            found.setdefault(m.group(2), set()).add(ordinals[m.group(1)])
+    values, before_axis = _ordinal_values()
+    for m in before_axis.finditer(low):
+        found.setdefault(m.group(2), set()).add(values[m.group(1)])
     return found
 
 
 @functools.cache
-def _ordinal_values() -> dict[str, str]:
-    """"second", "2nd" → "2" (and "first", "1st" → "1"): each ordinal of the lexicon and the number it is."""
+def _ordinal_values() -> tuple[dict[str, str], re.Pattern[str]]:
+    """"second", "2nd" → "2" (and "first", "1st" → "1"): each ordinal of the lexicon and the number it is;
+    and the pattern of an ordinal before a word of ``numbered_axes`` (the ordinal, the word)."""
     lex = lexicon()
-    number = {**lex.number_words, "first": "1"}  # the one ordinal the number words leave out
-    return {**{word: number[word] for word in lex.ordinals.values()},
-            **{typed: number[word] for typed, word in lex.ordinals.items()}}
+    number = {**lex.number_words, **FIRST}
+    values = {**{word: number[word] for word in lex.ordinals.values()},
+              **{typed: number[word] for typed, word in lex.ordinals.items()}}
+    alternatives = "|".join(sorted(map(re.escape, values), key=len, reverse=True))
+    axes = "|".join(sorted(map(re.escape, lex.numbered_axes), key=len, reverse=True))
+    return values, re.compile(rf"\b({alternatives})[\s-]+(?=({axes})\b)")
 
 
 def contradicts(asked: str, text: str, row: bool = False) -> tuple[str, str] | None:
