@@ -192,7 +192,10 @@ class RuleSelector(Selector):
         if q.intent == "definition" and len(asked) == 1 and (spelled := (self._defining(next(iter(asked)), ranked)
                                                                          or _glossing(next(iter(asked)), ranked))):
             return spelled
-        if q.intent == "definition" and (entry := self._entry(asked, ranked)):
+        # A report's own code alone is no glossary term: "what does 49505 mean" asks for its descriptor, not for
+        # a field labelled with the code ("All four must line up for 49505:").
+        own = asked <= {code_key(r).lower() for r in q.reports}
+        if q.intent == "definition" and not own and (entry := self._entry(asked, ranked)):
             return entry
         # "what is arthrocentesis": words of one report's title (and nothing else) name that report.
         titled = [code for code, words in self.catalog.titles.items() if asked and asked <= words]
@@ -213,9 +216,16 @@ class RuleSelector(Selector):
         naming = re.compile(rf"\b{re.escape(code)}\b", re.I)
         # "What is" is answered by the report's first descriptor (its summary opens with it); "how does it
         # work" by the descriptor closest to the question, whose next sentence says how.
+        first = None
         if not HOW_IT_WORKS.search(q.text):
             ranked = sorted(ranked, key=lambda p: self._position[p[0].chunk.id])
-        found = next((p for p in ranked if describes(code, p[1])), None) or next(
+            if own:
+                # Asked by its code alone, wherever the descriptor stands, among the passages the question's
+                # words found or not ("what does 49505 mean" finds a "How to Select 49505" list before the
+                # summary that opens with the descriptor).
+                first = next(((Hit(chunk=c, score=1.0), s) for c in self.chunks({code}, kind="prose")
+                              for s in sentences(c.text) if describes(code, s)), None)
+        found = first or next((p for p in ranked if describes(code, p[1])), None) or next(
             (p for p in ranked if naming.search(p[1])), None)
         if found is None:
             return None

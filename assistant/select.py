@@ -415,6 +415,14 @@ class Selector(Lexical):
         choices = {t for m in re.finditer(r"(\w+)\s+or\s+(\w+)", q.text.lower()) for t in tokenize(m.group(0))}
         choices -= codes
         weights.update({t: 1.0 for t in choices})
+        # A sentence naming three or more payers lists them ("Key payers … include Aetna, …, Medicare") unless it
+        # also holds a word the question asks about besides the payers: then it states that of each of them ("No
+        # prior authorization is required … under the Medicare, Medicaid, UnitedHealthcare … plans reviewed").
+        about = ranking_terms - set(tokenize(" ".join(q.payers)))
+
+        def lists_payers(sentence: str) -> bool:
+            return enumerates_payers(sentence) and not shared(about, set(tokenize(sentence)))
+
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)
                  if naming is None or naming & set(tokenize(s))]
         if q.intent != "definition" and q.expansions:
@@ -425,7 +433,7 @@ class Selector(Lexical):
         if of_payer:
             # A payer note's later sentences ("Medicaid: Coverage varies by state. Under EPSDT, …") are about
             # the payer its label names.
-            said = [(h, s) for h, s in pairs if not enumerates_payers(s) and speaks_for(h.chunk, s, q.payers)]
+            said = [(h, s) for h, s in pairs if not lists_payers(s) and speaks_for(h.chunk, s, q.payers)]
             pairs = said or pairs
         if not pairs:
             return None
@@ -440,7 +448,7 @@ class Selector(Lexical):
         about_report = QUESTION_ABOUT_REPORT.search(q.text) is not None
         # A sentence that only enumerates payers ("Key payers … include Aetna, …, Medicare") answers whether
         # a payer is in the report, not what the report says about it.
-        enumerating = {i for i, (_, s) in enumerate(pairs) if about_payer and enumerates_payers(s)}
+        enumerating = {i for i, (_, s) in enumerate(pairs) if about_payer and lists_payers(s)}
         # When another sentence names that payer on its own ("For Medicare, coverage…"), it is the answer.
         named_alone = any(i not in enumerating and names_payer(s, q.payers)
                           for i, (_, s) in enumerate(pairs)) if about_payer else False

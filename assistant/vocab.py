@@ -198,6 +198,12 @@ def stems(words: frozenset[str]) -> frozenset[str]:
     return frozenset(t for w in words for t in tokenize(w))
 
 
+def heading_words(text: str) -> frozenset[str]:
+    """A heading's or question's words for telling which heading it names. Single letters joined by a slash are
+    one word ("E/M", "I/O"): "e/m billed with 31500" names no heading by its "e" and "m". ("CPT/HCPCS" is two.)"""
+    return frozenset(re.findall(r"(?<![a-z/])[a-z](?:/[a-z])+(?![a-z/])|[a-z]+", text.lower()))
+
+
 class Catalog:
     """What the corpus holds that questions are matched against: codes, report codes, vocabulary."""
 
@@ -341,7 +347,7 @@ class Catalog:
         self.table_headings: dict[frozenset[str], set[CodeType]] = defaultdict(set)
         for c in self.chunks:
             if c.kind == "row" and c.code_type:
-                self.table_headings[frozenset(re.findall(r"[a-z]+", c.section[-1].lower()))].add(c.code_type)
+                self.table_headings[heading_words(c.section[-1])].add(c.code_type)
         # A heading that also titles prose or labels a field elsewhere ("Site of Service" over one report's
         # place-of-service table, another's paragraph, a third's "Typical site of service:") names no table.
         # A paragraph under the table's own heading introduces the table ("ICD-10-CM codes commonly paired
@@ -349,7 +355,7 @@ class Catalog:
         # run of code-led bullets, read as rows and kept as prose, it titles prose as much as a table.)
         kinds = Counter((c.doc_code, c.section, c.kind) for c in self.chunks)
         tabled = {(d, sec) for (d, sec, kind), n in kinds.items() if kind == "row" and n > kinds[(d, sec, "prose")]}
-        prose_labels = {frozenset(re.findall(r"[a-z]+", label.lower()))
+        prose_labels = {heading_words(label)
                         for label in self.fields | {c.section[-1] for c in self.chunks if c.kind == "prose"
                                                     and (c.doc_code, c.section) not in tabled}}
         for heading in [h for h in self.table_headings if any(h <= label for label in prose_labels)]:
@@ -369,7 +375,7 @@ class Catalog:
         """The kind of code of the one table whose section heading the question names in two or more
         words ("related codes" → "Related CPT Codes"), when no other heading is named as fully. Function words
         name nothing ("what drug was injected in the example" does not name "Billing the Drug Line")."""
-        words = set(re.findall(r"[a-z]+", text.lower())) - FUNCTION_WORDS
+        words = heading_words(text) - FUNCTION_WORDS
         named = [(len(words & h), types) for h, types in self.table_headings.items()]
         most = max((n for n, _ in named), default=0)
         kinds = set().union(*(types for n, types in named if n == most)) if most >= 2 else set()

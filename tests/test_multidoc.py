@@ -1570,3 +1570,27 @@ def test_shorthand_of_single_letters_in_a_codes_name_holds_the_words_it_stands_f
     name = "Unrelated E/M service by the same physician during a postoperative period"
     assert heldout_bot.select.held(words, name) == words
     assert heldout_bot.select.held(words, "Unrelated procedure or service by the same physician") == set()
+
+
+def test_a_sentence_naming_several_payers_states_what_it_says_of_each(heldout_bot):
+    """A sentence naming five payers that also says what the question asks ("No prior authorization is required
+    … under the Medicare, Medicaid, UnitedHealthcare, Aetna or Cigna plans reviewed") is no bare list of payers:
+    it answers for each of them, over a sentence of the same payer section about something else."""
+    ans = heldout_bot.ask("is prior authorization needed for 31500 with aetna")
+    assert ans.answered and "No prior authorization is required" in ans.citations[0].quote, ans.text
+
+
+def test_letters_joined_by_a_slash_are_one_word(heldout_bot):
+    """"e/m" is one word: its "e" and "m" do not name the 31500 report's "ED E/M Code Family" table, so the
+    question is not taken for a request for that table's codes."""
+    ans = heldout_bot.ask("why did uhc deny the e/m billed with 31500")
+    assert ans.answered and "deny the E/M" in ans.citations[0].quote, ans.text
+
+
+@pytest.mark.parametrize("question, code", [("what does 31500 mean", "31500"), ("what does 57454 mean", "57454")])
+def test_a_report_code_asked_alone_is_answered_by_its_descriptor(heldout_bot, question, code):
+    """Asked what the report's own code means, the answer is the sentence with the code as its subject ("CPT
+    31500 reports…"), wherever the report states it: not a line of the example naming the code, nor the
+    summary's sentence about what the report covers."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and re.match(rf"(CPT (code )?)?{code} reports", ans.citations[0].quote), ans.text
