@@ -1594,3 +1594,13 @@ def test_a_report_code_asked_alone_is_answered_by_its_descriptor(heldout_bot, qu
     summary's sentence about what the report covers."""
     ans = heldout_bot.ask(question)
     assert ans.answered and re.match(rf"(CPT (code )?)?{code} reports", ans.citations[0].quote), ans.text
+
+
+def test_asked_since_when_only_a_passage_stating_a_date_answers(heldout_bot):
+    """"When did it end" asks for a date: the sentence giving one ("…(PHE), which ended May 11, 2023…"), not one
+    saying only that something ended with it; and where the passages found state no date, no sentence answers
+    (not the bare run-in label "Medicare." of the payer paragraph)."""
+    ans = heldout_bot.ask("what does phe stand for and when did it end")
+    assert ans.answered and "May 11, 2023" in ans.citations[0].quote, ans.text
+    ans = heldout_bot.ask("since when does medicare require prior auth for 15823 in the hospital outpatient department")
+    assert not ans.answered or re.search(r"\b(19|20)\d\d\b", ans.citations[0].quote), ans.text
