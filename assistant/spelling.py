@@ -22,15 +22,17 @@ class Speller:
     def __init__(self, vocab: set[str], known: frozenset[str], df: Mapping[str, int], labels: Iterable[str],
                  texts: Iterable[str], stopwords: frozenset[str], stem: Callable[[str], str],
                  shorthand: frozenset[str] = frozenset(), terms: frozenset[str] = frozenset(),
-                 spellings: Mapping[str, str] | None = None) -> None:
+                 spellings: Mapping[str, str] | None = None, before: Mapping[str, set[str]] | None = None) -> None:
         """``vocab``: the reports' words; ``known``, and ``terms`` (a medical code set's words: "cauda" is
         no slip of a report's "caudal"): words spelled right though no report uses them;
         ``shorthand``: abbreviations the lexicon spells out, which are no clipped words; ``spellings``: the
         reports' abbreviations written another way ("dexa" → "dxa");
         ``df``: how many passages hold each token; ``labels``: headings, column names and prose fields;
-        ``texts``: the passages (for the words they hyphenate or write side by side)."""
+        ``texts``: the passages (for the words they hyphenate or write side by side); ``before``: the words the
+        reports write right before each word."""
         self.vocab, self.words, self.df, self.stopwords, self.stem = vocab, known, df, stopwords, stem
         self.shorthand, self.terms, self.spellings = shorthand, terms, dict(spellings or {})
+        self.before = before or {}
         # The glue words as the stemmer spells them: "befor" is how it writes "before", no clipped "beforehand".
         self.stopword_stems = {stem(w): w for w in sorted(stopwords, key=len, reverse=True)}
         self._vocab_list = sorted(self.vocab)
@@ -75,6 +77,13 @@ class Speller:
             if stem in self.stopword_stems:
                 fixes.append((word, self.stopword_stems[stem]))
                 return fixes[-1][1]
+            # Where the word alone decides nothing (four letters; or no report word near enough), one slip from
+            # the one report word the reports write right before the question's next word is that word: "uper
+            # eyelid" is "upper eyelid".
+            after = re.match(r"[\s/-]*([a-z]+)", text[m.end():].lower())
+            beside = {w for w in self.before.get(after.group(1), ()) if len(w) >= 4 and OSA.distance(low, w) == 1
+                      } if after else set()
+            before_next = beside.pop() if len(beside) == 1 else None
             if apart := self._apart(low):
                 fixes.append((word, apart))
                 return apart
@@ -94,6 +103,9 @@ class Speller:
                 # begin is of one family ("colo" begins colon, colonoscopy and colorectal: it stays). Words of the
                 # model's vocabulary ("kind", "dept") and staff shorthand the lexicon spells out ("path") stay.
                 if stem in self.df or low in self.shorthand or not (clipped := self._clipped(low, family=True)):
+                    if before_next and stem not in self.df and low not in self.shorthand:
+                        fixes.append((word, before_next))
+                        return before_next
                     return word
                 fixes.append((word, clipped))
                 return clipped
@@ -117,10 +129,10 @@ class Speller:
                 best = next((n for n in near if sorted(n[0]) == sorted(low)), None)
                 if best is None and len(near) == 1 and len(low) >= 5 and len(near[0][0]) == len(low):
                     best = near[0]
-            if best is None:
+            if best is None and before_next is None:
                 return word
-            fixes.append((word, best[0]))
-            return best[0]
+            fixes.append((word, best[0] if best is not None else before_next))
+            return fixes[-1][1]
 
         text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
         return self._fix_phrases(text, fixes), tuple(fixes)

@@ -365,7 +365,7 @@ class Catalog:
         labels = {label for c in self.chunks for label in (*c.section, *c.columns)} | self.fields
         self._speller = Speller(self.vocab, self.words, self.df, labels, (c.text for c in self.chunks), STOPWORDS,
                                 _stemmer().stemWord, frozenset(lexicon().abbreviations), self.terms,
-                                self.spellings)
+                                self.spellings, self.before)
 
     def resembles(self, word: str) -> bool:
         """Whether ``word`` is alike to a word of the reports (a slip the repair left, "hypertenshun")."""

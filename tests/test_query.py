@@ -1534,3 +1534,15 @@ def test_left_and_right_in_another_sense_say_no_side_and_one_side_is_either():
     assert contradicts("injections on the left side only", one_side) is None
     assert states("injections on the left side only", one_side)
     assert contradicts("left", "Bilateral procedure") == ("left", "bilateral")
+
+
+def test_a_slip_of_the_word_the_reports_write_before_the_next_one_is_that_word(catalog):
+    """"uper" is four letters, too few to tell a slip from another word on its own; but the one report word a
+    letter away from it that the reports write right before "eyelid" is "upper": "uper eyelid" is "upper eyelid".
+    Where no report word a slip away comes before the next word, four letters stay as typed."""
+    report = read_text(MULTI_FILES[0]) + ("\nIndications\nExcess upper eyelid skin blocks the superior visual field; "
+                                          "the user may need lid surgery.\n")
+    both = Catalog([*catalog.chunks, *parse_report(report, "0600T.txt").chunks])
+    q = parse("cpt for uper eyelid skin removal", both)
+    assert ("uper", "upper") in q.corrections and "upper eyelid" in q.text, q.corrections
+    assert ("uper", "upper") not in parse("is the uper limit in the report", both).corrections
