@@ -57,6 +57,17 @@ PLURAL_ASK_RE = re.compile(r"(what|which) are (the|all)\b")
 SECTION_INTENTS = ("site_of_service", "payer")
 
 
+# At most two words and no digit, ended by a period: a run-in heading ("Medicare." in bold before its paragraph).
+# (Ended by a colon it introduces the list after it: "Medicare:" and its items.)
+RUN_IN_LABEL = re.compile(r"[^\W\d]+(?:[ -][^\W\d]+)?\.")
+
+
+def states_nothing(sentence: str) -> bool:
+    """A run-in heading standing as a sentence ("Medicare.", "Commercial payers."), unless it negates ("Not
+    covered.")."""
+    return RUN_IN_LABEL.fullmatch(sentence) is not None and not negated_words(sentence)
+
+
 class RowPool(NamedTuple):
     """Candidate rows and, per row, its closest cell's similarity and word coverage (whole row, name)."""
 
@@ -423,8 +434,10 @@ class Selector(Lexical):
         def lists_payers(sentence: str) -> bool:
             return enumerates_payers(sentence) and not shared(about, set(tokenize(sentence)))
 
+        # A run-in heading set off as a sentence of its own ("Medicare." opening a payer paragraph) names what follows
+        # and states nothing: no answer quotes it.
         pairs = [(h, s) for h in hits for s in sentences(h.chunk.text)
-                 if naming is None or naming & set(tokenize(s))]
+                 if (naming is None or naming & set(tokenize(s))) and not states_nothing(s)]
         if q.intent != "definition" and q.expansions:
             # A sentence that only spells out the question's shorthand ("ESI: epidural steroid injection.") says
             # what the letters mean, which only a question asking that wants.

@@ -1604,3 +1604,11 @@ def test_asked_since_when_only_a_passage_stating_a_date_answers(heldout_bot):
     assert ans.answered and "May 11, 2023" in ans.citations[0].quote, ans.text
     ans = heldout_bot.ask("since when does medicare require prior auth for 15823 in the hospital outpatient department")
     assert not ans.answered or re.search(r"\b(19|20)\d\d\b", ans.citations[0].quote), ans.text
+
+
+def test_a_run_in_heading_standing_as_a_sentence_is_never_quoted(heldout_bot):
+    """The 15823 report's payer paragraph opens with a bold "Medicare." (a run-in heading, which the format
+    sets off as a sentence of its own): the answer quotes what the paragraph says, never that word alone."""
+    ans = heldout_bot.ask("how does medicare want bilateral 15823 billed")
+    assert ans.answered and "modifier 50" in ans.text, ans.text
+    assert all(c.quote.strip() != "Medicare." for c in ans.citations), ans.text
