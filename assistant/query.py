@@ -202,7 +202,7 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
     shorthand = [(abbr, full) for abbr, full in lex.abbreviations.items()
                  if re.search(rf"(?<![\w/-]){re.escape(abbr)}(?![\w/-])", low)]
     # The question with its shorthand spelled out in place: "payment amt" asks for a "payment amount".
-    spelled = re.sub(r"(?<![\w/-])[\w/&-]+(?![\w/-])", lambda m: lex.abbreviations.get(m.group(0), m.group(0)), low)
+    spelled = in_full(low)
     spelled_names = tuple(full for abbr, full in catalog.read_initials(text).items() if abbr not in lex.abbreviations)
     # A spinal level ("c6-7", "L5-S1") names its region, which tells cervical codes from lumbar ones.
     spelled_names += tuple(dict.fromkeys(region for m in lex.spine_level_re.finditer(low)
@@ -309,7 +309,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
         affirmed = None if codes or unknown or denies else _affirmed(low, earlier)
         # "and left?" after "icd for right knee oa", "what if a different doc did it" after "…same doc": the
         # same question, another value of one of its axes.
-        swapped = None if codes or unknown else _swap_value(low, earlier)
+        # (Shorthand is the word it stands for: "what if a diff doc does it" names "different".)
+        swapped = None if codes or unknown else _swap_value(low, earlier) or _swap_value(spelled, in_full(earlier))
         if (not _has_content(low, catalog) or points_back or denies) and not codes:
             # ...and the earlier turn's plain statement of what this one denies ("abn signed" under "and if we
             # never got one signed?") is no longer said: the situation holds the denial alone.
@@ -345,6 +346,12 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
 def _code_type(q: Query) -> CodeType | None:
     types = {c.type for c in (*q.codes, *q.unknown) if c.type}
     return types.pop() if len(types) == 1 else None
+
+
+def in_full(low: str) -> str:
+    """``low`` with staff shorthand spelled out in place: "payment amt" is "payment amount"."""
+    abbreviations = lexicon().abbreviations
+    return re.sub(r"(?<![\w/-])[\w/&-]+(?![\w/-])", lambda m: abbreviations.get(m.group(0), m.group(0)), low)
 
 
 def _swap_value(low: str, earlier: str) -> str | None:

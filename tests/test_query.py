@@ -1546,3 +1546,12 @@ def test_a_slip_of_the_word_the_reports_write_before_the_next_one_is_that_word(c
     q = parse("cpt for uper eyelid skin removal", both)
     assert ("uper", "upper") in q.corrections and "upper eyelid" in q.text, q.corrections
     assert ("uper", "upper") not in parse("is the uper limit in the report", both).corrections
+
+
+def test_shorthand_for_another_value_varies_the_earlier_question(catalog):
+    """"what if a diff doc does it" after "…by the same doc" is the earlier question with "different" for
+    "same", as "what if a different doc does it" is: staff shorthand is the word it stands for."""
+    earlier = ["mod for repeat 0600t same day by the same doc"]
+    spelled = parse("what if a different doc does it", catalog, earlier).context
+    assert "another physician" in spelled and "same doc" not in spelled, spelled
+    assert parse("what if a diff doc does it", catalog, earlier).context == spelled
