@@ -831,9 +831,10 @@ def test_the_vignette_is_read_under_the_heading_the_user_named(heldout_bot):
 
 
 def test_a_code_only_the_prose_names_is_answered_from_the_prose(heldout_bot):
-    """No table lists POS 42 or revenue code 0483, but a sentence does: it answers, rather than "the report
-    doesn't mention 42"."""
-    ans = heldout_bot.ask("can we use pos 42 for a ground ambulance run")
+    """No table of the A0427 report lists POS 42, but a sentence does: it answers, rather than "the report
+    doesn't mention 42". (Asked of that report: the 31500 report's table lists POS 42, Ambulance - Air or
+    Water.) Nor does any table list revenue code 0483."""
+    ans = heldout_bot.ask("can we use pos 42 for a ground ambulance run", document="A0427")
     assert ans.answered and "Place of service 42" in ans.text and "A0427" in ans.text
     ans = heldout_bot.ask("what's rev code 0483")
     assert ans.answered and "revenue code 0483" in ans.text
@@ -1054,9 +1055,10 @@ def test_words_no_row_tells_apart_do_not_narrow_a_list(heldout_bot, question, re
 
 
 def test_a_word_other_reports_use_still_narrows_a_list(heldout_bot):
-    """"air" is in three reports (A0427 names air ambulance only to leave it out): it is a condition on the
-    rows, which none meets."""
-    ans = heldout_bot.ask("what codes do we use for rotor wing air ambulance")
+    """"air" is in several reports (A0427 names air ambulance only to leave it out): asked of the A0427 report,
+    it is a condition on its rows, which none meets. (Across the corpus the 31500 report's POS 42 row,
+    "Ambulance - Air or Water", meets it.)"""
+    ans = heldout_bot.ask("what codes do we use for rotor wing air ambulance", document="A0427")
     assert not ans.answered, ans.text
 
 
