@@ -77,13 +77,6 @@ class Speller:
             if stem in self.stopword_stems:
                 fixes.append((word, self.stopword_stems[stem]))
                 return fixes[-1][1]
-            # Where the word alone decides nothing (four letters; or no report word near enough), one slip from
-            # the one report word the reports write right before the question's next word is that word: "uper
-            # eyelid" is "upper eyelid".
-            after = re.match(r"[\s/-]*([a-z]+)", text[m.end():].lower())
-            beside = {w for w in self.before.get(after.group(1), ()) if len(w) >= 4 and OSA.distance(low, w) == 1
-                      } if after else set()
-            before_next = beside.pop() if len(beside) == 1 else None
             if apart := self._apart(low):
                 fixes.append((word, apart))
                 return apart
@@ -102,13 +95,14 @@ class Speller:
                 # shorten words to four letters as to five ("anes", "eval"), read so when every report word they
                 # begin is of one family ("colo" begins colon, colonoscopy and colorectal: it stays). Words of the
                 # model's vocabulary ("kind", "dept") and staff shorthand the lexicon spells out ("path") stay.
-                if stem in self.df or low in self.shorthand or not (clipped := self._clipped(low, family=True)):
-                    if before_next and stem not in self.df and low not in self.shorthand:
-                        fixes.append((word, before_next))
-                        return before_next
+                # Nor is it a slip unless the word after it tells which (``_before_next``).
+                if stem in self.df or low in self.shorthand:
                     return word
-                fixes.append((word, clipped))
-                return clipped
+                fixed = self._clipped(low, family=True) or self._before_next(low, text[m.end():])
+                if fixed is None:
+                    return word
+                fixes.append((word, fixed))
+                return fixed
             if stem in self.df:
                 # ...unless the word is one slip from a corpus word of another stem: "modifer" shares its stem
                 # with "modification", yet it is "modifier" mistyped.
@@ -129,13 +123,25 @@ class Speller:
                 best = next((n for n in near if sorted(n[0]) == sorted(low)), None)
                 if best is None and len(near) == 1 and len(low) >= 5 and len(near[0][0]) == len(low):
                     best = near[0]
-            if best is None and before_next is None:
+            fixed = best[0] if best is not None else self._before_next(low, text[m.end():])
+            if fixed is None:
                 return word
-            fixes.append((word, best[0] if best is not None else before_next))
-            return fixes[-1][1]
+            fixes.append((word, fixed))
+            return fixed
 
         text = re.sub(r"(?<![\w-])[A-Za-z]+(?![\w-])", fix, text)
         return self._fix_phrases(text, fixes), tuple(fixes)
+
+    def _before_next(self, low: str, rest: str) -> str | None:
+        """Where the word alone decides nothing (four letters, or no report word near enough): the one report
+        word a slip from ``low`` that the reports write right before the question's next word (the start of
+        ``rest``): "uper eyelid" is "upper eyelid"."""
+        from rapidfuzz.distance import OSA
+
+        after = re.match(r"[\s/-]*([a-z]+)", rest.lower())
+        beside = {w for w in self.before.get(after.group(1), ()) if len(w) >= 4 and OSA.distance(low, w) == 1
+                  } if after else set()
+        return beside.pop() if len(beside) == 1 else None
 
     def _swapped(self, low: str) -> str | None:
         """The one word, of the reports or spelled right elsewhere, that ``low`` is with two neighbouring letters
