@@ -53,6 +53,9 @@ from .vocab import field_label, stems, tokenize
 LISTED_AGREE = 3
 # "what are the common denials for 99203": a plural asked for, as a list is.
 PLURAL_ASK_RE = re.compile(r"(what|which) are (the|all)\b")
+# "what has to be documented for 92557", "what documentation do we need for a tka": asking what is required
+# asks for all of it.
+REQUIRED_ASK_RE = re.compile(r"^(what|which)\b.*\b(needs?|needed|required|requires?|must|has to|have to)\b")
 # Intents whose answer has a section of its own in the format, found by the intent's own words in its heading.
 SECTION_INTENTS = ("site_of_service", "payer")
 
@@ -176,7 +179,8 @@ class Selector(Lexical):
         named by more of its words than any other's, and that section holds two or more entries."""
         asked = set(tokenize(q.text))
         listing = stems(lexicon().listing_words)
-        if len(scope) != 1 or not (asked & listing or PLURAL_ASK_RE.match(q.text.lower())):
+        if len(scope) != 1 or not (asked & listing or PLURAL_ASK_RE.match(q.text.lower())
+                                   or REQUIRED_ASK_RE.match(q.text.lower())):
             return []
         (report,) = scope
         asked -= listing | stems(frozenset(lexicon().type_words)) | {code_key(report).lower()}
@@ -191,7 +195,13 @@ class Selector(Lexical):
         # Notes" by a word, but what it asks for is under "Documentation".
         entries = sections[named[0][1]]
         ids = {c.id for c in entries}
+        # Searched as asked and without the words that make the report the one it is, which within it tell
+        # nothing apart ("what needs to be documented for 92557" finds the passages naming 92557 first).
+        # (By words alone for a report the question doesn't name: its text without them was not embedded.)
         closest = self.retriever.search(q.retrieval_text, self.keep(scope), k=LISTED_AGREE)
+        if (rest := self.unscoped(q, scope)) != q.retrieval_text:
+            mode = None if scope <= set(q.reports) else "bm25"
+            closest += self.retriever.search(rest, self.keep(scope), k=LISTED_AGREE, mode=mode)
         return entries if any(h.chunk.id in ids for h in closest) else []
 
     def excluded(self, q: Query, sentence: str) -> str | None:

@@ -1614,3 +1614,15 @@ def test_a_run_in_heading_standing_as_a_sentence_is_never_quoted(heldout_bot):
     ans = heldout_bot.ask("how does medicare want bilateral 15823 billed")
     assert ans.answered and "modifier 50" in ans.text, ans.text
     assert all(c.quote.strip() != "Medicare." for c in ans.citations), ans.text
+
+
+@pytest.mark.parametrize("question, report", [("what has to be documented for 92557", "92557"),
+                                              ("what documentation is required for a tka", "27447")])
+def test_asked_what_is_required_the_answer_is_the_section_listing_it(heldout_bot, question, report):
+    """"What has to be documented" asks for all that is required: the entries of the report's documentation
+    section, found although the passages naming the report's code or title ("92557", "TKA") come first when
+    searched with them."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and len(ans.citations) >= 3, ans.text
+    assert {c.document for c in ans.citations} == {report}, ans.text
+    assert all(c.section[-1] == "Documentation Requirements" for c in ans.citations), ans.text
