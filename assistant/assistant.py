@@ -26,6 +26,9 @@ from .select import query_views, row_types, speaks_for
 from .signals import PRESENCE, names_payer, refuses_use, row_refuses, shared
 from .vocab import Catalog, stems, tokenize
 
+# What joins alternatives in a question: a slash between words, "and", "or", "&".
+JOINED = re.compile(r"\s*/\s*|\s+(?:and|or|&)\s+")
+
 __all__ = ["Assistant", "Settings"]
 
 log = logging.getLogger(__name__)
@@ -452,6 +455,12 @@ class Assistant:
         # Rows holding every asked word the rows use are all listed ("what pos codes are listed for the awv":
         # each POS row names the AWV); rows only close in meaning are capped.
         holding = {h.chunk.id for h in hits if known and known <= shared(known, self.select.tokens(h.chunk))}
+        # Kinds joined as alternatives ("heart failure / cardiomyopathy dx codes", "copd and emphysema codes"):
+        # a row holding every asked word of one of them is listed too.
+        parts = [known & self.select.spelled(tokenize(p)) for p in JOINED.split(q.text.lower())]
+        if len([p for p in parts if p]) >= 2:
+            holding |= {h.chunk.id for h in hits for p in parts
+                        if p and p <= shared(p, self.select.tokens(h.chunk))}
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
                   or h.chunk.id in holding][: max(self.settings.list_max, len(holding))]
         return tpl.list_answer(q, chosen, detail=True)

@@ -1626,3 +1626,12 @@ def test_asked_what_is_required_the_answer_is_the_section_listing_it(heldout_bot
     assert ans.answered and len(ans.citations) >= 3, ans.text
     assert {c.document for c in ans.citations} == {report}, ans.text
     assert all(c.section[-1] == "Documentation Requirements" for c in ans.citations), ans.text
+
+
+@pytest.mark.parametrize("question", ["list the nstemi / unstable angina icd codes for 93458",
+                                      "list the nstemi and unstable angina icd codes for 93458"])
+def test_kinds_joined_as_alternatives_list_the_rows_of_each(heldout_bot, question):
+    """A list asked for two kinds of diagnosis joined by a slash or "and" holds the rows of each: the NSTEMI row
+    (I21.4) as well as the unstable angina rows, though no row holds the words of both."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and all(f"**{code}**" in ans.text for code in ("I21.4", "I20.0")), ans.text
