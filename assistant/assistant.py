@@ -454,13 +454,11 @@ class Assistant:
         known = terms & vocab
         # Rows holding every asked word the rows use are all listed ("what pos codes are listed for the awv":
         # each POS row names the AWV); rows only close in meaning are capped.
-        holding = {h.chunk.id for h in hits if known and known <= shared(known, self.select.tokens(h.chunk))}
-        # Kinds joined as alternatives ("heart failure / cardiomyopathy dx codes", "copd and emphysema codes"):
-        # a row holding every asked word of one of them is listed too.
-        parts = [known & self.select.spelled(tokenize(p)) for p in JOINED.split(q.text.lower())]
-        if len([p for p in parts if p]) >= 2:
-            holding |= {h.chunk.id for h in hits for p in parts
-                        if p and p <= shared(p, self.select.tokens(h.chunk))}
+        # So are those holding every asked word of one of the kinds a question joins as alternatives ("heart
+        # failure / cardiomyopathy dx codes", "copd and emphysema codes").
+        parts = [p for p in (known & self.select.spelled(tokenize(t)) for t in JOINED.split(q.text.lower())) if p]
+        wholes = [w for w in (known, *(parts if len(parts) >= 2 else ())) if w]
+        holding = {h.chunk.id for h in hits if any(w <= shared(w, self.select.tokens(h.chunk)) for w in wholes)}
         chosen = [h for h in hits if h.dense >= top - self.settings.list_margin
                   or h.chunk.id in holding][: max(self.settings.list_max, len(holding))]
         return tpl.list_answer(q, chosen, detail=True)

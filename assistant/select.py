@@ -197,11 +197,9 @@ class Selector(Lexical):
         ids = {c.id for c in entries}
         # Searched as asked and without the words that make the report the one it is, which within it tell
         # nothing apart ("what needs to be documented for 92557" finds the passages naming 92557 first).
-        # (By words alone for a report the question doesn't name: its text without them was not embedded.)
-        closest = self.retriever.search(q.retrieval_text, self.keep(scope), k=LISTED_AGREE)
-        if (rest := self.unscoped(q, scope)) != q.retrieval_text:
-            mode = None if scope <= set(q.reports) else "bm25"
-            closest += self.retriever.search(rest, self.keep(scope), k=LISTED_AGREE, mode=mode)
+        keep = self.keep(scope)
+        closest = (self.retriever.search(q.retrieval_text, keep, k=LISTED_AGREE)
+                   + self.search_unscoped(q, scope, keep, LISTED_AGREE))
         return entries if any(h.chunk.id in ids for h in closest) else []
 
     def excluded(self, q: Query, sentence: str) -> str | None:
@@ -233,6 +231,16 @@ class Selector(Lexical):
         the reports of ``scope`` what they are (``subject``)."""
         subject = frozenset().union(*(self.subject(r) for r in scope))
         return " ".join(w for w in query_views(q)[-1].split() if not set(tokenize(w)) & subject)
+
+    def search_unscoped(self, q: Query, scope: set[str], keep, k: int) -> list[Hit]:
+        """The ``k`` passages ``keep`` admits closest to the question without the words that make the reports of
+        ``scope`` what they are (``unscoped``); none when it has no such words. By meaning too for reports the
+        question names (`Assistant.ask` embeds that text in the question's one model call); by words alone for
+        a routed one, known only after that call."""
+        rest = self.unscoped(q, scope)
+        if rest == q.retrieval_text:
+            return []
+        return self.retriever.search(rest, keep, k=k, mode=None if scope <= set(q.reports) else "bm25")
 
     def said(self, q: Query) -> frozenset[str]:
         """The words of this turn, with the letters it uses that the corpus defines spelled out ("slp")."""
@@ -386,13 +394,9 @@ class Selector(Lexical):
             # the rest of the question join them (the "Typical site of service" bullet, which never names it).
             # So do the words that make a report the one routed to ("ccm" in "what does general supervision
             # mean for ccm staff", which runs through the chronic care management report).
-            if (scope and (scope <= set(q.reports) or (len(scope) == 1 and q.routing))
-                    and (rest := self.unscoped(q, scope)) != q.retrieval_text):
+            if scope and (scope <= set(q.reports) or (len(scope) == 1 and q.routing)):
                 seen = {h.chunk.id for h in hits}
-                # By meaning too for the reports the question names (`Assistant.ask` embeds that text in the
-                # question's one model call); by words alone for the routed one, known only after that call.
-                mode = None if scope <= set(q.reports) else "bm25"
-                hits += [h for h in self.retriever.search(rest, keep, k=self.settings.prose_passages, mode=mode)
+                hits += [h for h in self.search_unscoped(q, scope, keep, self.settings.prose_passages)
                          if h.chunk.id not in seen]
         # "what does aetna say about 92928": what the report says of that payer is where it names the payer
         # (a payer note, or a section headed with its name), however few words it shares with the question.
