@@ -279,7 +279,7 @@ class Assistant:
         # A place of service or modifier no table lists but the prose names ("place of service 42 … is not
         # used with A0427") is answered from that prose.
         lacking = [c for c, found in listed.items() if not found] + list(q.unknown)
-        prose = self.select.chunks(scope, kind="prose") if any(c.type in ("pos", "modifier") for c in lacking) else []
+        prose = self.select.chunks(scope, kind="prose") if lacking else []
         in_prose = {c for c in lacking if any(named_in(p.text, c) for p in prose)}
         q = q.model_copy(update={"unknown": tuple(c for c in q.unknown if c not in in_prose)})
         missing = [c for c, found in listed.items() if not found and c not in in_prose]
@@ -309,10 +309,16 @@ class Assistant:
                 topic += f" (Looked in the {listing} report{'s' if len(where) > 1 else ''}, which list {codes}.)"
             return tpl.abstain(q, topic)
         if not rows and in_prose and not q.unknown and not missing:
-            # "can 0441T be billed with modifier 50": what the prose says of a code only the prose names.
+            # "can 0441T be billed with modifier 50": what the prose says of a code only the prose names (of a
+            # payer's rule, a sentence speaking for the payer, as for a listed code below)...
             told = self.select.naming(q, where, {c.key.lower() for c in in_prose})
-            if told and any(named_in(told[1][0], c) for c in in_prose):
+            if (told and any(named_in(told[1][0], c) for c in in_prose)
+                    and (not q.payers or speaks_for(told[0].chunk, told[1][0], q.payers))):
                 return tpl.prose_answer(q, told[0], told[1])
+            # ...and when none of its sentences naming the code answers, the code is no more in the report than
+            # if it named it nowhere.
+            named = tuple(sorted(in_prose, key=lambda c: c.key))
+            return tpl.abstain(q, not_listed(named, scope, self.index.chunks, self.catalog, len(self.docs)))
         if q.intent == "clinical_context" and (rows or q.target):
             # What the example says of the codes asked about (named, or of the asked kind), when one of its
             # sentences names them; else the codes' rows.

@@ -21,6 +21,9 @@ MOD_KEYWORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b\s*[-#:]?\s*"
                             r"((?:[0-9a-z]{2}\b(?:\s*(?:,|/|&|and|or|vs\.?|versus)\s*)?)+)",
                             re.I)
 POS_KEYWORD_RE = re.compile(r"\b(?:pos|place of service)\s*(?:code\s*)?[-#:]?\s*(\d{2})(?![\w.])", re.I)
+# Places of service a passage names together ("Telehealth (POS 02 or 10)", "POS 22/19").
+POS_LIST_RE = re.compile(r"\b(?:pos|place of service)\s*(?:codes?\s*)?[-#:]?\s*"
+                         r"((?:\d{2}(?![\w.])(?:\s*(?:,|/|&|and|or)\s*)?)+)", re.I)
 MOD_AFTER_RE = re.compile(r"(?<![\w-])([0-9a-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
 MOD_DASH_RE = re.compile(r"(?:^|(?<=\s))-([0-9a-z]{2})\b", re.I)
 LISTED_NUMBER_RE = re.compile(r"(?<![\w.-])(\d{4})(?![\w.])")
@@ -171,11 +174,14 @@ def taken_span(spans: list[tuple[int, int]], s: int, e: int) -> bool:
 
 
 def named_in(text: str, ref: CodeRef) -> bool:
-    """Whether a passage names a place of service or modifier by its kind ("Place of service 42 … is not
-    used", "modifier QL"), as prose does for a code its tables do not list."""
-    pattern = {"pos": POS_KEYWORD_RE, "modifier": MOD_KEYWORD_RE}.get(ref.type or "")
-    return pattern is not None and any(code_key(k) == ref.key for m in pattern.finditer(text)
-                                       for k in re.split(r"[\s,/&]+", m.group(1)))
+    """Whether a passage names a code, as prose does for a code its tables do not list: a place of service or
+    modifier by its kind ("Place of service 42 … is not used", "modifier QL", "POS 02 or 10"), whose two
+    characters are codes only so named; a longer code as itself ("bundle … (36000, 36410) into 36556")."""
+    pattern = {"pos": POS_LIST_RE, "modifier": MOD_KEYWORD_RE}.get(ref.type or "")
+    if pattern is None:
+        return len(ref.key) >= 5 and re.search(rf"(?<![\w.-]){re.escape(ref.key)}(?![\w-])", text, re.I) is not None
+    return any(code_key(k) == ref.key for m in pattern.finditer(text)
+               for k in re.split(r"[\s,/&]+|\b(?:and|or)\b", m.group(1)) if k)
 
 
 # An identifier typed in a question: four or more characters holding three digits or more, not a plain

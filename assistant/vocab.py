@@ -204,6 +204,16 @@ def heading_words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"(?<![a-z/])[a-z](?:/[a-z])+(?![a-z/])|[a-z]+", text.lower()))
 
 
+def row_keys(code: str) -> list[str]:
+    """The keys a row's code cell is found by: the cell's, and each code of several it joins ("26 / TC", "RT/LT",
+    "GP, GO"), as a row may give codes that share a use. (A range, "F1-F9", is one name.)"""
+    keys = [code_key(code)]
+    parts = [p for p in re.split(r"\s*(?:/|,|&|\bor\b|\band\b)\s*", code.strip()) if p]
+    if len(parts) > 1 and all(re.fullmatch(r"[0-9A-Za-z]{2,7}", p) for p in parts):
+        keys += [code_key(p) for p in dict.fromkeys(parts)]
+    return keys
+
+
 class Catalog:
     """What the corpus holds that questions are matched against: codes, report codes, vocabulary."""
 
@@ -225,9 +235,10 @@ class Catalog:
         for i, c in enumerate(self.chunks):
             self.reports[code_key(c.doc_code)] = c.doc_code
             if c.kind == "row" and c.code:
-                self.by_key[code_key(c.code)].append(i)
-                if c.code_type:
-                    self.types[code_key(c.code)].add(c.code_type)
+                for key in row_keys(c.code):
+                    self.by_key[key].append(i)
+                    if c.code_type:
+                        self.types[key].add(c.code_type)
             for word in re.findall(r"[a-z]+", " ".join((c.text, *c.section, *c.columns)).lower()):
                 if len(word) >= 3:
                     self.vocab.add(word)

@@ -1640,3 +1640,28 @@ def test_kinds_joined_as_alternatives_list_the_rows_of_each(heldout_bot, questio
     (I21.4) as well as the unstable angina rows, though no row holds the words of both."""
     ans = heldout_bot.ask(question)
     assert ans.answered and all(f"**{code}**" in ans.text for code in ("I21.4", "I20.0")), ans.text
+
+
+@pytest.mark.parametrize(("question", "report", "quoted"), [
+    # A row's code cell joining two codes lists each: "26 / TC" is modifier 26's row too.
+    ("should we put 26 on 51798 for the physician read", "51798", "Generally not appended"),
+    # Prose naming a code its tables don't list: a procedure code as itself, places of service joined.
+    ("can we bill 36410 venipuncture with the cvc same session", "36556", "(36000, 36410) into 36556"),
+    ("can we bill ak freezing thru telehealth pos 10?", "17000", "Telehealth (POS 02 or 10) does not apply"),
+])
+def test_a_code_the_report_names_beside_another_is_in_the_report(heldout_bot, question, report, quoted):
+    """"26 is not in the 51798 report" was said of a report whose modifier table has a "26 / TC" row, and "10 is
+    not in the 17000 report" of one saying "Telehealth (POS 02 or 10) does not apply": a code given beside
+    another, in a row's code cell or in a sentence, is named by the report, which answers for it."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and {c.document for c in ans.citations} == {report}, ans.text
+    assert quoted in ans.text, ans.text
+
+
+def test_a_code_the_prose_names_only_in_passing_is_no_answer_to_another_question(heldout_bot):
+    """The 90791 report names 90853 nowhere and 90836 only in a list of add-on codes; neither question about
+    them is answered by another of its sentences. A question naming a payer is answered only by a sentence
+    speaking for that payer, not by one naming the code."""
+    assert not heldout_bot.ask("can 90853 group therapy be billed same day").answered
+    ans = heldout_bot.ask("what is cigna's policy on 36556? do they cover it w/ 76937")
+    assert not ans.answered, ans.text
