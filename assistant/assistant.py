@@ -276,8 +276,8 @@ class Assistant:
                                "No report with that code is in the corpus; `assistant docs` lists them.")
         listed = {c: self.catalog.rows(c.key, c.type, scope) for c in q.codes}
         rows = [(c, r) for c, found in listed.items() for r in found]
-        # A place of service or modifier no table lists but the prose names ("place of service 42 … is not
-        # used with A0427") is answered from that prose.
+        # A code no table lists but the prose names ("place of service 42 … is not used with A0427", "POS 02 or
+        # 10", "bundle … (36000, 36410) into 36556") is answered from that prose.
         lacking = [c for c, found in listed.items() if not found] + list(q.unknown)
         prose = self.select.chunks(scope, kind="prose") if lacking else []
         in_prose = {c for c in lacking if any(named_in(p.text, c) for p in prose)}
