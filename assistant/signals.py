@@ -127,6 +127,7 @@ def _negated_verb() -> re.Pattern[str]:
     return re.compile(rf"\b(?:{words})\s+(?:[a-z]+\s+)?$", re.I)
 
 
+@functools.lru_cache(maxsize=16384)
 def _withs(text: str) -> dict[tuple[bool, str], str]:
     """(present, stem) → the phrase, for each "with X" / "without X" of ``text``."""
     found = {}
@@ -152,28 +153,30 @@ def _withs(text: str) -> dict[tuple[bool, str], str]:
 def _asked_withs(asked: str) -> dict[tuple[bool, str], str]:
     """The question's "with X" / "without X", a word it negates counting as "without" it: "nothing abnormal
     found" asks for the row without abnormal findings, and the one with them states another value."""
-    found = _withs(asked)
+    found = dict(_withs(asked))  # (remembered per text: a copy to add to)
     for tok, phrase in _negations(asked, reach=VALUE_REACH):
         found.setdefault((False, tok), phrase)
     return found
 
 
-def axis_words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=16384)
+def axis_words(text: str) -> frozenset[str]:
     """The words of ``text``, and the contrast values of two words it says ("off-campus" → "off campus",
     "a different doc" → "another physician"); a value's word in another sense ("units left in the vial")
-    says none."""
+    says none. Remembered per text: a question's checks read the same passages again and again."""
     low = lexicon().contrast_other_senses.sub(" ", text.lower())
-    return set(re.findall(r"[a-z]+", low)) | set(axis_phrases(low))
+    return frozenset(re.findall(r"[a-z]+", low)) | frozenset(axis_phrases(low))
 
 
-def axis_values(text: str) -> set[str]:
+@functools.lru_cache(maxsize=16384)
+def axis_values(text: str) -> frozenset[str]:
     """``axis_words``, and the values a general one it says stands for when it names none of them
     ("on one side only": left and right, either of which it may be)."""
-    said = axis_words(text)
+    said = set(axis_words(text))
     for general, values in lexicon().contrast_covers.items():
         if general in said and not said & values:
             said |= values
-    return said
+    return frozenset(said)
 
 
 def axis_phrases(low: str) -> dict[str, list[re.Match[str]]]:
@@ -193,6 +196,7 @@ def with_numerals(tokens: Iterable[str]) -> set[str]:
     return tokens | {ROMAN[t] for t in tokens if len(t) > 1 and t in ROMAN}
 
 
+@functools.lru_cache(maxsize=16384)
 def _numbered(text: str) -> dict[str, set[str]]:
     """Word → the values it is numbered with in ``text`` ("type 2 diabetes" → {"type": {"2"}}; "Level IV"
     → {"level": {"4"}}; an ordinal before it, in words or digits, numbers it too: "second degree" and
@@ -362,7 +366,8 @@ def _negations(text: str, reach: int = PHRASE_REACH) -> list[tuple[str, str]]:
     return [(tok, phrase) for tok, phrase, _ in _governed(text, reach)]
 
 
-def _governed(text: str, reach: int) -> list[tuple[str, str, tuple[int, int]]]:
+@functools.lru_cache(maxsize=16384)
+def _governed(text: str, reach: int) -> tuple[tuple[str, str, tuple[int, int]], ...]:
     """(token, the negation and the word as typed, where the negation is in ``text``) for each token a negation
     governs: the first ``reach`` words after it that have tokens, within its clause."""
     words = lexicon().negation
@@ -382,7 +387,7 @@ def _governed(text: str, reach: int) -> list[tuple[str, str, tuple[int, int]]]:
             elif left and (toks := tokenize(raw)):
                 out.extend((tok, f"{negation} {raw}", span) for tok in toks)
                 left -= 1
-    return out
+    return tuple(out)
 
 
 def without_negations_of(text: str, tokens: set[str], reach: int = PHRASE_REACH) -> str:
