@@ -51,12 +51,49 @@ def _row_quote(chunk: Chunk) -> str:
     return chunk.text[chunk.text.index(chunk.cells[1]):] if len(chunk.cells) > 1 else chunk.text
 
 
+def _kind_named(chunk: Chunk) -> str:
+    """A row's code as a list line shows it: a place of service with its kind, since its two digits are also
+    a modifier's ("POS 22", not "22")."""
+    return f"POS {chunk.cells[0]}" if chunk.code_type == "pos" and chunk.cells[0].isdigit() else chunk.cells[0]
+
+
 def _report_prefix(chunk: Chunk, many: bool) -> str:
     return f"*{chunk.doc_code} report:* " if many else ""
 
 
+# Reports whose rows one answer shows when the question names none of them: a code or kind of row many reports
+# list ("mod 59", "all dx codes") is shown from the few the question is most about, the others named or counted.
+MAX_REPORTS = 3
+
+
+def _few_reports(query: Query, hits: Sequence[Hit]) -> tuple[list[Hit], list[str]]:
+    """The hits of the ``MAX_REPORTS`` reports the question is most about (by the router's probability, then in
+    the order of the hits), and the other reports the hits are from."""
+    reports = list(dict.fromkeys(h.chunk.doc_code for h in hits))
+    if len(reports) <= MAX_REPORTS:
+        return list(hits), []
+    reports.sort(key=lambda r: -query.routing.get(r, 0.0))
+    shown = set(reports[:MAX_REPORTS])
+    return [h for h in hits if h.chunk.doc_code in shown], reports[MAX_REPORTS:]
+
+
+def _others_note(query: Query, others: Sequence[str], what: str) -> str:
+    """The line naming (or, past ``ALSO_NAMED``, counting) the other reports that also list ``what``; named
+    all the same when the question asks which reports do ("which reports list modifier 59")."""
+    many = len(others) > 1
+    if len(others) <= ALSO_NAMED or query.intent == "reports":
+        return (f"The {', '.join(others)} report{'s' * many} also {'list' if many else 'lists'} {what}: add the "
+                f"code to the question to see {'theirs' if many else 'its'}.")
+    return f"{len(others)} other reports also list {what}: add a report’s code to the question to see theirs."
+
+
+def _joined(*parts: str) -> str:
+    return "\n\n".join(p for p in parts if p)
+
+
 def row_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
     """One row (or the same code in several reports): code — description — guidance, each cited."""
+    hits, others = _few_reports(query, hits)
     cites = _Cites()
     many = len({h.chunk.doc_code for h in hits}) > 1
     lines = []
@@ -66,7 +103,9 @@ def row_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
         desc = c.cells[1] if len(c.cells) > 1 else ""
         head = f"**{c.columns[0]} {c.cells[0]} — {desc.rstrip('.')}.**" if desc else f"**{c.columns[0]} {c.cells[0]}**"
         lines.append(f"{_report_prefix(c, many)}{head} {_extra_cells(c)} [{n}]".replace("  ", " "))
-    text = "\n\n".join([*lines, note] if note else lines)
+    named = {f"{h.chunk.columns[0]} {h.chunk.cells[0]}" for h in hits}
+    also = _others_note(query, others, named.pop() if len(named) == 1 else "these codes") if others else ""
+    text = _joined(*lines, also, note)
     return Answer(question=query.original, text=text, answered=True, citations=cites.items, intent=query.intent,
                   resolved=query.retrieval_text)
 
@@ -74,6 +113,7 @@ def row_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
 def list_answer(query: Query, hits: Sequence[Hit], detail: bool,
                 note: str = "") -> Answer:
     """One line per row; with ``detail`` the guidance cells follow the description."""
+    hits, others = _few_reports(query, hits)
     cites = _Cites()
     many = len({h.chunk.doc_code for h in hits}) > 1
     lines = []
@@ -81,9 +121,9 @@ def list_answer(query: Query, hits: Sequence[Hit], detail: bool,
         c = h.chunk
         n = cites.add(c, _row_quote(c) if detail else c.description, h.score)
         extra = f": {_extra_cells(c)}" if detail and _extra_cells(c) else ""
-        lines.append(f"- {_report_prefix(c, many)}**{c.cells[0]}** — {c.description}{extra} [{n}]")
-    body = "\n".join(lines)
-    return Answer(question=query.original, text=f"{body}\n\n{note}" if note else body, answered=True,
+        lines.append(f"- {_report_prefix(c, many)}**{_kind_named(c)}** — {c.description}{extra} [{n}]")
+    also = _others_note(query, others, "codes of this kind") if others else ""
+    return Answer(question=query.original, text=_joined("\n".join(lines), also, note), answered=True,
                   citations=cites.items, intent="list", resolved=query.retrieval_text)
 
 

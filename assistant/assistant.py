@@ -8,7 +8,7 @@ import re
 
 from . import answer as tpl
 from . import index as idx
-from .codes import CodeRef, identifiers, named_in
+from .codes import CodeRef, identifiers, mention, mentions, named_in
 from .config import Settings
 from .embed import Embedder
 from .errors import IndexFileError
@@ -58,6 +58,13 @@ class Assistant:
         terms = (icd_words().spellings if any(c.code_type == "icd10" for c in index.chunks)
                  else frozenset())
         self.catalog = Catalog(index.chunks, embedder.whole_words(), terms)
+        # The reports whose prose names each code (``codes.mentions``), so that a code no table lists costs a
+        # look-up rather than a pass over every passage.
+        self.mentioned: dict[tuple[str, str], set[str]] = {}
+        for c in index.chunks:
+            if c.kind == "prose":
+                for m in mentions(c.text):
+                    self.mentioned.setdefault(m, set()).add(c.doc_code)
         self.findings: dict[str, list] = {}
         for f in index.manifest.findings:
             self.findings.setdefault(f.chunk_id, []).append(f)
@@ -279,8 +286,8 @@ class Assistant:
         # A code no table lists but the prose names ("place of service 42 … is not used with A0427", "POS 02 or
         # 10", "bundle … (36000, 36410) into 36556") is answered from that prose.
         lacking = [c for c, found in listed.items() if not found] + list(q.unknown)
-        prose = self.select.chunks(scope, kind="prose") if lacking else []
-        in_prose = {c for c in lacking if any(named_in(p.text, c) for p in prose)}
+        in_prose = {c for c in lacking if (naming := self.mentioned.get(mention(c), set()))
+                    and (not scope or naming & scope)}
         q = q.model_copy(update={"unknown": tuple(c for c in q.unknown if c not in in_prose)})
         missing = [c for c, found in listed.items() if not found and c not in in_prose]
         note = not_listed(q.unknown + tuple(missing), scope, self.index.chunks, self.catalog, len(self.docs))

@@ -173,15 +173,31 @@ def taken_span(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(s < b and a < e for a, b in spans)
 
 
+# A token as prose names a longer code: not inside a hyphenated or dotted form ("99213-25", "M17.11").
+NAMED_TOKEN_RE = re.compile(r"(?<![\w.-])\w+(?![\w-])")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def mentions(text: str) -> frozenset[tuple[str, str]]:
+    """The codes a passage names, as prose does for a code its tables do not list, each as its ``mention``:
+    a place of service or modifier by its kind ("Place of service 42 … is not used", "modifier QL", "POS 02 or
+    10"), whose two characters are codes only so named; a longer code as itself ("bundle … (36000, 36410) into
+    36556")."""
+    found = {(kind, code_key(k)) for kind, pattern in (("pos", POS_LIST_RE), ("modifier", MOD_KEYWORD_RE))
+             for m in pattern.finditer(text) for k in re.split(r"[\s,/&]+|\b(?:and|or)\b", m.group(1)) if k}
+    return frozenset(found | {("", t.upper()) for t in NAMED_TOKEN_RE.findall(text) if len(t) >= 5})
+
+
+def mention(ref: CodeRef) -> tuple[str, str] | None:
+    """How ``mentions`` holds a code; None for a short code of no kind that prose names only so."""
+    if ref.type in ("pos", "modifier"):
+        return ref.type, ref.key
+    return ("", ref.key) if len(ref.key) >= 5 else None
+
+
 def named_in(text: str, ref: CodeRef) -> bool:
-    """Whether a passage names a code, as prose does for a code its tables do not list: a place of service or
-    modifier by its kind ("Place of service 42 … is not used", "modifier QL", "POS 02 or 10"), whose two
-    characters are codes only so named; a longer code as itself ("bundle … (36000, 36410) into 36556")."""
-    pattern = {"pos": POS_LIST_RE, "modifier": MOD_KEYWORD_RE}.get(ref.type or "")
-    if pattern is None:
-        return len(ref.key) >= 5 and re.search(rf"(?<![\w.-]){re.escape(ref.key)}(?![\w-])", text, re.I) is not None
-    return any(code_key(k) == ref.key for m in pattern.finditer(text)
-               for k in re.split(r"[\s,/&]+|\b(?:and|or)\b", m.group(1)) if k)
+    """Whether a passage names a code (see ``mentions``)."""
+    return mention(ref) in mentions(text)
 
 
 # An identifier typed in a question: four or more characters holding three digits or more, not a plain

@@ -56,7 +56,7 @@ def icd_release() -> tuple[str, str]:
 # What ICD-10-CM itself says a condition is called: every code's description and inclusion terms, as
 # lexical tokens (``vocab.tokenize``), each token with the codes whose text holds it. Answering a described
 # condition with a row is checked against it (``icd_unlisted``); it names no code to the user.
-ICD_WORDS_FORMAT = 7
+ICD_WORDS_FORMAT = 8  # the tokens are `vocab.tokenize`s: a change to it is a new format (8: "-itis" words whole)
 QUALIFIER_SHARE = 0.005  # a word on more items than this share names a qualifier, not a condition
 # The organs: chapter 2's categories of neoplasms "of stated sites" (C00–C75 malignant, D00–D09 in situ) are
 # one a site, titled "Malignant neoplasm of liver and intrahepatic bile ducts"; each site named by one word

@@ -15,7 +15,15 @@ from .codes import CodeRef, counts, find_codes
 from .icd import is_icd_item
 from .lexicon import exported, lexicon
 from .models import PROCEDURE_KINDS, CodeType
-from .signals import axis_phrases, axis_words, negated, negated_words, without_negations_of, without_statements_of
+from .signals import (
+    axis_phrases,
+    axis_words,
+    negated,
+    negated_words,
+    renumbered,
+    without_negations_of,
+    without_statements_of,
+)
 from .vocab import FOLLOWUP_GLUE, STOPWORDS, Catalog, initials, tokenize
 
 Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition", "site_of_service",
@@ -358,6 +366,11 @@ def _swap_value(low: str, earlier: str) -> str | None:
     """``earlier`` with its value of one axis replaced, when ``low`` names nothing but another value of
     that axis ("left" after "…right knee oa", "lumbar" after "…cervical", "and off campus?" after "…on
     campus"); None otherwise."""
+    # "and type 1?" after "…type 2 dm…", "and 2nd degree?" after "…first degree burn": another number of a
+    # numbered word, the turn saying nothing more.
+    if (renamed := renumbered(low, earlier)) and not (set(re.findall(r"[a-z]+", renamed[1])) - STOPWORDS
+                                                      - FOLLOWUP_GLUE - set(re.findall(r"[a-z]+", earlier.lower()))):
+        return renamed[0]
     phrases = axis_phrases(low)
     # Words the earlier turn also said are what the value is of ("and left leg?" after "…right leg…").
     words = (set(re.findall(r"[a-z]+", low)) - STOPWORDS - FOLLOWUP_GLUE - {"side", "one", "level", "region"}

@@ -213,6 +213,22 @@ def _numbered(text: str) -> dict[str, set[str]]:
     return found
 
 
+def renumbered(turn: str, earlier: str) -> tuple[str, str] | None:
+    """``earlier`` with the number of one of its numbered words replaced by the one ``turn`` gives that word
+    ("and type 1?" after "dx for type 2 dm w/o complications": "dx for type 1 dm w/o complications"), and
+    ``turn`` without it, when ``turn`` numbers a word ``earlier`` numbers otherwise; None otherwise."""
+    before = _numbered(earlier)
+    for word, values in sorted(_numbered(turn).items()):
+        if len(values) == 1 and before.get(word) and not values & before[word]:
+            ordinals = "|".join(sorted(map(re.escape, _ordinal_values()[0]), key=len, reverse=True))
+            spelled = re.compile(rf"\b{word}\s+(?:\d{{1,2}}[a-z]?|[ivx]{{1,4}})\b|\b(?:{ordinals})[\s-]+{word}\b",
+                                 re.I)
+            said = spelled.search(turn)
+            if said:
+                return spelled.sub(said.group(0), earlier), spelled.sub(" ", turn)
+    return None
+
+
 @functools.cache
 def _ordinal_values() -> tuple[dict[str, str], re.Pattern[str]]:
     """"second", "2nd" → "2" (and "first", "1st" → "1"): each ordinal of the lexicon and the number it is;

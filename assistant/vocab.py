@@ -107,7 +107,9 @@ def _tokens(text: str) -> tuple[str, ...]:
         parts = tok.split("-") if "-" in tok and tok.replace("-", "").isalpha() else [tok]
         out.extend(p for p in parts if p and p not in STOPWORDS and (len(p) > 1 or p.isdigit()))
     stem = _stemmer().stemWord
-    return tuple(stem(t) if t.isalpha() else t for t in out)
+    # A condition named "-itis" is one word: stemmed, it is the organ or a verb ("sinusitis" → "sinus",
+    # "esophagitis" → "esophag", "appendicitis" → "append", the word for appending a modifier).
+    return tuple(stem(t) if t.isalpha() and not t.endswith("itis") else t for t in out)
 
 
 def long_form(before: str, abbr: str) -> str | None:

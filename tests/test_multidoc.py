@@ -176,6 +176,52 @@ def test_a_section_most_reports_have_is_counted_not_listed(multi_bot):
     assert "00001" not in many.text
 
 
+def test_a_code_most_reports_list_is_shown_from_a_few_and_the_others_counted(heldout_bot):
+    """"mod 59" names no report, and most of the corpus lists modifier 59: the rows of three reports and a line
+    counting the others, not one row per report (86 of them, 20,000 characters). "Which reports list it" is
+    asked of them all: every one is named."""
+    from assistant.vocab import row_keys
+
+    listing = {c.doc_code for c in heldout_bot.index.chunks
+               if c.kind == "row" and c.code_type == "modifier" and "59" in row_keys(c.code)}
+    assert len(listing) > 10
+    ans = heldout_bot.ask("mod 59")
+    shown = _docs(ans)
+    assert ans.answered and 1 <= len(shown) <= 3
+    assert f"{len(listing) - len(shown)} other reports also list Modifier 59: add a report’s code" in ans.text
+    assert_citations_resolve(heldout_bot, ans)
+    asked = heldout_bot.ask("which reports list modifier 59?")
+    assert all(report in asked.text for report in listing)
+
+
+def test_a_list_naming_no_report_is_shown_from_the_reports_the_question_is_most_about(heldout_bot):
+    """A list of rows from many reports keeps those of the three the router puts first, and counts the rest:
+    "all dx codes pls" in a corpus of a hundred reports is not 1,244 lines."""
+    from assistant import answer as tpl
+    from assistant.models import Hit
+    from assistant.query import parse
+
+    rows = [c for c in heldout_bot.index.chunks if c.kind == "row" and c.code_type == "icd10"]
+    reports = list(dict.fromkeys(c.doc_code for c in rows))[:6]
+    hits = [Hit(chunk=c, score=1.0) for c in rows if c.doc_code in reports]
+    q = parse("all dx codes pls", heldout_bot.catalog)
+    q = q.model_copy(update={"routing": {reports[5]: 0.6, reports[2]: 0.3, reports[4]: 0.1}})
+    ans = tpl.list_answer(q, hits, detail=False)
+    assert _docs(ans) == {reports[5], reports[2], reports[4]}
+    others = ", ".join(r for r in reports if r not in _docs(ans))
+    assert f"The {others} reports also list codes of this kind: add the code to the question" in ans.text
+    wide = heldout_bot.ask("all dx codes pls")
+    assert 1 <= len(_docs(wide)) <= 3 and "other reports also list codes of this kind" in wide.text
+
+
+def test_a_list_of_a_condition_s_codes_holds_the_rows_naming_it(heldout_bot):
+    """"which appendicitis codes are listed": the rows of appendicitis (74177's K35.80, K35.30), not every row
+    of the corpus, which it was when the word was read as "append", a word nearly every report uses."""
+    ans = heldout_bot.ask("which appendicitis codes r listed")
+    assert ans.answered and {"K35.80", "K35.30"} <= {c.row.split()[-1] for c in ans.citations if c.row}
+    assert all("appendicitis" in c.quote.lower() for c in ans.citations)
+
+
 def test_general_example_question_quotes_the_vignette_opening(multi_bot):
     ans = multi_bot.ask("what is the clinical example for 0581T")
     assert _docs(ans) == {"0581T"}
@@ -472,6 +518,14 @@ def test_follow_up_naming_the_other_side_asks_the_same_question(heldout_bot):
     # A right-only code is not the answer for the bilateral case, nor the bilateral one for one side.
     right = heldout_bot.ask("icd10 for right knee oa")
     assert right.citations[0].row and "M17.11" in right.citations[0].row
+
+
+def test_a_follow_up_giving_another_number_of_a_numbered_word_asks_the_same_question(heldout_bot):
+    """"and type 1?" after "dx code for type 2 dm w/o complications" is the earlier question with type 1 in
+    place of type 2, not with both: E10.9 was held back as not describing the earlier turn's "2"."""
+    ans = heldout_bot.ask("and type 1?", history=["dx code for type 2 dm w/o complications"])
+    assert ans.answered and ans.citations[0].row and "E10.9" in ans.citations[0].row
+    assert "does not describe" not in ans.text
 
 
 def test_both_of_a_pair_asks_for_the_bilateral_row_not_one_side(heldout_bot):

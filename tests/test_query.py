@@ -28,6 +28,7 @@ from assistant.signals import (
     number_fit,
     numbers,
     ranges,
+    renumbered,
 )
 from assistant.vocab import Catalog, initial_spellings, initials, long_form, tokenize
 
@@ -72,6 +73,12 @@ def test_a_negative_contraction_is_its_verb_and_not():
     """"isn't" is "is not" (no word "isn" to look for); "won't" and "can't" too, with either apostrophe."""
     assert tokenize("what isn't included") == tokenize("what is not included") == ["not", "includ"]
     assert tokenize("won't pay") == tokenize("can\u2019t pay") == ["not", "pay"]
+
+
+def test_a_condition_named_itis_is_one_word_not_its_organ_or_a_verb():
+    """Stemmed, "appendicitis" was "append" (the verb of every modifier row), "sinusitis" "sinus"."""
+    assert tokenize("appendicitis") == ["appendicitis"] != tokenize("append")
+    assert tokenize("sinusitis sinus esophagitis esophageal") == ["sinusitis", "sinus", "esophagitis", "esophag"]
 
 
 def test_tokens_are_stems_and_word_parts():
@@ -1555,3 +1562,14 @@ def test_shorthand_for_another_value_varies_the_earlier_question(catalog):
     spelled = parse("what if a different doc does it", catalog, earlier).context
     assert "another physician" in spelled and "same doc" not in spelled, spelled
     assert parse("what if a diff doc does it", catalog, earlier).context == spelled
+
+
+def test_a_turn_numbering_a_word_otherwise_renumbers_the_earlier_question():
+    """The number of "type", "stage", "degree" (the lexicon's numbered words) is replaced in the earlier turn,
+    in the words the new turn types it with; a turn giving the same number, or numbering another word, is not."""
+    assert renumbered("and type 1?", "dx code for type 2 dm w/o complications")[0] == (
+        "dx code for type 1 dm w/o complications")
+    assert renumbered("and 2nd degree?", "icd for first degree burn of hand")[0] == "icd for 2nd degree burn of hand"
+    assert renumbered("what about stage iv", "icd for ckd stage 3a")[0] == "icd for ckd stage iv"
+    assert renumbered("what about type 2", "icd for type 2 dm") is None
+    assert renumbered("and stage 2?", "icd for type 2 dm") is None
