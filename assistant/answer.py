@@ -147,6 +147,8 @@ def compare_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
     """Rows side by side in one table when they share columns; else one line each."""
     if len({h.chunk.columns for h in hits}) != 1:
         return list_answer(query, hits, detail=True, note=note)
+    hits, others = _few_reports(query, hits)
+    note = _joined(_others_note(query, others, "these codes") if others else "", note)
     cites = _Cites()
     many = len({h.chunk.doc_code for h in hits}) > 1
     cols = (["Report"] if many else []) + list(hits[0].chunk.columns) + [""]
