@@ -220,7 +220,7 @@ def test_a_list_naming_no_report_is_shown_from_the_reports_the_question_is_most_
     alike = [c for c in alike if c.doc_code in list(dict.fromkeys(r.doc_code for r in alike))[:5]]
     table = tpl.compare_answer(q, [Hit(chunk=c, score=1.0) for c in alike])
     assert table.text.startswith("| Report |") and len(_docs(table)) == 3
-    assert "other reports also list these codes: add the code to the question" in table.text
+    assert "reports also list these codes: add the code to the question" in table.text
     wide = heldout_bot.ask("all dx codes pls")
     assert 1 <= len(_docs(wide)) <= 3 and "other reports also list codes of this kind" in wide.text
 
