@@ -366,15 +366,16 @@ def _swap_value(low: str, earlier: str) -> str | None:
     """``earlier`` with its value of one axis replaced, when ``low`` names nothing but another value of
     that axis ("left" after "…right knee oa", "lumbar" after "…cervical", "and off campus?" after "…on
     campus"); None otherwise."""
+    said_before = set(re.findall(r"[a-z]+", earlier.lower()))
     # "and type 1?" after "…type 2 dm…", "and 2nd degree?" after "…first degree burn": another number of a
     # numbered word, the turn saying nothing more.
     if (renamed := renumbered(low, earlier)) and not (set(re.findall(r"[a-z]+", renamed[1])) - STOPWORDS
-                                                      - FOLLOWUP_GLUE - set(re.findall(r"[a-z]+", earlier.lower()))):
+                                                      - FOLLOWUP_GLUE - said_before):
         return renamed[0]
     phrases = axis_phrases(low)
     # Words the earlier turn also said are what the value is of ("and left leg?" after "…right leg…").
     words = (set(re.findall(r"[a-z]+", low)) - STOPWORDS - FOLLOWUP_GLUE - {"side", "one", "level", "region"}
-             - set(re.findall(r"[a-z]+", earlier.lower()))
+             - said_before
              - {w for said in phrases.values() for m in said for w in re.findall(r"[a-z]+", m.group(0))}) | set(phrases)
     lex = lexicon()
     for axis in lex.contrasts:

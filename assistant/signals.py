@@ -220,13 +220,19 @@ def renumbered(turn: str, earlier: str) -> tuple[str, str] | None:
     before = _numbered(earlier)
     for word, values in sorted(_numbered(turn).items()):
         if len(values) == 1 and before.get(word) and not values & before[word]:
-            ordinals = "|".join(sorted(map(re.escape, _ordinal_values()[0]), key=len, reverse=True))
-            spelled = re.compile(rf"\b{word}\s+(?:\d{{1,2}}[a-z]?|[ivx]{{1,4}})\b|\b(?:{ordinals})[\s-]+{word}\b",
-                                 re.I)
+            spelled = _numbered_spelling(word)
             said = spelled.search(turn)
             if said:
                 return spelled.sub(said.group(0), earlier), spelled.sub(" ", turn)
     return None
+
+
+@functools.cache
+def _numbered_spelling(word: str) -> re.Pattern[str]:
+    """A numbered word of ``numbered_axes`` with its number, in the ways ``_numbered`` reads it ("type 2",
+    "stage iv", "2nd degree", "second degree")."""
+    ordinals = "|".join(sorted(map(re.escape, _ordinal_values()[0]), key=len, reverse=True))
+    return re.compile(rf"\b{word}\s+(?:\d{{1,2}}[a-z]?|[ivx]{{1,4}})\b|\b(?:{ordinals})[\s-]+{word}\b", re.I)
 
 
 @functools.cache
