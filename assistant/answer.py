@@ -54,7 +54,17 @@ def _row_quote(chunk: Chunk) -> str:
 def _kind_named(chunk: Chunk) -> str:
     """A row's code as a list line shows it: a place of service with its kind, since its two digits are also
     a modifier's ("POS 22", not "22")."""
-    return f"POS {chunk.cells[0]}" if chunk.code_type == "pos" and chunk.cells[0].isdigit() else chunk.cells[0]
+    return f"POS {chunk.cells[0]}" if _is_pos(chunk) else chunk.cells[0]
+
+
+def _headed(chunk: Chunk) -> str:
+    """A row's code as an answer's heading shows it: after its column's name ("Modifier 53"), a place of service
+    as billing staff and claim forms write it ("POS 22", whether the column says "POS Code" or "Place of Service")."""
+    return f"POS {chunk.cells[0]}" if _is_pos(chunk) else f"{chunk.columns[0]} {chunk.cells[0]}"
+
+
+def _is_pos(chunk: Chunk) -> bool:
+    return chunk.code_type == "pos" and chunk.cells[0].isdigit()
 
 
 def _report_prefix(chunk: Chunk, many: bool) -> str:
@@ -101,9 +111,9 @@ def row_answer(query: Query, hits: Sequence[Hit], note: str = "") -> Answer:
         c = h.chunk
         n = cites.add(c, _row_quote(c), h.score)
         desc = c.cells[1] if len(c.cells) > 1 else ""
-        head = f"**{c.columns[0]} {c.cells[0]} — {desc.rstrip('.')}.**" if desc else f"**{c.columns[0]} {c.cells[0]}**"
+        head = f"**{_headed(c)} — {desc.rstrip('.')}.**" if desc else f"**{_headed(c)}**"
         lines.append(f"{_report_prefix(c, many)}{head} {_extra_cells(c)} [{n}]".replace("  ", " "))
-    named = {f"{h.chunk.columns[0]} {h.chunk.cells[0]}" for h in hits}
+    named = {_headed(h.chunk) for h in hits}
     also = _others_note(query, others, named.pop() if len(named) == 1 else "these codes") if others else ""
     text = _joined(*lines, also, note)
     return Answer(question=query.original, text=text, answered=True, citations=cites.items, intent=query.intent,

@@ -253,6 +253,15 @@ class Assistant:
         if not scope:
             return None
         ans = self._answer(query, scope)
+        if route.confident and not route.sure and ans.answered and not route.ranked[0].named:
+            # A route the router is unsure of (acted on below its own threshold, at the one the answers chose):
+            # the routed report's answer stands unless the whole corpus's holds more of the question's own words
+            # ("pt signed the form saying they will pay if medicare denies…, what modifier": GA's waiver row in
+            # another report, not the routed report's closest modifier).
+            wide = self._answer(query, set())
+            said = self.catalog.own_words(query.text)
+            if wide.answered and len(held(said, wide)) > len(held(said, ans)):
+                ans = wide
         # ...unless the routed report's answer is that it does not state that fact (RVUs, prior authorization).
         # The whole corpus is searched only then, so a routed question is answered once.
         if not ans.answered and self._uncovered_topic(query, scope) is None:

@@ -79,6 +79,9 @@ class Route(Frozen):
     confident: bool
     reason: str
     also: str | None = None  # a second report whose probability clears the threshold too
+    # Whether the best report clears the fit's own threshold (wrong at most ``max_wrong`` of the time), not only
+    # the lower one chosen on the answers: an unsure route's answer is checked against the whole corpus's.
+    sure: bool = True
 
     @property
     def best(self) -> str | None:
@@ -106,6 +109,22 @@ class Bin(Frozen):
     observed: float
 
 
+class ThresholdChoice(Frozen):
+    """How the confidence threshold was chosen on the answers (``bench/route.py --sweep``): every eval set was
+    answered at each candidate threshold; the threshold shipped is the one with the most right answers, and
+    ``held_out_mean`` is the yardstick figure, each set scored at the threshold the other sets chose."""
+
+    candidates: tuple[float, ...]
+    right: tuple[int, ...]  # right answers over all sets, per candidate
+    # The fit's own threshold (``max_wrong``): between the chosen threshold and this, a route is acted on
+    # but not sure, and the routed report's answer must hold as many of the question's words as the corpus's.
+    bound: float
+    questions: int
+    sets: int
+    held_out_mean: float  # mean over sets of each set's accuracy at the threshold chosen without it
+    chosen_at: str
+
+
 class RouterParams(Frozen):
     """A fitted router: weights, the confidence threshold, and what they were fitted and checked on."""
 
@@ -113,7 +132,9 @@ class RouterParams(Frozen):
     coef: tuple[float, ...]
     intercept: float
     threshold: float
-    max_wrong: float  # the wrong-narrowing rate the threshold was chosen to stay under (out of fold)
+    # The wrong-narrowing rate the fit's own threshold stays under (out of fold); the threshold shipped is the
+    # one ``chosen`` on the answers when a sweep set it (narrowing less often than that costs right answers).
+    max_wrong: float
     fitted_on: tuple[FitSet, ...]
     corpus: tuple[str, ...]
     brier: float  # out-of-fold (leave-one-set-out) Brier score per (question, report) pair
@@ -121,6 +142,12 @@ class RouterParams(Frozen):
     regularization: float
     fitted_at: str
     library: str
+    chosen: ThresholdChoice | None = None
+
+    @property
+    def bound(self) -> float:
+        """The probability above which a route is sure: the fit's own threshold."""
+        return self.chosen.bound if self.chosen is not None else self.threshold
 
 
 def load_params(path: Path = PARAMS_FILE) -> RouterParams:
@@ -211,6 +238,8 @@ class Router:
             return Route(ranked=(), confident=False, reason="the question names only codes several reports list")
         x = self.features(query, history or [])
         route = decide(self.reports, probabilities(self.params, x), self.named(query), self.params.threshold)
+        if route.ranked and route.ranked[0].probability < self.params.bound:
+            route = route.model_copy(update={"sure": False})
         if route.confident and query.intent == "list" and not self._telling(query, history or []):
             # "which taxonomies are listed": in a small corpus the report with the longest table takes most of
             # the hits, yet nothing the user wrote points at it. (A passage's answer, unlike a table, can:

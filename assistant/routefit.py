@@ -3,7 +3,9 @@
 Each question set is about one report (the multi set's items are labelled by the report code or the
 codes they name), so holding out a set holds out its report's questions. The logistic regression is
 fitted on the other sets; the confidence threshold is chosen on the training sets' own out-of-fold
-predictions, so that narrowing to the wrong report stays under ``max_wrong``.
+predictions, so that narrowing to the wrong report stays under ``max_wrong``. That bound is about the router
+alone; which threshold gives the most right answers is measured on the answers themselves
+(``choose_on_answers``, run by ``bench/route.py --sweep``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,18 @@ from .config import ROOT
 from .evaluate import EvalItem, load_items
 from .ingest import SUFFIXES
 from .query import parse
-from .route import FEATURES, PARAMS_FILE, Bin, FitSet, Router, RouterParams, decide, probabilities, save_params
+from .route import (
+    FEATURES,
+    PARAMS_FILE,
+    Bin,
+    FitSet,
+    Router,
+    RouterParams,
+    ThresholdChoice,
+    decide,
+    probabilities,
+    save_params,
+)
 
 MULTI_REPORTS = ("0600T", "0441T", "0581T")
 # Ridge strength of the logistic regression: scikit-learn's default. The features are shares and
@@ -217,3 +230,37 @@ def fit(router: Router, sets: list[Labelled], path: Path | None = PARAMS_FILE,
     if path is not None:
         save_params(params, path)
     return params
+
+
+def choose_on_answers(right: dict[float, dict[str, list[bool]]], bound: float) -> ThresholdChoice:
+    """The confidence threshold the answers favour. ``right[t][set]`` holds whether each of a set's questions
+    was answered right with the router at threshold ``t``; ``bound`` is the fit's own threshold, which stays
+    the line between a sure route and an unsure one. The threshold shipped has the most right answers
+    over all sets; the figure that judges the choice is leave-one-set-out: each set scored at the threshold
+    with the most right answers on the other sets."""
+    candidates = sorted(right)
+    sets = sorted(set().union(*(r.keys() for r in right.values())))
+    if not candidates or not sets:
+        raise ValueError("no answers to choose a threshold on")
+    if any(set(right[t]) != set(sets) for t in candidates):
+        raise ValueError("every candidate threshold must be measured on the same sets")
+
+    def total(t: float, without: str | None = None) -> int:
+        return sum(sum(v) for s, v in right[t].items() if s != without)
+
+    held = []
+    for s in sets:
+        # Ties go to the higher threshold: narrowing less is the safer of two equal choices.
+        t = max(candidates, key=lambda c: (total(c, without=s), c))
+        held.append(sum(right[t][s]) / max(len(right[t][s]), 1))
+    best = max(candidates, key=lambda c: (total(c), c))
+    return ThresholdChoice(candidates=tuple(candidates), right=tuple(total(t) for t in candidates), bound=bound,
+                           questions=sum(len(v) for v in right[best].values()), sets=len(sets),
+                           held_out_mean=round(float(np.mean(held)), 4),
+                           chosen_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def with_threshold(params: RouterParams, choice: ThresholdChoice) -> RouterParams:
+    """``params`` with the threshold ``choice`` favours, and the record of how it was chosen."""
+    best = choice.candidates[max(range(len(choice.candidates)), key=lambda i: (choice.right[i], choice.candidates[i]))]
+    return params.model_copy(update={"threshold": best, "chosen": choice})

@@ -1,10 +1,13 @@
 """Report routing: fit the router, check it leave-one-set-out, and measure the eval with routing on and off.
 
-    .venv/bin/python bench/route.py [--fit] [--no-check] [--eval]
+    .venv/bin/python bench/route.py [--fit] [--no-check] [--eval] [--sweep 0.5,0.6,0.7,0.8,0.9 [--write]]
 
 Runs on the corpus of every report (corpus/, tests/data/reports/, eval/heldout*/reports/) copied to a
 temporary folder. ``--fit`` rewrites ``assistant/data/router.json``; ``--eval`` answers every eval set
-twice (routing off, then on) and lists the items whose verdict changed.
+twice (routing off, then on) and lists the items whose verdict changed. ``--sweep`` answers every eval set
+once per candidate confidence threshold and prints which one the answers favour, leave-one-set-out
+(``routefit.choose_on_answers``); ``--write`` ships that threshold in ``router.json`` with the record of the
+sweep. Run it after ``--fit``, which sets the threshold by the wrong-narrowing bound alone.
 """
 
 from __future__ import annotations
@@ -48,6 +51,28 @@ def _narrows(bot: Assistant, item) -> bool:
     return not q.reports and bot.router is not None and bot.router.route(q, item.history).confident
 
 
+def sweep(bot: Assistant, sets: list, thresholds: list[float], names: list[str] | None, write: bool) -> None:
+    """Answer the eval sets at each threshold; print right answers per threshold and the leave-one-set-out choice."""
+    base = bot.router.params
+    chosen = [s for s in sets if names is None or s.name in names]
+    right: dict[float, dict[str, list[bool]]] = {}
+    for t in thresholds:
+        bot.router.params = base.model_copy(update={"threshold": t})
+        right[t] = {}
+        for s in chosen:
+            items = s.items if s.name != "multi" else routefit.load_items(ROOT / "eval" / "questions_multi.jsonl")
+            right[t][s.name] = [r.ok for r in run(bot, items)]
+        n = sum(len(v) for v in right[t].values())
+        print(f"threshold {t:.3f}: {sum(sum(v) for v in right[t].values()):,} of {n:,} right; mean over sets "
+              f"{np.mean([sum(v) / len(v) for v in right[t].values()]):.2%}", flush=True)
+    bot.router.params = base
+    choice = routefit.choose_on_answers(right, base.bound)
+    params = routefit.with_threshold(base, choice)
+    print(f"chosen: {params.threshold:.3f}; leave-one-set-out mean {choice.held_out_mean:.2%} over {choice.sets} sets")
+    if write:
+        routefit.save_params(params)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fit", action="store_true", help="rewrite assistant/data/router.json")
@@ -56,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-check", action="store_true",
                     help="skip the leave-one-set-out check (it fits the router once per pair of sets: an hour "
                          "at 60 sets); the fit's own out-of-fold threshold and Brier score are still computed")
+    ap.add_argument("--sweep", help="comma-separated confidence thresholds to answer the eval sets at")
+    ap.add_argument("--sets", help="comma-separated eval sets for --sweep (default: all)")
+    ap.add_argument("--write", action="store_true", help="with --sweep, ship the chosen threshold")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "route-bench")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -84,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  p {b.low:.1f}-{b.high:.1f}: n {b.n:>6}  predicted {b.predicted:.3f}  observed {b.observed:.3f}")
         for name, c in zip(params.features, params.coef, strict=True):
             print(f"  {name:<16}{c:>8.3f}")
+    if args.sweep and bot.router is not None:
+        sweep(bot, sets, [float(t) for t in args.sweep.split(",")], args.sets.split(",") if args.sets else None,
+              args.write)
     if args.eval and bot.router is not None:
         changed = []
         print(f"{'set':<14}{'n':>5}{'off':>8}{'on':>8}")

@@ -349,7 +349,7 @@ def test_a_code_of_two_kinds_answers_with_the_kind_asked(heldout_bot):
     modifier = heldout_bot.ask("what is modifier 22")
     assert modifier.answered and "Modifier 22" in modifier.text and "outpatient hospital" not in modifier.text
     pos = heldout_bot.ask("what is pos 22")
-    assert pos.answered and "POS Code 22" in pos.text and "Modifier 22" not in pos.text
+    assert pos.answered and "POS 22" in pos.text and "Modifier 22" not in pos.text
 
 
 @pytest.mark.xfail(strict=True, reason="known regression since the 36415 and 62323 reports joined the corpus "
@@ -768,7 +768,7 @@ def test_what_if_opens_a_follow_up(heldout_bot):
     """"what if we're an off campus hospital dept" after a question about 99454's place of service is the
     same question for another setting, in the same report: its POS 19 row, not another report's."""
     ans = heldout_bot.ask("what if we're an off campus hospital dept", history=["pos for 99454 billed from our office"])
-    assert ans.answered and "**POS Code 19" in ans.text and {c.document for c in ans.citations} == {"99454"}
+    assert ans.answered and "**POS 19" in ans.text and {c.document for c in ans.citations} == {"99454"}
 
 
 def test_a_topic_the_question_names_is_searched_in_its_own_words(heldout_bot):
@@ -810,7 +810,7 @@ def test_an_abbreviation_written_with_other_initials_is_the_reports(heldout_bot)
     "dual-energy": it is the 77080 report's DXA, not a clipped "dexamethasone" from the drug reports."""
     assert heldout_bot.catalog.correct("dexa in the office")[0] == "dxa in the office"
     ans = heldout_bot.ask("pos for dexa done in our office on our own machine")
-    assert ans.answered and "**POS Code 11" in ans.text and {c.document for c in ans.citations} == {"77080"}
+    assert ans.answered and "**POS 11" in ans.text and {c.document for c in ans.citations} == {"77080"}
     ans = heldout_bot.ask("how often does medicare pay for a dexa")
     assert ans.answered and "23 months" in ans.text
 
@@ -861,7 +861,7 @@ def test_a_place_of_service_question_is_answered_from_the_reports_pos_table(held
     """97110 lists places of service in a table: "pos for home visits" is its row 12 (Home), not its
     "Typical site of service" sentence. 0600T has no such table, so its sentence answers."""
     ans = heldout_bot.ask("pos for treating pts at their house w 97110")
-    assert ans.answered and "POS Code 12" in ans.text
+    assert ans.answered and "POS 12" in ans.text
     ans = heldout_bot.ask("what pos is used for 0600T")
     assert ans.answered and "Typical site of service" in ans.text
     # "place of service" names the heading of other reports' POS tables; the report asked about has none.
@@ -1516,7 +1516,7 @@ def test_a_title_word_a_row_is_named_by_still_tells_rows_apart(heldout_bot):
     its passages apart; but "pos for 99203 in the physician office" names POS 11 "Office" whole, not the retail
     clinic row whose notes say "physician assistants"."""
     ans = heldout_bot.ask("pos for 99203 in the physician office")
-    assert ans.answered and ans.text.startswith("**POS Code 11 — Office.") and ans.citations[0].document == "99203"
+    assert ans.answered and ans.text.startswith("**POS 11 — Office.") and ans.citations[0].document == "99203"
 
 
 def test_every_place_of_service_is_the_whole_table(heldout_bot):

@@ -10,7 +10,7 @@ import pytest
 from assistant.errors import RouterFileError
 from assistant.query import parse
 from assistant.route import FEATURES, PARAMS_FILE, decide, load_params, save_params
-from assistant.routefit import Outcome, choose_threshold
+from assistant.routefit import Outcome, choose_on_answers, choose_threshold, with_threshold
 
 
 def _route(bot, question: str, history: list[str] | None = None):
@@ -120,6 +120,29 @@ def test_threshold_keeps_wrong_narrowing_under_the_bound():
     assert choose_threshold(outcomes, max_wrong=0.0) == 0.9
     assert choose_threshold(outcomes, max_wrong=0.2) == 0.8  # 1 wrong of 6 acting questions
     assert choose_threshold(outcomes + [Outcome(0.99, False, False)], max_wrong=0.0) == 0.9  # named: not acting
+
+
+def test_threshold_on_answers_is_the_one_with_most_right_answers_judged_leave_one_set_out():
+    # "b" favours 0.9 and is scored at 0.7, which "a" and "c" together favour; "a" and "c" are each scored at 0.9.
+    right = {0.7: {"a": [True, True, False], "b": [False, False], "c": [True, True]},
+             0.9: {"a": [True, False, False], "b": [True, True], "c": [True, False]}}
+    choice = choose_on_answers(right, bound=0.9)
+    assert choice.right == (4, 4) and choice.questions == 7 and choice.sets == 3
+    # a: chosen without it 0.9 (b+c 3 vs 2): 1/3; b: 0.7 (a+c 4 vs 2): 0/2; c: 0.9 (a+b 3 vs 2): 1/2
+    assert choice.held_out_mean == round((1 / 3 + 0 + 1 / 2) / 3, 4)
+    # Equal totals: the higher threshold, which narrows less.
+    assert with_threshold(load_params(), choice).threshold == 0.9
+    right[0.7]["b"] = [True, False]
+    assert with_threshold(load_params(), choose_on_answers(right, bound=0.9)).threshold == 0.7
+    with pytest.raises(ValueError, match="same sets"):
+        choose_on_answers({0.7: {"a": [True]}, 0.9: {"b": [True]}}, bound=0.9)
+
+
+def test_shipped_threshold_records_how_the_answers_chose_it():
+    params = load_params()
+    assert params.chosen is not None and params.threshold in params.chosen.candidates
+    best = max(range(len(params.chosen.right)), key=lambda i: params.chosen.right[i])
+    assert params.threshold == params.chosen.candidates[best]
 
 
 def test_saved_parameters_round_trip(tmp_path):
