@@ -116,6 +116,7 @@ class ThresholdChoice(Frozen):
 
     candidates: tuple[float, ...]
     right: tuple[int, ...]  # right answers over all sets, per candidate
+    threshold: float  # the candidate with the most right answers (ties to the higher): the one shipped
     # The fit's own threshold (``max_wrong``): between the chosen threshold and this, a route is acted on
     # but not sure, and the routed report's answer must hold as many of the question's words as the corpus's.
     bound: float

@@ -254,7 +254,8 @@ def choose_on_answers(right: dict[float, dict[str, list[bool]]], bound: float) -
         t = max(candidates, key=lambda c: (total(c, without=s), c))
         held.append(sum(right[t][s]) / max(len(right[t][s]), 1))
     best = max(candidates, key=lambda c: (total(c), c))
-    return ThresholdChoice(candidates=tuple(candidates), right=tuple(total(t) for t in candidates), bound=bound,
+    return ThresholdChoice(candidates=tuple(candidates), right=tuple(total(t) for t in candidates), threshold=best,
+                           bound=bound,
                            questions=sum(len(v) for v in right[best].values()), sets=len(sets),
                            held_out_mean=round(float(np.mean(held)), 4),
                            chosen_at=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -262,5 +263,4 @@ def choose_on_answers(right: dict[float, dict[str, list[bool]]], bound: float) -
 
 def with_threshold(params: RouterParams, choice: ThresholdChoice) -> RouterParams:
     """``params`` with the threshold ``choice`` favours, and the record of how it was chosen."""
-    best = choice.candidates[max(range(len(choice.candidates)), key=lambda i: (choice.right[i], choice.candidates[i]))]
-    return params.model_copy(update={"threshold": best, "chosen": choice})
+    return params.model_copy(update={"threshold": choice.threshold, "chosen": choice})

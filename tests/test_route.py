@@ -142,7 +142,7 @@ def test_shipped_threshold_records_how_the_answers_chose_it():
     params = load_params()
     assert params.chosen is not None and params.threshold in params.chosen.candidates
     best = max(range(len(params.chosen.right)), key=lambda i: params.chosen.right[i])
-    assert params.threshold == params.chosen.candidates[best]
+    assert params.threshold == params.chosen.threshold == params.chosen.candidates[best]
 
 
 def test_saved_parameters_round_trip(tmp_path):
