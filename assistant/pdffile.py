@@ -22,9 +22,14 @@ from .formats import Block, clean
 # default 1.25-2.5 cm margins on a 27.9 cm page); a heading is at least half a point larger than the body
 # text (sizes come rounded to 0.1 pt); a wrapped line's gap to the one above is leading minus size
 # (about 0.2 x size) while a paragraph break adds its spacing (0.5 x size or more), so 0.45 x size parts them.
+# A document set with looser leading shows it: the gap below a line that runs to the right margin is a wrap,
+# and when that gap is the same on most such lines it is the document's own wrap gap; any gap up to it plus
+# WRAP_SLACK x size is then a wrap too (measured on the 21 PDF reports here: wrap gaps 0.20-0.47 x size,
+# paragraph breaks 0.56 x size or more beside them).
 MARGIN = 0.08
 HEADING_STEP = 0.5
 PARAGRAPH_GAP = 0.45
+WRAP_SLACK = 0.1
 PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$", re.I)
 # A bullet glyph: a real one, Word's Symbol-font bullet (a private-use character), or an unmapped
 # glyph from a symbol font that pdfminer can only name "(cid:N)".
@@ -149,6 +154,7 @@ def _blocks(lines: list[dict], tables: list[dict]) -> list[Block]:
         cur = None
 
     full_width = max((ln["x1"] for ln in lines if ln["size"] == body), default=0.0)
+    gap_limit = max(PARAGRAPH_GAP, _wrap_gap(lines, body, full_width) + WRAP_SLACK)
     for kind, page, _, obj in items:
         if kind == "table":
             flush()
@@ -161,7 +167,7 @@ def _blocks(lines: list[dict], tables: list[dict]) -> list[Block]:
         text, bullet = ln["text"], False
         if not heading and (m := BULLET_RE.match(text)):
             text, bullet = text[m.end():].strip(), True
-        if cur is not None and not bullet and _continues(cur, ln, heading, full_width):
+        if cur is not None and not bullet and _continues(cur, ln, heading, full_width, gap_limit):
             cur["texts"].append(text)
             cur["last"] = ln
             continue
@@ -174,7 +180,19 @@ def _blocks(lines: list[dict], tables: list[dict]) -> list[Block]:
     return blocks
 
 
-def _continues(cur: dict, ln: dict, heading: bool, full_width: float) -> bool:
+def _wrap_gap(lines: list[dict], body: float, full_width: float) -> float:
+    """The document's gap (as a fraction of the font size) below a body line that runs to the right margin,
+    when most such lines show the same one; 0 when there are too few to tell."""
+    gaps = Counter(round((b["top"] - a["bottom"]) / a["size"], 2) for a, b in zip(lines, lines[1:], strict=False)
+                   if a["page"] == b["page"] and a["size"] == b["size"] == body and a["bold"] == b["bold"]
+                   and a["x1"] >= full_width - 2 * a["size"])
+    if not gaps:
+        return 0.0
+    gap, n = gaps.most_common(1)[0]
+    return gap if n >= 3 and 2 * n > gaps.total() and 0 <= gap < 1 else 0.0
+
+
+def _continues(cur: dict, ln: dict, heading: bool, full_width: float, gap_limit: float) -> bool:
     """Whether a line carries on the block being gathered (a wrapped line, even across a page)."""
     last = cur["last"]
     if heading != cur["heading"] or ln["size"] != last["size"] or ln["bold"] != last["bold"]:
@@ -187,7 +205,7 @@ def _continues(cur: dict, ln: dict, heading: bool, full_width: float) -> bool:
             return not heading and full
         return full or not last["text"].endswith((".", "!", "?", ":")) or ln["text"][:1].islower()
     gap = ln["top"] - last["bottom"]
-    return gap < PARAGRAPH_GAP * max(ln["size"], 1.0)
+    return gap < gap_limit * max(ln["size"], 1.0)
 
 
 def _add_table(blocks: list[Block], table: dict, page_line: Counter[int]) -> None:

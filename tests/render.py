@@ -117,9 +117,11 @@ def to_docx(items: list[dict], path: Path, styled: bool = True) -> None:
     d.save(str(path))
 
 
-def to_pdf(items: list[dict], path: Path, header: str = "Coding report — confidential") -> None:
+def to_pdf(items: list[dict], path: Path, header: str = "Coding report — confidential",
+           leading: float | None = None) -> None:
     """reportlab: bigger bold fonts for headings, ruled tables whose cells wrap, a running header and
-    a 'Page N of M'-style footer on every page."""
+    a 'Page N of M'-style footer on every page. ``leading``, a multiple of each font's size, sets the line
+    spacing of every text style instead of reportlab's usual 1.2-1.3."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import ParagraphStyle
@@ -135,6 +137,9 @@ def to_pdf(items: list[dict], path: Path, header: str = "Coding report — confi
                                spaceAfter=5),
              3: ParagraphStyle("h3", fontName="Helvetica-Bold", fontSize=11.5, leading=14.5, spaceBefore=5,
                                spaceAfter=4)}
+    if leading is not None:
+        for style in (body, cell, head_cell, *heads.values()):
+            style.leading = style.fontSize * leading
     story: list = []
     for it in items:
         k = it["kind"]
@@ -168,8 +173,9 @@ def to_pdf(items: list[dict], path: Path, header: str = "Coding report — confi
         story, onFirstPage=running, onLaterPages=running)
 
 
-def write(text: str, rendering: str, folder: Path, stem: str) -> Path:
-    """Write ``text`` (a plain export) as ``rendering`` into ``folder``; the path written."""
+def write(text: str, rendering: str, folder: Path, stem: str, **options) -> Path:
+    """Write ``text`` (a plain export) as ``rendering`` into ``folder``; the path written. ``options`` go to
+    the PDF writer."""
     items = outline(text)
     path = folder / f"{stem}{SUFFIX[rendering]}"
     if rendering == "md":
@@ -179,5 +185,5 @@ def write(text: str, rendering: str, folder: Path, stem: str) -> Path:
     elif rendering in ("docx", "docx-plain"):
         to_docx(items, path, styled=rendering == "docx")
     else:
-        to_pdf(items, path)
+        to_pdf(items, path, **options)
     return path

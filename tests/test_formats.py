@@ -69,6 +69,15 @@ def test_pdf_carries_pages_and_drops_running_text(tmp_path):
     assert cite.label.endswith("row 53 (p. 3)")
 
 
+@pytest.mark.parametrize("report", PLAIN[1:], ids=lambda p: p.stem)
+def test_pdf_set_with_loose_line_spacing_keeps_its_paragraphs_whole(tmp_path, report):
+    # Lines 1.48 x the font size apart: a wrapped line sits 0.48 x size below the one above, wider than the
+    # usual wrap gap (0.2-0.45 x size) that tells a wrap from a paragraph break; the document's own wrap gap
+    # (the gap below lines that run to the right margin) tells them apart instead.
+    path = render.write(report.read_text(encoding="utf-8"), "pdf", tmp_path, report.stem, leading=1.48)
+    _assert_same(parse_file(path), _plain(report))
+
+
 def test_text_formats_have_no_pages(tmp_path):
     path = render.write((CORPUS / "0600T.txt").read_text(encoding="utf-8"), "docx", tmp_path, "0600T")
     assert all(c.page is None for c in parse_file(path).chunks)
