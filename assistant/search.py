@@ -213,10 +213,16 @@ class Search:
         if prose and (row is None or prose[0].exact or self._closer(q, scope, prose, row, margin, decided)):
             chunk = prose[0].chunk
             conflict = contradicts(q.asked_text, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
+            ruled_out = self.select.excluded(q, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
+            if (conflict or ruled_out) and row is not None:
+                # The closer sentence (a field the question names by its label included: "Anesthesia: 00566
+                # (CABG without pump oxygenator)" for "anesthesia code cabg on pump") states another variant
+                # than asked or names it only to rule it out; a supported row, which passed the same
+                # with/without check, is the code asked for.
+                return tpl.row_answer(q, [row])
             if conflict:
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} The code it describes is for “{conflict[1]}”, "
                                           f"not “{conflict[0]}”:", prose[0], prose[1][0])
-            ruled_out = self.select.excluded(q, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
             if ruled_out:
                 return tpl.abstain_citing(q, f"{tpl.NOT_COVERED} It names that only to rule it out (“{ruled_out}”):",
                                           prose[0], prose[1][0])

@@ -423,6 +423,17 @@ def test_a_single_word_abbreviation_names_its_report(heldout_bot):
     assert ans.answered and _docs(ans) == {"43239"} and "43239" in ans.text
 
 
+@pytest.mark.parametrize("question", ["anesthesia code for an on-pump cabg",
+                                      "cabg anesthesia code when the pump oxygenator was used"])
+def test_a_field_stating_the_other_variant_gives_way_to_the_row_stating_the_asked_one(heldout_bot, question):
+    """The 33533 report's example has the field "Anesthesia: 00566 (CABG without pump oxygenator)", which the
+    question names by its label ("anesthesia") and which ranks first; it states the variant not asked. Its
+    related-code row 00567, "with pump oxygenator", is the code asked for, not an abstention citing 00566."""
+    ans = heldout_bot.ask(question)
+    assert ans.answered and "00567" in ans.text and _docs(ans) == {"33533"}
+    assert "00566" not in ans.text
+
+
 @pytest.mark.parametrize("question", ["major joint inj w/o ultrasound code", "knee aspiration without ultrasound cpt"])
 def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(heldout_bot, question):
     """20611 is *with* ultrasound guidance and ranks first; 20610, "without ultrasound guidance", is the answer.
