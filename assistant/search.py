@@ -17,7 +17,16 @@ from .query import Query
 from .rank import Candidate, Ranker, row_candidates, sentence_candidates
 from .rules import RuleSelector, rule_scores
 from .select import row_types
-from .signals import DEFINITION_WORDS, affirms, contradicts, counts_asked, denies, negated_words, number_fit
+from .signals import (
+    DEFINITION_WORDS,
+    affirms,
+    contradicts,
+    counts_asked,
+    denies,
+    negated_words,
+    number_fit,
+    only_negated,
+)
 from .vocab import Catalog, stems, tokenize
 
 
@@ -209,6 +218,13 @@ class Search:
                 denied, prose[1][0]) and denies(denied, embed_text(row.chunk)):
             # "clip placement, no biopsy": the row saying "without biopsy" is that code; a sentence saying
             # "biopsy" unnegated is another service's.
+            prose = None
+        if (prose and row is not None and (q.asks_code or q.intent == "reverse")
+                and (gone := only_negated(prose[1][0]) & (set(tokenize(q.asked_text)) - negated_words(q.asked_text)))
+                and affirms(gone, embed_text(row.chunk))):
+            # The mirror case, for a code asked: "lap chole and they explored the common bile duct, what code": the
+            # sentence saying 47562 is for "no common bile duct exploration" is the code without it; the row
+            # stating it is the one with. (Asked whether something is done, a sentence denying it is the answer.)
             prose = None
         if prose and (row is None or prose[0].exact or self._closer(q, scope, prose, row, margin, decided)):
             chunk = prose[0].chunk

@@ -434,6 +434,14 @@ def test_a_field_stating_the_other_variant_gives_way_to_the_row_stating_the_aske
     assert "00566" not in ans.text
 
 
+def test_a_sentence_negating_what_the_code_question_states_gives_way_to_the_row_stating_it(heldout_bot):
+    """The 47562 report's opening sentence says 47562 is for "no common bile duct exploration": asked for the
+    code when the duct was explored, the row stating it (47564) answers, not the sentence about the case
+    without it. (Asked whether something is done, a sentence denying it stays the answer.)"""
+    ans = heldout_bot.ask("lap chole and they explored the common bile duct too, what code")
+    assert ans.answered and "47564" in ans.text and _docs(ans) == {"47562"}
+
+
 @pytest.mark.parametrize("question", ["major joint inj w/o ultrasound code", "knee aspiration without ultrasound cpt"])
 def test_question_for_the_variant_without_is_answered_by_the_row_stating_it(heldout_bot, question):
     """20611 is *with* ultrasound guidance and ranks first; 20610, "without ultrasound guidance", is the answer.
