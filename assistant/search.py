@@ -214,13 +214,15 @@ class Search:
         # lookup and wins; otherwise the closer of the best row and the best sentence answers.
         # A row must be clearly closer to answer a question that doesn't ask for a code.
         margin = 0.0 if q.asks_code else self.settings.row_margin
-        if prose and row is not None and (denied := negated_words(q.asked_text)) and affirms(
-                denied, prose[1][0]) and denies(denied, embed_text(row.chunk)):
+        code_asked = q.asks_code or q.intent == "reverse"
+        denied = negated_words(q.asked_text)
+        if prose and row is not None and denied and affirms(denied, prose[1][0]) and denies(
+                denied, embed_text(row.chunk)):
             # "clip placement, no biopsy": the row saying "without biopsy" is that code; a sentence saying
             # "biopsy" unnegated is another service's.
             prose = None
-        if (prose and row is not None and (q.asks_code or q.intent == "reverse")
-                and (gone := only_negated(prose[1][0]) & (set(tokenize(q.asked_text)) - negated_words(q.asked_text)))
+        if (prose and row is not None and code_asked
+                and (gone := only_negated(prose[1][0]) & (set(tokenize(q.asked_text)) - denied))
                 and affirms(gone, embed_text(row.chunk))):
             # The mirror case, for a code asked: "lap chole and they explored the common bile duct, what code": the
             # sentence saying 47562 is for "no common bile duct exploration" is the code without it; the row
@@ -228,8 +230,8 @@ class Search:
             prose = None
         if prose and (row is None or prose[0].exact or self._closer(q, scope, prose, row, margin, decided)):
             chunk = prose[0].chunk
-            conflict = contradicts(q.asked_text, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
-            ruled_out = self.select.excluded(q, prose[1][0]) if q.asks_code or q.intent == "reverse" else None
+            conflict = contradicts(q.asked_text, prose[1][0]) if code_asked else None
+            ruled_out = self.select.excluded(q, prose[1][0]) if code_asked and not conflict else None
             if (conflict or ruled_out) and row is not None:
                 # The closer sentence (a field the question names by its label included: "Anesthesia: 00566
                 # (CABG without pump oxygenator)" for "anesthesia code cabg on pump") states another variant
