@@ -20,6 +20,7 @@ from .errors import IndexFileError
 from .evaluate import EvalItem, check, load_items
 from .ingest import SUFFIXES
 from .rank import Ranker, fit
+from .route import RouterParams
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval"
@@ -74,16 +75,21 @@ class Record(BaseModel):
     labels: list[int] = []
 
 
-def collect(bot: Assistant, sets: dict[str, list[EvalItem]]) -> list[Record]:
+def collect(bot: Assistant, sets: dict[str, list[EvalItem]],
+            routers: dict[str, RouterParams] | None = None) -> list[Record]:
     """Ask every question once; for those the selector decides, label each candidate by whether the
-    answer built from it passes the item."""
+    answer built from it passes the item. With ``routers``, each set is asked with its router (fitted
+    without it, ``routefit.folds``)."""
     records = []
     search = bot.search
     try:
         search.ranker()
     except IndexFileError:
         search._ranker = Ranker.abstaining()  # a first fit: candidates and labels need no model
+    shipped_router = bot.router.params if bot.router is not None else None
     for name, items in sets.items():
+        if bot.router is not None:
+            bot.router.params = (routers or {}).get(name, shipped_router)
         for item in items:
             seen: list[Record] = []
 
@@ -105,7 +111,22 @@ def collect(bot: Assistant, sets: dict[str, list[EvalItem]]) -> list[Record]:
             out = seen[-1] if seen else Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
                                                fixed=not check(item, answer))
             records.append(out.model_copy(update={"rules": rules}))
+    if bot.router is not None:
+        bot.router.params = shipped_router
     return records
+
+
+def router_folds(bot: Assistant, sets: dict[str, list[EvalItem]]) -> dict[str, RouterParams] | None:
+    """Each set's router for leave-one-report-out: the shipped one refitted without that set (None when
+    the assistant does not route)."""
+    from . import routefit
+
+    if bot.router is None or bot.router.params is None:
+        return None
+    bot.router.warm_up()
+    labelled = routefit.question_sets(bot.router, ROOT, names=set(sets))
+    routefit.featurize(bot.router, labelled)
+    return routefit.folds(bot.router, labelled, bot.router.params)
 
 
 def outcome(ranker: Ranker, r: Record) -> bool:
@@ -139,7 +160,8 @@ def loro(records: list[Record], c: float = 1.0) -> list[Fold]:
 
 
 def rules_folds(records: list[Record]) -> list[Fold]:
-    """The hand-set selector per set: nothing is fitted, so every set is already left out."""
+    """The hand-set selector per set: it fits nothing, so with the records collected under each set's own
+    router (``router_folds``) every set is left out."""
     return [fold(name, [(r.kind, bool(r.rules)) for r in records if r.set == name])
             for name in dict.fromkeys(r.set for r in records)]
 

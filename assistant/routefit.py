@@ -52,11 +52,12 @@ class Labelled:
     acts: list[bool] = field(default_factory=list)  # no report named: the caller would route it
 
 
-def question_sets(router: Router, root: Path = ROOT) -> list[Labelled]:
-    """Every eval question set with the report each item is about (multi-set items that name no single
-    report or code of one report are left out)."""
+def question_sets(router: Router, root: Path = ROOT, names: set[str] | None = None) -> list[Labelled]:
+    """Every eval question set (those ``names`` names, when given; the development set is "dev", as in
+    ``fitting``) with the report each item is about (multi-set items that name no single report or code of
+    one report are left out)."""
     ev = root / "eval"
-    sets = [Labelled("questions", items := load_items(ev / "questions.jsonl"), ["0600T"] * len(items))]
+    sets = [Labelled("dev", items := load_items(ev / "questions.jsonl"), ["0600T"] * len(items))]
     multi = Labelled("multi", [], [])
     for item in load_items(ev / "questions_multi.jsonl"):
         gold = _multi_gold(router, item)
@@ -65,10 +66,12 @@ def question_sets(router: Router, root: Path = ROOT) -> list[Labelled]:
             multi.gold.append(gold)
     sets.append(multi)
     for folder in sorted(ev.glob("heldout*")):
+        if names is not None and folder.name not in names:
+            continue
         (report,) = [p.stem.upper() for p in (folder / "reports").iterdir() if p.suffix.lower() in SUFFIXES]
         items = load_items(folder / "questions.jsonl")
         sets.append(Labelled(folder.name, items, [report] * len(items)))
-    return sets
+    return [s for s in sets if names is None or s.name in names]
 
 
 def _multi_gold(router: Router, item: EvalItem) -> str | None:
@@ -136,6 +139,34 @@ def out_of_fold(router: Router, sets: list[Labelled]) -> list[list[Outcome]]:
     """Each set's outcomes under weights fitted on the other sets (the threshold is left to the caller)."""
     return [outcomes(router, s, _params(*_weights(router, sets[:k] + sets[k + 1:]), 0.0))
             for k, s in enumerate(sets)]
+
+
+def folds(router: Router, sets: list[Labelled], shipped: RouterParams) -> dict[str, RouterParams]:
+    """For leave-one-report-out: each set's router, ``shipped`` refitted without it. The weights are fitted
+    on the other sets; the sure-route bound is chosen, as ``fit`` chooses it, on the other sets' out-of-fold
+    outcomes (each under weights fitted without it, the held-out set among their training sets: nesting the
+    folds would cost a fit per pair of sets). The confidence threshold chosen on the answers stays the
+    shipped one. ``sets`` must be featurized; a set whose other sets hold no question about a report of
+    the corpus keeps ``shipped``."""
+    def trainable(k: int) -> bool:
+        return any(g in router.reports for j, s in enumerate(sets) if j != k for g in s.gold)
+
+    weights = [_weights(router, sets[:k] + sets[k + 1:]) if trainable(k) else None for k in range(len(sets))]
+    oof = [outcomes(router, s, _params(*w, 0.0)) if w is not None else [] for s, w in zip(sets, weights, strict=True)]
+    out = {}
+    for k, (s, w) in enumerate(zip(sets, weights, strict=True)):
+        if w is None:
+            out[s.name] = shipped
+            continue
+        bound = choose_threshold([o for j, r in enumerate(oof) if j != k for o in r], shipped.max_wrong)
+        update: dict = {"coef": tuple(float(c) for c in w[0]), "intercept": w[1],
+                        "fitted_on": tuple(f for f in shipped.fitted_on if f.name != s.name)}
+        if shipped.chosen is not None:
+            update["chosen"] = shipped.chosen.model_copy(update={"bound": bound})
+        else:
+            update["threshold"] = bound
+        out[s.name] = shipped.model_copy(update=update)
+    return out
 
 
 def choose_threshold(results: list[Outcome], max_wrong: float) -> float:

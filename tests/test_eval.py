@@ -206,9 +206,11 @@ def test_expected_strings_are_in_the_reports(questions, files):
 @pytest.mark.slow
 def test_leave_one_report_out_meets_its_floor(heldout_bot, full_corpus_results):
     """Issue 13's yardstick, on the full corpus: every question set answered by the shipped selector and
-    gated on eval/floor_loro.json (the last measured). The hand-set rules fit nothing, so each set is left
-    out by construction and its answers are the ones its floor test read; a fitted selector is refitted
-    without each set in turn (`assistant eval --loro` prints both arms)."""
+    gated on eval/floor_loro.json (the last measured). The hand-set rules fit only the router, so their
+    answers here are the ones the floor tests read, under the shipped router; `assistant eval --loro` also
+    refits the router without each set (on 110 sets: 71.88 % mean against 71.93 % under the shipped router,
+    fitted on the 64 oldest sets). A fitted selector is refitted without each set in turn (`assistant eval
+    --loro` prints both arms)."""
     if heldout_bot.settings.selector == "rules":
         shipped = [fitting.fold(name, [(r.item.kind, r.ok) for r in full_corpus_results(name)])
                    for name in fitting.eval_sets()]

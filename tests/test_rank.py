@@ -97,6 +97,48 @@ def test_fixed_outcomes_are_kept_as_they_were_and_gate_reports_every_shortfall()
 
 
 @pytest.mark.slow
+def test_each_set_is_asked_with_its_own_router_and_the_shipped_one_comes_back(multi_bot, monkeypatch):
+    """``collect`` with per-set routers (``router_folds``): every routing decision for a set's questions is
+    made with that set's router, and the shipped router is back in place afterwards."""
+    from assistant import evaluate
+    from assistant.route import Router
+
+    shipped = multi_bot.router.params
+    routers = {"dev": shipped.model_copy(update={"intercept": -1.0}),
+               "multi": shipped.model_copy(update={"intercept": -2.0})}
+    seen: list[tuple[str, float]] = []
+    asking = {"set": ""}
+    real = Router.route
+
+    def route(self, query, history=None):
+        seen.append((asking["set"], self.params.intercept))
+        return real(self, query, history)
+
+    monkeypatch.setattr(Router, "route", route)
+    sets = {"dev": [evaluate.EvalItem(id="d", kind="paraphrase", question="when is the procedure done under ct",
+                                      answerable=True)],
+            "multi": [evaluate.EvalItem(id="m", kind="paraphrase", question="which modifier when it was stopped early",
+                                        answerable=True)]}
+    fitting.collect(multi_bot, _Tagged(sets, asking), routers)
+    assert {s for s, _ in seen} == {"dev", "multi"}
+    assert all(intercept == routers[s].intercept for s, intercept in seen)
+    assert multi_bot.router.params == shipped
+
+
+class _Tagged(dict):
+    """A dict of sets that notes which set is being asked as ``collect`` walks it."""
+
+    def __init__(self, sets, note):
+        super().__init__(sets)
+        self.note = note
+
+    def items(self):
+        for name, items in super().items():
+            self.note["set"] = name
+            yield name, items
+
+
+@pytest.mark.slow
 def test_eval_loro_command_prints_both_arms_and_refits(embedder, monkeypatch, tmp_path, capsys):
     """`assistant eval --loro --fit` on a small corpus and two small sets: both arms printed per set, the
     selector refitted on exactly those sets and saved, the gate applied to the shipped arm."""

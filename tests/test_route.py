@@ -10,7 +10,7 @@ import pytest
 from assistant.errors import RouterFileError
 from assistant.query import parse
 from assistant.route import FEATURES, PARAMS_FILE, decide, load_params, save_params
-from assistant.routefit import Outcome, choose_on_answers, choose_threshold, with_threshold
+from assistant.routefit import Labelled, Outcome, choose_on_answers, choose_threshold, folds, with_threshold
 
 
 def _route(bot, question: str, history: list[str] | None = None):
@@ -136,6 +136,32 @@ def test_threshold_on_answers_is_the_one_with_most_right_answers_judged_leave_on
     assert with_threshold(load_params(), choose_on_answers(right, bound=0.9)).threshold == 0.7
     with pytest.raises(ValueError, match="same sets"):
         choose_on_answers({0.7: {"a": [True]}, 0.9: {"b": [True]}}, bound=0.9)
+
+
+def test_each_sets_router_is_fitted_without_it():
+    """Set b contradicts set a (the first feature points away from the gold report): each set's router is
+    fitted on the other alone, so a's weight on it is negative and b's positive; fitted on both, the
+    majority (a) would make it positive for a too. The threshold chosen on the answers stays."""
+    class Reports:
+        reports = ["R1", "R2"]
+
+    def labelled(name: str, n: int, sign: int) -> Labelled:
+        s = Labelled(name, [None] * n, ["R1"] * n)  # type: ignore[list-item]
+        for i in range(n):
+            x = np.zeros((2, len(FEATURES)))
+            x[0 if sign > 0 else 1, 0] = 1.0
+            x[:, 1] = (i % 3) / 3  # a feature that says nothing
+            s.x.append(x)
+            s.named.append(set())
+            s.acts.append(True)
+        return s
+
+    shipped = load_params()
+    sets = [labelled("a", 30, +1), labelled("b", 6, -1)]
+    got = folds(Reports(), sets, shipped)  # type: ignore[arg-type]
+    assert got["a"].coef[0] < 0 < got["b"].coef[0]
+    assert got["a"].threshold == got["b"].threshold == shipped.threshold
+    assert all(f.name != "a" for f in got["a"].fitted_on)
 
 
 def test_shipped_threshold_records_how_the_answers_chose_it():
