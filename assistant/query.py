@@ -30,9 +30,10 @@ Intent = Literal["lookup", "compare", "list", "reports", "reverse", "definition"
                  "clinical_context", "payer", "prose"]
 
 
-# A setting named as such ("pos", "inpatient", "asc"); a question's "where" may ask for one too.
-SETTING_NAMED = (r"\b(site|place) of service\b|\bpos\b|\bsetting\b|\binpatient\b|\boutpatient\b|\basc\b|"
-                 r"\bfacility\b|\bhospital\b")
+# A place of service asked for by name; a setting named as such ("pos", "inpatient", "asc"). A question's
+# "where" may ask for one too.
+POS_NAMED = r"\b(site|place) of service\b|\bpos\b"
+SETTING_NAMED = POS_NAMED + r"|\bsetting\b|\binpatient\b|\boutpatient\b|\basc\b|\bfacility\b|\bhospital\b"
 # "where" asked of a service given ("where was he seen", "…done") asks for its setting, unlike "where was the
 # tumor".
 SERVICE_WHERE_RE = re.compile(r"\bwhere\b(?: \S+){0,6} (?:treated|done|seen|performed|given|admitted|picked up|"
@@ -217,6 +218,8 @@ def parse(question: str, catalog: Catalog, history: list[str] | None = None) -> 
                                          if catalog.may_mean(m.group(0), region := lex.spine_regions[m.group(1)])))
     # "related codes?": naming a table's heading asks for that table's rows.
     heading = None if _target(low) else catalog.heading_type(low)
+    if heading is not None and heading != "pos" and re.search(POS_NAMED, low):
+        heading = None  # "custodial pt in a nursing facility, pos?" asks for a POS, whatever table's heading it names
     target = _target(low) or heading
     # A follow-up leans on the earlier turn: it opens with "and…"/"what about…", points back ("it",
     # "that"), or is a short question naming no code, kind of code or report of its own.

@@ -174,13 +174,16 @@ class Selector(Lexical):
 
     def listed_section(self, q: Query, scope: set[str]) -> list[Chunk]:
         """The entries of the one section of the report in scope whose heading a question asking for a list
-        names ("list the denial reasons for 51798": every row or bullet under "Common Denials"), in the report's
-        order; empty unless one report is in scope, the question asks for a list, one section's heading is
-        named by more of its words than any other's, and that section holds two or more entries."""
+        names ("list the denial reasons for 51798": every row or bullet under "Common Denials"), or whose
+        heading of two or more words is all it asks ("what counts toward the time for 99309": the bullets
+        under "What counts toward time"; not "commercial plans session cap per year", which asks one thing
+        said under "Commercial plans"), in the report's order; empty unless one report is in
+        scope, one section's heading is named by more of the question's words than any other's, and that
+        section holds two or more entries."""
         asked = set(tokenize(q.text))
         listing = stems(lexicon().listing_words)
-        if len(scope) != 1 or not (asked & listing or PLURAL_ASK_RE.match(q.text.lower())
-                                   or REQUIRED_ASK_RE.match(q.text.lower())):
+        lists = bool(asked & listing or PLURAL_ASK_RE.match(q.text.lower()) or REQUIRED_ASK_RE.match(q.text.lower()))
+        if len(scope) != 1:
             return []
         (report,) = scope
         asked -= listing | stems(frozenset(lexicon().type_words)) | {code_key(report).lower()}
@@ -190,6 +193,8 @@ class Selector(Lexical):
         named = sorted(((len(set(tokenize(s[-1])) & asked), s) for s, entries in sections.items()
                         if s and len(entries) >= 2), reverse=True)
         if not named or not named[0][0] or (len(named) > 1 and named[1][0] == named[0][0]):
+            return []
+        if not lists and not (named[0][0] >= 2 and asked <= set(tokenize(named[0][1][-1]))):
             return []
         # The passages closest in meaning agree: "what has to be in the note for acp? list it" names "Payer
         # Notes" by a word, but what it asks for is under "Documentation".

@@ -806,6 +806,24 @@ def test_a_topic_the_question_names_is_searched_in_its_own_words(heldout_bot):
     assert ans.answered and ans.citations[0].section[-1] == "Common Denial Reasons"
 
 
+def test_a_question_that_is_a_sections_heading_gets_the_section(heldout_bot):
+    """"time counted toward 99309?" asks nothing but the 99309 report's heading "What counts toward time": its
+    bullets, what counts and what doesn't. A question asking more than the heading ("does travel count…") is
+    answered by the one sentence that says it."""
+    ans = heldout_bot.ask("time counted toward 99309?")
+    assert ans.answered and len(ans.citations) == 2, ans.text
+    assert {c.section[-1] for c in ans.citations} == {"What counts toward time"}
+    travel = heldout_bot.ask("does travel count toward time for 99309")
+    assert travel.answered and len(travel.citations) == 1 and "travel" in travel.citations[0].quote
+
+
+def test_a_question_asking_for_a_pos_gets_one_whatever_tables_heading_it_names(heldout_bot):
+    """"nursing facility" is in the heading of the 99309 report's table of CPT codes ("Subsequent nursing
+    facility family"), but "which pos" asks for a place of service, not a code of that table."""
+    ans = heldout_bot.ask("custodial resident in a nursing facility - which pos")
+    assert ans.answered and ans.text.startswith("**POS 32"), ans.text
+
+
 def test_hedging_words_ask_nothing_more(heldout_bot):
     """"what does 92928 actually cover" is "what does 92928 cover": the report's descriptor, not an abstention
     because no passage holds "actually"."""
