@@ -80,40 +80,47 @@ def collect(bot: Assistant, sets: dict[str, list[EvalItem]],
     """Ask every question once; for those the selector decides, label each candidate by whether the
     answer built from it passes the item. With ``routers``, each set is asked with its router (fitted
     without it, ``routefit.folds``)."""
-    records = []
+    records: list[Record] = []
     search = bot.search
     try:
         search.ranker()
     except IndexFileError:
         search._ranker = Ranker.abstaining()  # a first fit: candidates and labels need no model
     shipped_router = bot.router.params if bot.router is not None else None
-    for name, items in sets.items():
+    try:
+        for name, items in sets.items():
+            if bot.router is not None:
+                bot.router.params = (routers or {}).get(name, shipped_router)
+            records += [_record(bot, name, item) for item in items]
+    finally:
         if bot.router is not None:
-            bot.router.params = (routers or {}).get(name, shipped_router)
-        for item in items:
-            seen: list[Record] = []
-
-            def record(q, scope, candidates, item=item, seen=seen, name=name) -> None:
-                labels = [int(not check(item, bot.with_warnings(search.render(q, scope, c)))) for c in candidates]
-                seen.append(Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
-                                   vectors=[c.vector() for c in candidates], labels=labels))
-
-            shipped = search.settings
-            search.recorder = record
-            search.settings = shipped.model_copy(update={"selector": "fitted"})
-            try:
-                answer = bot.ask(item.question, history=item.history)
-                search.recorder = None
-                search.settings = shipped.model_copy(update={"selector": "rules"})
-                rules = not check(item, bot.ask(item.question, history=item.history))
-            finally:
-                search.recorder, search.settings = None, shipped
-            out = seen[-1] if seen else Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
-                                               fixed=not check(item, answer))
-            records.append(out.model_copy(update={"rules": rules}))
-    if bot.router is not None:
-        bot.router.params = shipped_router
+            bot.router.params = shipped_router
     return records
+
+
+def _record(bot: Assistant, name: str, item: EvalItem) -> Record:
+    """One question asked with the fitted selector deciding (its candidates recorded) and with the rules."""
+    search = bot.search
+    seen: list[Record] = []
+
+    def record(q, scope, candidates) -> None:
+        labels = [int(not check(item, bot.with_warnings(search.render(q, scope, c)))) for c in candidates]
+        seen.append(Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
+                           vectors=[c.vector() for c in candidates], labels=labels))
+
+    shipped = search.settings
+    search.recorder = record
+    search.settings = shipped.model_copy(update={"selector": "fitted"})
+    try:
+        answer = bot.ask(item.question, history=item.history)
+        search.recorder = None
+        search.settings = shipped.model_copy(update={"selector": "rules"})
+        rules = not check(item, bot.ask(item.question, history=item.history))
+    finally:
+        search.recorder, search.settings = None, shipped
+    out = seen[-1] if seen else Record(set=name, id=item.id, kind=item.kind, answerable=item.answerable,
+                                       fixed=not check(item, answer))
+    return out.model_copy(update={"rules": rules})
 
 
 def router_folds(bot: Assistant, sets: dict[str, list[EvalItem]]) -> dict[str, RouterParams] | None:
