@@ -1349,14 +1349,12 @@ def test_an_instance_or_a_listed_diagnosis_name_is_no_unknown_term(heldout_bot, 
     assert ans.answered and code in ans.text, ans.text
 
 
-@pytest.mark.xfail(strict=True, reason="known failure since the 94060 report joined (nineteenth session): its GA "
-                   "row ('Medicare patient signed a …') is closer than GZ. The earlier order-dependence (modifier 59 "
-                   "in some processes) was the negation list read joined, 'non never' as one word: fixed, see "
-                   "test_query.test_a_word_list_reads_the_same_in_any_order")
 def test_a_follow_up_denying_what_the_earlier_turn_said_keeps_its_situation(heldout_bot):
     """"and if we never had one signed?" after "abn signed for a medicare pt, which modifier": the turn only
     denies the earlier one's "signed", so it is the same situation without a signed ABN (GZ), not whatever
-    modifier "signed" alone is closest to."""
+    modifier "signed" alone is closest to. (It failed from the nineteenth session, when the 94060 report's GA
+    row, "Medicare patient signed a …", came closer than GZ, until the 95165 and 99309 reports joined in the
+    forty-second: a corpus-dependent pass, on the code before and after that session's changes alike.)"""
     ans = heldout_bot.ask("and if we never had one signed?", history=["abn signed for a medicare pt, which modifier"])
     assert ans.answered and "GZ" in ans.text, ans.text
     # A turn affirming what the earlier one denied brings its own words ("the doc did the counseling").
