@@ -135,10 +135,17 @@ def outcomes(router: Router, s: Labelled, params: RouterParams) -> list[Outcome]
     return out
 
 
-def out_of_fold(router: Router, sets: list[Labelled]) -> list[list[Outcome]]:
-    """Each set's outcomes under weights fitted on the other sets (the threshold is left to the caller)."""
-    return [outcomes(router, s, _params(*_weights(router, sets[:k] + sets[k + 1:]), 0.0))
-            for k, s in enumerate(sets)]
+def fold_weights(router: Router, sets: list[Labelled]) -> list[tuple[np.ndarray, float]]:
+    """Each set's weights, fitted on the other sets."""
+    return [_weights(router, sets[:k] + sets[k + 1:]) for k in range(len(sets))]
+
+
+def out_of_fold(router: Router, sets: list[Labelled],
+                weights: list[tuple[np.ndarray, float]] | None = None) -> list[list[Outcome]]:
+    """Each set's outcomes under weights fitted on the other sets (``fold_weights``, unless given; the
+    threshold is left to the caller)."""
+    weights = weights if weights is not None else fold_weights(router, sets)
+    return [outcomes(router, s, _params(*w, 0.0)) for s, w in zip(sets, weights, strict=True)]
 
 
 def folds(router: Router, sets: list[Labelled], shipped: RouterParams) -> dict[str, RouterParams]:
@@ -146,18 +153,11 @@ def folds(router: Router, sets: list[Labelled], shipped: RouterParams) -> dict[s
     on the other sets; the sure-route bound is chosen, as ``fit`` chooses it, on the other sets' out-of-fold
     outcomes (each under weights fitted without it, the held-out set among their training sets: nesting the
     folds would cost a fit per pair of sets). The confidence threshold chosen on the answers stays the
-    shipped one. ``sets`` must be featurized; a set whose other sets hold no question about a report of
-    the corpus keeps ``shipped``."""
-    def trainable(k: int) -> bool:
-        return any(g in router.reports for j, s in enumerate(sets) if j != k for g in s.gold)
-
-    weights = [_weights(router, sets[:k] + sets[k + 1:]) if trainable(k) else None for k in range(len(sets))]
-    oof = [outcomes(router, s, _params(*w, 0.0)) if w is not None else [] for s, w in zip(sets, weights, strict=True)]
+    shipped one. ``sets`` must be featurized, on a corpus holding their reports."""
+    weights = fold_weights(router, sets)
+    oof = out_of_fold(router, sets, weights)
     out = {}
     for k, (s, w) in enumerate(zip(sets, weights, strict=True)):
-        if w is None:
-            out[s.name] = shipped
-            continue
         bound = choose_threshold([o for j, r in enumerate(oof) if j != k for o in r], shipped.max_wrong)
         update: dict = {"coef": tuple(float(c) for c in w[0]), "intercept": w[1],
                         "fitted_on": tuple(f for f in shipped.fitted_on if f.name != s.name)}
@@ -241,12 +241,12 @@ def fit(router: Router, sets: list[Labelled], path: Path | None = PARAMS_FILE,
     """Fit on every set, choose the threshold on out-of-fold outcomes, and save (when ``path`` is given)."""
     import sklearn
 
-    folds = out_of_fold(router, sets)
-    threshold = choose_threshold([o for r in folds for o in r], max_wrong)
+    weights = fold_weights(router, sets)
+    threshold = choose_threshold([o for r in out_of_fold(router, sets, weights) for o in r], max_wrong)
     # Calibration, out of fold: each set's (question, report) probabilities under weights fitted without it.
     ps, ys = [], []
-    for k, s in enumerate(sets):
-        held = _params(*_weights(router, sets[:k] + sets[k + 1:]), 0.0)
+    for s, w in zip(sets, weights, strict=True):
+        held = _params(*w, 0.0)
         ps.extend(probabilities(held, x) for x in s.x)  # normalised within each question
         ys.append(_xy(router, [s])[1])
     p, y = np.concatenate(ps), np.concatenate(ys)

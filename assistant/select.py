@@ -180,11 +180,11 @@ class Selector(Lexical):
         said under "Commercial plans"), in the report's order; empty unless one report is in
         scope, one section's heading is named by more of the question's words than any other's, and that
         section holds two or more entries."""
+        if len(scope) != 1:
+            return []
         asked = set(tokenize(q.text))
         listing = stems(lexicon().listing_words)
         lists = bool(asked & listing or PLURAL_ASK_RE.match(q.text.lower()) or REQUIRED_ASK_RE.match(q.text.lower()))
-        if len(scope) != 1:
-            return []
         (report,) = scope
         asked -= listing | stems(frozenset(lexicon().type_words)) | {code_key(report).lower()}
         sections: dict[tuple[str, ...], list[Chunk]] = {}
